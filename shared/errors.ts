@@ -1,0 +1,110 @@
+/**
+ * Every failure peerproc reports has its own class, with a `name` users can
+ * match on (`err.name === 'AuthenticationError'` or `instanceof`). Messages say
+ * what was wrong and with which value.
+ */
+
+export class PeerprocError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Raised by `get` on an empty queue (non-blocking, or after the timeout), as Python's `queue.Empty`. */
+export class Empty extends PeerprocError {
+  constructor(message = 'queue is empty') {
+    super(message);
+  }
+}
+
+/** Raised by `put` on a full queue (non-blocking, or after the timeout), as Python's `queue.Full`. */
+export class Full extends PeerprocError {
+  constructor(message = 'queue is full') {
+    super(message);
+  }
+}
+
+/** The other side did not prove it knows the authkey, or rejected our proof. */
+export class AuthenticationError extends PeerprocError {}
+
+/** A master is already serving this room (the room is the master's address, like a bound port). */
+export class AddressInUseError extends PeerprocError {}
+
+/** The connection closed (peer gone, shutdown, network failure) while a call was pending or was made. */
+export class ConnectionClosedError extends PeerprocError {}
+
+/** Connecting took too long: no master appeared, or ICE could not find a path between the peers. */
+export class ConnectTimeoutError extends PeerprocError {}
+
+/** The peer sent bytes that do not decode, or a message that breaks the protocol. */
+export class ProtocolError extends PeerprocError {}
+
+/** A message exceeds the configured size limit. */
+export class MessageTooLargeError extends PeerprocError {}
+
+/** The signaling server refused a request; `code` is its machine-readable reason. */
+export class SignalingError extends PeerprocError {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** A proxy asked for a typeid the manager has not registered. */
+export class UnknownTypeidError extends PeerprocError {}
+
+/** A proxy called a method that the registered object does not expose. */
+export class MethodNotExposedError extends PeerprocError {}
+
+/** An option or argument has an invalid value. */
+export class ConfigError extends PeerprocError {}
+
+/**
+ * An exception thrown by the remote object whose class is not known locally.
+ * `name` and `message` are the original ones; `remoteStack` is never sent by
+ * peerproc (stacks stay on the side that threw), so it is always undefined.
+ */
+export class RemoteError extends PeerprocError {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/** Errors rebuilt with their own class when they cross the wire. */
+const KNOWN_ERRORS: Record<string, new (message: string) => Error> = {
+  Empty,
+  Full,
+  AuthenticationError,
+  ConnectionClosedError,
+  ProtocolError,
+  MessageTooLargeError,
+  UnknownTypeidError,
+  MethodNotExposedError,
+  ConfigError,
+  TypeError,
+  RangeError,
+};
+
+/** The wire form of an error: only name and message ever cross (no stack, no paths). */
+export interface WireError {
+  name: string;
+  message: string;
+}
+
+export function toWireError(err: unknown): WireError {
+  if (err instanceof Error) return { name: err.name, message: err.message };
+  return { name: 'Error', message: String(err) };
+}
+
+export function fromWireError(wire: WireError): Error {
+  const Known = Object.hasOwn(KNOWN_ERRORS, wire.name) ? KNOWN_ERRORS[wire.name] : undefined;
+  if (Known) {
+    const err = new Known(wire.message);
+    err.name = wire.name;
+    return err;
+  }
+  return new RemoteError(wire.name, wire.message);
+}
