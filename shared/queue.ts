@@ -6,23 +6,11 @@
  * `get()` with `block: false` (or `getNowait()`) raises `Empty`; `put()` on a
  * full bounded queue with `block: false` (or `putNowait()`) raises `Full`.
  */
-import { Empty, Full } from './errors.js';
+import { ConnectionClosedError, Empty, Full } from './errors.js';
+import type { AbortLike, BlockingOptions } from './queue-types.js';
+import { type RemoteCallContext, remoteCall } from './remote-call.js';
 
-/** The part of `AbortSignal` the queue needs (present in Node and browsers). */
-export interface AbortLike {
-  readonly aborted: boolean;
-  addEventListener(type: 'abort', listener: () => void): void;
-  removeEventListener(type: 'abort', listener: () => void): void;
-}
-
-export interface BlockingOptions {
-  /** Wait for room/items (default true). */
-  block?: boolean;
-  /** Seconds to wait when blocking; `null`/`undefined` waits forever. */
-  timeout?: number | null;
-  /** Abandons the wait (used for callers whose connection went away). */
-  signal?: AbortLike;
-}
+export type { AbortLike, BlockingOptions } from './queue-types.js';
 
 interface Waiter<V> {
   resolve(value: V): void;
@@ -224,6 +212,28 @@ export class Queue<T> {
 
   /** Hook for subclasses: called once for every item accepted. */
   protected onPut(_item: T): void {}
+
+  /**
+   * Blocking calls made for a remote peer wait only while that peer is
+   * connected; an item taken for a peer that is already gone goes back to the head.
+   */
+  async [remoteCall](method: string, args: unknown[], context: RemoteCallContext): Promise<unknown> {
+    const { signal } = context;
+    if (method === 'get') {
+      const options = (args[0] ?? {}) as BlockingOptions;
+      const item = await this.get({ ...options, signal });
+      if (signal.aborted) {
+        this.requeue(item);
+        throw new ConnectionClosedError('the caller disconnected before receiving the item');
+      }
+      return item;
+    }
+    if (method === 'put') {
+      const options = (args[1] ?? {}) as BlockingOptions;
+      return this.put(args[0] as T, { ...options, signal });
+    }
+    return (this as unknown as Record<string, (...a: unknown[]) => unknown>)[method](...args);
+  }
 }
 
 function first<V>(set: Set<V>): V | undefined {

@@ -33,3 +33,13 @@ declare class URL {
   readonly searchParams: { get(name: string): string | null; set(name: string, value: string): void };
   toString(): string;
 }
+declare class AbortSignal {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: 'abort', listener: () => void): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+declare class AbortController {
+  readonly signal: AbortSignal;
+  abort(reason?: unknown): void;
+}

@@ -1,0 +1,209 @@
+/**
+ * One authenticated peer connection: the link's first frames run the authkey
+ * handshake; only then do framed, encoded RPC messages flow. Heartbeats detect
+ * a peer that vanished without closing. Any protocol breach closes this one
+ * connection with a logged reason; nothing is thrown to the caller.
+ */
+import { type AuthRole, type ChannelBinding, Handshake } from './auth.js';
+import { Codec } from './codec.js';
+import { AuthenticationError, ConnectionClosedError, PeerprocError, ProtocolError } from './errors.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, type FrameChannel, FrameReceiver, FrameSender } from './framing.js';
+import type { Logger } from './logger.js';
+import { ObjectTable } from './object-table.js';
+import type { Registry } from './registry.js';
+import { RpcEndpoint } from './rpc.js';
+import { Kind, type Message, parseMessage } from './rpc-protocol.js';
+
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Each side sends at least one message this often (a ping when idle). */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000;
+/** A peer silent for this long is considered gone (its leases are released). */
+export const DEFAULT_DEAD_AFTER_MS = 5_000;
+/** Longest wait for queued frames to leave before closing after a goodbye. */
+const FLUSH_BEFORE_CLOSE_MS = 1_000;
+
+/** The transport under a connection (PeerLink in production, in-memory pairs in unit tests). */
+export interface Link extends FrameChannel {
+  start(events: { onOpen(): void; onFrame(frame: Uint8Array): void; onClose(reason: Error | undefined): void }): void;
+  fingerprints(): { local: string; remote: string };
+  close(): void;
+}
+
+export interface ConnectionOptions {
+  link: Link;
+  role: AuthRole;
+  authkey: Uint8Array;
+  /** Objects this side serves to the peer (the master's registry). */
+  registry?: Registry;
+  logger: Logger;
+  /** Name used in log lines, e.g. the peer id. */
+  label: string;
+  handshakeTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  deadAfterMs?: number;
+  maxMessageBytes?: number;
+  /** Called once when the connection ends, with the reason (undefined for a clean close). */
+  onClose?(reason: Error | undefined): void;
+}
+
+export class Connection {
+  readonly label: string;
+  readonly rpc: RpcEndpoint;
+  /** Resolves once both sides have proven the authkey. */
+  readonly ready: Promise<void>;
+  /** Resolves when the connection has ended, with the reason. */
+  readonly closed: Promise<Error | undefined>;
+
+  readonly #options: ConnectionOptions;
+  readonly #link: Link;
+  readonly #codec: Codec;
+  readonly #sender: FrameSender;
+  readonly #receiver: FrameReceiver;
+  readonly #abort = new AbortController();
+  #handshake: Handshake | undefined;
+  #authenticated = false;
+  #ended = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #lastReceived = 0;
+  #lastSent = 0;
+  #resolveReady!: () => void;
+  #rejectReady!: (err: Error) => void;
+  #resolveClosed!: (reason: Error | undefined) => void;
+  /** Set when the peer said goodbye: pending calls then fail with its reason. */
+  #peerBye: string | undefined;
+
+  constructor(options: ConnectionOptions) {
+    this.#options = options;
+    this.label = options.label;
+    this.#link = options.link;
+    this.#codec = new Codec();
+    this.#sender = new FrameSender(this.#link);
+    this.#receiver = new FrameReceiver(
+      (batch) => {
+        for (const value of this.#codec.decodeAll(batch)) this.#dispatch(value);
+      },
+      (message) => this.#dispatch(this.#codec.decode(message)),
+      options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    );
+    const table = options.registry ? new ObjectTable(options.registry, { signal: this.#abort.signal }) : undefined;
+    this.rpc = new RpcEndpoint((message) => this.#send(message), table);
+    this.ready = new Promise((resolve, reject) => {
+      this.#resolveReady = resolve;
+      this.#rejectReady = reject;
+    });
+    // Callers that never await `ready` must not see an unhandled rejection.
+    this.ready.catch(() => {});
+    this.closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+    this.#link.start({
+      onOpen: () => this.#onOpen(),
+      onFrame: (frame) => this.#onFrame(frame),
+      onClose: (reason) => this.#end(reason ?? new ConnectionClosedError(`connection to ${this.label} closed`)),
+    });
+  }
+
+  get authenticated(): boolean {
+    return this.#authenticated;
+  }
+
+  #onOpen(): void {
+    const { local, remote } = this.#link.fingerprints();
+    const binding: ChannelBinding =
+      this.#options.role === 'master' ? { master: local, worker: remote } : { master: remote, worker: local };
+    this.#handshake = new Handshake(this.#options.role, this.#options.authkey, binding, (f) => this.#link.send(f));
+    const timeoutMs = this.#options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    this.#timer = setTimeout(() => {
+      this.#end(new AuthenticationError(`authentication with ${this.label} not completed within ${timeoutMs} ms`));
+    }, timeoutMs);
+    this.#handshake.start();
+  }
+
+  #onFrame(frame: Uint8Array): void {
+    if (this.#ended) return;
+    this.#lastReceived = performance.now();
+    try {
+      if (this.#authenticated) {
+        this.#receiver.receive(frame);
+      } else if (this.#handshake?.receive(frame)) {
+        this.#onAuthenticated();
+      } else if (!this.#handshake) {
+        throw new ProtocolError('frame before the channel opened');
+      }
+    } catch (err) {
+      this.#end(err instanceof Error ? err : new ProtocolError(String(err)));
+    }
+  }
+
+  #onAuthenticated(): void {
+    this.#authenticated = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#lastSent = this.#lastReceived = performance.now();
+    const interval = this.#options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+    const deadAfter = this.#options.deadAfterMs ?? DEFAULT_DEAD_AFTER_MS;
+    this.#heartbeat = setInterval(() => {
+      const now = performance.now();
+      if (now - this.#lastReceived > deadAfter) {
+        this.#end(new ConnectionClosedError(`${this.label} sent nothing for ${deadAfter} ms (heartbeat lost)`));
+      } else if (now - this.#lastSent >= interval) {
+        this.#send([Kind.Ping]);
+      }
+    }, interval);
+    this.#resolveReady();
+  }
+
+  #dispatch(value: unknown): void {
+    const message = parseMessage(value);
+    if (message[0] === Kind.Ping) return;
+    if (message[0] === Kind.Bye) {
+      this.#peerBye = message[1].slice(0, 200);
+      this.#end(new ConnectionClosedError(`${this.label} closed the connection: ${this.#peerBye}`));
+      return;
+    }
+    this.rpc.handle(message);
+  }
+
+  #send(message: Message): void {
+    if (this.#ended) throw new ConnectionClosedError(`connection to ${this.label} is closed`);
+    this.#sender.send(this.#codec.encode(message));
+    this.#lastSent = performance.now();
+  }
+
+  /** Tells the peer why we are leaving, lets queued frames go, then closes. */
+  async bye(reason: string): Promise<void> {
+    if (this.#ended) return;
+    if (this.#authenticated) {
+      this.#send([Kind.Bye, reason]);
+      const deadline = performance.now() + FLUSH_BEFORE_CLOSE_MS;
+      while (
+        (this.#sender.queuedBytes > 0 || this.#link.bufferedAmount > 0) &&
+        performance.now() < deadline &&
+        !this.#ended
+      ) {
+        await new Promise<void>((resolve) => setTimeout(() => resolve(), 5));
+      }
+    }
+    this.#end(undefined);
+  }
+
+  close(reason?: Error): void {
+    this.#end(reason);
+  }
+
+  #end(reason: Error | undefined): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
+    this.#sender.close();
+    this.#abort.abort();
+    const callError =
+      reason instanceof PeerprocError ? reason : new ConnectionClosedError(`connection to ${this.label} closed`);
+    this.rpc.close(callError);
+    this.#link.close();
+    if (!this.#authenticated) this.#rejectReady(reason ?? new ConnectionClosedError(`${this.label} went away`));
+    this.#resolveClosed(reason);
+    this.#options.onClose?.(reason);
+  }
+}

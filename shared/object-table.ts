@@ -1,0 +1,82 @@
+/**
+ * The objects one connection has created on the serving side, and the
+ * dispatch of its calls to them: only exposed methods, errors reduced to name
+ * and message. Objects live as long as the connection (or until released).
+ */
+import { ProtocolError } from './errors.js';
+import { exposedFunction, exposedMethods, lookupTypeid, type Registry } from './registry.js';
+import { isRemoteCallable, type RemoteCallContext, remoteCall } from './remote-call.js';
+
+/** A connection may hold at most this many served objects at once. */
+const MAX_OBJECTS_PER_CONNECTION = 10_000;
+
+interface Served {
+  obj: object;
+  typeid: string;
+  exposed: string[];
+  methodToTypeid: Readonly<Record<string, string>> | undefined;
+}
+
+/** What a call returns: a plain value, or a new served object (methodToTypeid). */
+export type CallOutcome = { value: unknown } | { objectId: number; exposed: string[] };
+
+export class ObjectTable {
+  readonly #registry: Registry;
+  readonly #context: RemoteCallContext;
+  readonly #objects = new Map<number, Served>();
+  #nextId = 1;
+
+  constructor(registry: Registry, context: RemoteCallContext) {
+    this.#registry = registry;
+    this.#context = context;
+  }
+
+  create(typeid: string, args: unknown[]): { objectId: number; exposed: string[] } {
+    const registration = lookupTypeid(this.#registry, typeid);
+    const obj = (registration.callable as (...a: unknown[]) => object)(...args);
+    return this.#serve(obj, typeid);
+  }
+
+  #serve(obj: unknown, typeid: string): { objectId: number; exposed: string[] } {
+    if (typeof obj !== 'object' || obj === null) {
+      throw new TypeError(
+        `the callable registered as ${JSON.stringify(typeid)} returned ${String(obj)}, not an object`,
+      );
+    }
+    if (this.#objects.size >= MAX_OBJECTS_PER_CONNECTION) {
+      throw new ProtocolError(`connection holds ${MAX_OBJECTS_PER_CONNECTION} objects already; release some first`);
+    }
+    const registration = this.#registry.get(typeid) ?? {};
+    const exposed = exposedMethods(obj, registration);
+    const objectId = this.#nextId++;
+    this.#objects.set(objectId, { obj, typeid, exposed, methodToTypeid: registration.methodToTypeid });
+    return { objectId, exposed };
+  }
+
+  /** Calls `method`; sync results come back without a promise (the common fast path). */
+  call(objectId: number, method: string, args: unknown[]): CallOutcome | Promise<CallOutcome> {
+    const served = this.#objects.get(objectId);
+    if (!served) throw new ProtocolError(`no object with id ${objectId} on this connection`);
+    const fn = exposedFunction(served.obj, served.typeid, served.exposed, method);
+    const result = isRemoteCallable(served.obj)
+      ? served.obj[remoteCall](method, args, this.#context)
+      : fn.apply(served.obj, args);
+    const resultTypeid = served.methodToTypeid?.[method];
+    if (result instanceof Promise) {
+      return result.then((value) => this.#outcome(value, resultTypeid));
+    }
+    return this.#outcome(result, resultTypeid);
+  }
+
+  #outcome(value: unknown, resultTypeid: string | undefined): CallOutcome {
+    return resultTypeid === undefined ? { value } : this.#serve(value, resultTypeid);
+  }
+
+  release(objectId: number): void {
+    this.#objects.delete(objectId);
+  }
+
+  get size(): number {
+    return this.#objects.size;
+  }
+}

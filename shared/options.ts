@@ -1,0 +1,114 @@
+/** Manager options: one interface, defaults as named numbers, validation naming the bad option. */
+import { authkeyBytes } from './auth.js';
+import { ConfigError } from './errors.js';
+import type { Logger } from './logger.js';
+import type { Platform } from './rtc.js';
+import { type IceServer, parseAddress } from './signaling-protocol.js';
+
+export interface ManagerOptions {
+  /** Signaling server URL plus room, e.g. `ws://127.0.0.1:8080/jobs`: the master's address. */
+  address: string;
+  /** Shared secret both sides prove they know; never sent anywhere. */
+  authkey: string | Uint8Array;
+  /** WebRTC and WebSocket classes (node/ and web/ entry points fill this in). */
+  platform: Platform;
+  /** STUN/TURN servers; default: what the signaling server hands out (none unless it is configured). */
+  iceServers?: IceServer[];
+  logger?: Logger;
+  /** Worker: seconds to wait for the signaling server and a master to appear (default 10). */
+  wait?: number;
+  /** Seconds for one peer connection to open before retrying (ICE found no path) (default 10). */
+  connectTimeout?: number;
+  /** Seconds a peer has to complete authentication before it is dropped (default 10). */
+  handshakeTimeout?: number;
+  /** Seconds between heartbeats on an idle connection (default 1). */
+  heartbeatInterval?: number;
+  /** Seconds of silence after which a peer is considered gone (default 5). */
+  deadAfter?: number;
+  /** Largest message accepted from a peer, in bytes (default 64 MiB). */
+  maxMessageBytes?: number;
+}
+
+export const DEFAULT_WAIT_SECONDS = 10;
+export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
+export const DEFAULT_HANDSHAKE_TIMEOUT_SECONDS = 10;
+export const DEFAULT_HEARTBEAT_INTERVAL_SECONDS = 1;
+export const DEFAULT_DEAD_AFTER_SECONDS = 5;
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+export interface ResolvedOptions {
+  url: string;
+  room: string;
+  address: string;
+  authkey: Uint8Array;
+  platform: Platform;
+  iceServers: IceServer[] | undefined;
+  logger: Logger | undefined;
+  waitMs: number;
+  connectTimeoutMs: number;
+  handshakeTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  deadAfterMs: number;
+  maxMessageBytes: number;
+}
+
+function seconds(options: ManagerOptions, key: keyof ManagerOptions, fallback: number): number {
+  const value = options[key] ?? fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new ConfigError(`option '${key}' must be a non-negative number of seconds, got ${String(value)}`);
+  }
+  return value * 1000;
+}
+
+export function resolveOptions(options: ManagerOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigError('manager options must be an object with at least { address, authkey }');
+  }
+  let parsed: { url: string; room: string };
+  try {
+    parsed = parseAddress(options.address);
+  } catch (err) {
+    throw new ConfigError(`option 'address': ${(err as Error).message}`);
+  }
+  if (typeof options.authkey !== 'string' && !(options.authkey instanceof Uint8Array)) {
+    throw new ConfigError(`option 'authkey' must be a string or Uint8Array, got ${typeof options.authkey}`);
+  }
+  let authkey: Uint8Array;
+  try {
+    authkey = authkeyBytes(options.authkey);
+  } catch (err) {
+    throw new ConfigError(`option 'authkey': ${(err as Error).message}`);
+  }
+  if (!options.platform?.RTCPeerConnection || !options.platform.WebSocket) {
+    throw new ConfigError(`option 'platform' must supply RTCPeerConnection and WebSocket classes`);
+  }
+  if (options.iceServers !== undefined && !Array.isArray(options.iceServers)) {
+    throw new ConfigError(`option 'iceServers' must be an array of {urls, username?, credential?}`);
+  }
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  if (!Number.isInteger(maxMessageBytes) || maxMessageBytes < 1024) {
+    throw new ConfigError(`option 'maxMessageBytes' must be an integer of at least 1024, got ${maxMessageBytes}`);
+  }
+  return {
+    ...parsed,
+    address: options.address,
+    authkey,
+    platform: options.platform,
+    iceServers: options.iceServers,
+    logger: options.logger,
+    waitMs: seconds(options, 'wait', DEFAULT_WAIT_SECONDS),
+    connectTimeoutMs: seconds(options, 'connectTimeout', DEFAULT_CONNECT_TIMEOUT_SECONDS),
+    handshakeTimeoutMs: seconds(options, 'handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT_SECONDS),
+    heartbeatIntervalMs: seconds(options, 'heartbeatInterval', DEFAULT_HEARTBEAT_INTERVAL_SECONDS),
+    deadAfterMs: seconds(options, 'deadAfter', DEFAULT_DEAD_AFTER_SECONDS),
+    maxMessageBytes,
+  };
+}
+
+/** A random peer id for signaling (stable across signaling reconnects of one manager). */
+export function randomPeerId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  let id = '';
+  for (const b of bytes) id += b.toString(16).padStart(2, '0');
+  return id;
+}

@@ -1,0 +1,69 @@
+/**
+ * Proxies: objects whose methods forward to an object served elsewhere and
+ * return promises. `Proxy<Queue<number>>` offers `put(item: number, ...)` and
+ * `get(...): Promise<number>`, typed from the served class.
+ */
+import { ConnectionClosedError } from './errors.js';
+import { ProxyReturned, type RpcEndpoint } from './rpc.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: matches any method signature.
+type AnyFunction = (...args: any[]) => any;
+
+/** The remote view of `T`: every public method, async. */
+export type Proxy<T> = {
+  [K in keyof T as K extends string
+    ? K extends `_${string}`
+      ? never
+      : T[K] extends AnyFunction
+        ? K
+        : never
+    : never]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+};
+
+/** Marks proxies so that `release()` and introspection work on any of them. */
+export const proxyInfo: unique symbol = Symbol.for('peerproc.proxyInfo');
+
+export interface ProxyInfo {
+  readonly exposed: readonly string[];
+  release(): void;
+}
+
+/** A proxy for object `objectId` served across `rpc`. */
+export function remoteProxy<T>(rpc: RpcEndpoint, objectId: number, exposed: readonly string[]): Proxy<T> {
+  const proxy: Record<string | symbol, unknown> = {};
+  for (const method of exposed) {
+    proxy[method] = async (...args: unknown[]) => {
+      const value = await rpc.call(objectId, method, args);
+      return value instanceof ProxyReturned
+        ? remoteProxy(rpc, value.reference.objectId, value.reference.exposed)
+        : value;
+    };
+  }
+  const info: ProxyInfo = { exposed, release: () => rpc.release(objectId) };
+  proxy[proxyInfo] = info;
+  return proxy as Proxy<T>;
+}
+
+/**
+ * A proxy for an object in this process (the master's own view of what it
+ * serves): same async interface, no wire.
+ */
+export function localProxy<T>(obj: object, exposed: readonly string[]): Proxy<T> {
+  const proxy: Record<string | symbol, unknown> = {};
+  let released = false;
+  for (const method of exposed) {
+    const fn = (obj as Record<string, AnyFunction>)[method];
+    proxy[method] = async (...args: unknown[]) => {
+      if (released) throw new ConnectionClosedError('proxy was released');
+      return fn.apply(obj, args);
+    };
+  }
+  const info: ProxyInfo = {
+    exposed,
+    release: () => {
+      released = true;
+    },
+  };
+  proxy[proxyInfo] = info;
+  return proxy as Proxy<T>;
+}

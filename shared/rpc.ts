@@ -1,0 +1,154 @@
+/**
+ * Calls and replies over one authenticated link. Outgoing calls are
+ * pipelined (any number outstanding, paired by id); incoming calls are served
+ * from an ObjectTable when this side serves objects. When the link ends, every
+ * pending call rejects with the reason: nothing hangs.
+ */
+import { ConnectionClosedError, fromWireError, ProtocolError, toWireError } from './errors.js';
+import type { CallOutcome, ObjectTable } from './object-table.js';
+import { Kind, type Message } from './rpc-protocol.js';
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+  /** Set for CREATE and calls that may return a proxy reference. */
+  wantsReference: boolean;
+}
+
+/** A reference to an object served on the other side. */
+export interface ObjectReference {
+  objectId: number;
+  exposed: string[];
+}
+
+export class RpcEndpoint {
+  readonly #send: (message: Message) => void;
+  readonly #table: ObjectTable | undefined;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #closedWith: Error | undefined;
+
+  constructor(send: (message: Message) => void, table?: ObjectTable) {
+    this.#send = send;
+    this.#table = table;
+  }
+
+  get pendingCalls(): number {
+    return this.#pending.size;
+  }
+
+  create(typeid: string, args: unknown[] = []): Promise<ObjectReference> {
+    return this.#request((id) => [Kind.Create, id, typeid, args], true) as Promise<ObjectReference>;
+  }
+
+  call(objectId: number, method: string, args: unknown[]): Promise<unknown> {
+    return this.#request((id) => [Kind.Call, id, objectId, method, args], false);
+  }
+
+  release(objectId: number): void {
+    if (!this.#closedWith) this.#send([Kind.Release, objectId]);
+  }
+
+  #request(make: (id: number) => Message, wantsReference: boolean): Promise<unknown> {
+    if (this.#closedWith) return Promise.reject(this.#closedWith);
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      try {
+        this.#send(make(id));
+      } catch (err) {
+        reject(err); // arguments that cannot be encoded
+        return;
+      }
+      this.#pending.set(id, { resolve, reject, wantsReference });
+    });
+  }
+
+  /** Handles one validated message from the peer. Throws ProtocolError on a protocol breach. */
+  handle(message: Message): void {
+    switch (message[0]) {
+      case Kind.Call:
+        this.#serve(message[1], () => this.#tableOrThrow().call(message[2], message[3], message[4]));
+        return;
+      case Kind.Create:
+        this.#serve(message[1], () => this.#tableOrThrow().create(message[2], message[3]));
+        return;
+      case Kind.Release:
+        this.#table?.release(message[1]);
+        return;
+      case Kind.Result:
+        this.#settle(message[1], (p) => p.resolve(message[2]));
+        return;
+      case Kind.ProxyResult:
+        this.#settle(message[1], (p) => {
+          const reference: ObjectReference = { objectId: message[2], exposed: message[3] };
+          p.resolve(p.wantsReference ? reference : new ProxyReturned(reference));
+        });
+        return;
+      case Kind.Error:
+        this.#settle(message[1], (p) => p.reject(fromWireError({ name: message[2], message: message[3] })));
+        return;
+      default:
+        return; // Ping and Bye are handled by the connection.
+    }
+  }
+
+  #tableOrThrow(): ObjectTable {
+    if (!this.#table) throw new ProtocolError('this peer serves no objects');
+    return this.#table;
+  }
+
+  #settle(id: number, settle: (pending: Pending) => void): void {
+    const pending = this.#pending.get(id);
+    if (!pending) throw new ProtocolError(`reply to unknown call id ${id}`);
+    this.#pending.delete(id);
+    settle(pending);
+  }
+
+  #serve(id: number, run: () => CallOutcome | Promise<CallOutcome> | { objectId: number; exposed: string[] }): void {
+    let outcome: ReturnType<typeof run>;
+    try {
+      outcome = run();
+    } catch (err) {
+      this.#reply(id, undefined, err);
+      return;
+    }
+    if (outcome instanceof Promise) {
+      outcome.then(
+        (o) => this.#reply(id, o, undefined),
+        (err) => this.#reply(id, undefined, err),
+      );
+    } else {
+      this.#reply(id, outcome, undefined);
+    }
+  }
+
+  #reply(id: number, outcome: CallOutcome | undefined, err: unknown): void {
+    if (this.#closedWith) return;
+    if (err !== undefined || outcome === undefined) {
+      const wire = toWireError(err);
+      this.#send([Kind.Error, id, wire.name.slice(0, 256), wire.message]);
+    } else if ('value' in outcome) {
+      try {
+        this.#send([Kind.Result, id, outcome.value]);
+      } catch (encodeErr) {
+        this.#send([Kind.Error, id, 'TypeError', (encodeErr as Error).message]);
+      }
+    } else {
+      this.#send([Kind.ProxyResult, id, outcome.objectId, outcome.exposed]);
+    }
+  }
+
+  /** Rejects every pending call with `reason`; later calls reject at once. */
+  close(reason: Error = new ConnectionClosedError('connection closed')): void {
+    if (this.#closedWith) return;
+    this.#closedWith = reason;
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.reject(reason);
+  }
+}
+
+/** A call's result that is itself a served object (methodToTypeid); the proxy layer wraps it. */
+export class ProxyReturned {
+  constructor(readonly reference: ObjectReference) {}
+}
