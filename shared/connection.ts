@@ -38,6 +38,8 @@ export interface ConnectionOptions {
   logger: Logger;
   /** Name used in log lines, e.g. the peer id. */
   label: string;
+  /** What this side tells the peer it runs (platform name), for the master's worker list. */
+  agent: string;
   handshakeTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   deadAfterMs?: number;
@@ -60,6 +62,7 @@ export class Connection {
   readonly #sender: FrameSender;
   readonly #receiver: FrameReceiver;
   readonly #abort = new AbortController();
+  readonly #table: ObjectTable | undefined;
   #handshake: Handshake | undefined;
   #authenticated = false;
   #ended = false;
@@ -72,6 +75,7 @@ export class Connection {
   #resolveClosed!: (reason: Error | undefined) => void;
   /** Set when the peer said goodbye: pending calls then fail with its reason. */
   #peerBye: string | undefined;
+  #peerAgent = 'unknown';
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
@@ -86,8 +90,8 @@ export class Connection {
       (message) => this.#dispatch(this.#codec.decode(message)),
       options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     );
-    const table = options.registry ? new ObjectTable(options.registry, { signal: this.#abort.signal }) : undefined;
-    this.rpc = new RpcEndpoint((message) => this.#send(message), table);
+    this.#table = options.registry ? new ObjectTable(options.registry, { signal: this.#abort.signal }) : undefined;
+    this.rpc = new RpcEndpoint((message) => this.#send(message), this.#table);
     this.ready = new Promise((resolve, reject) => {
       this.#resolveReady = resolve;
       this.#rejectReady = reject;
@@ -106,6 +110,16 @@ export class Connection {
 
   get authenticated(): boolean {
     return this.#authenticated;
+  }
+
+  /** What the peer says it runs ("browser", "node-datachannel", ...); "unknown" until it says. */
+  get peerAgent(): string {
+    return this.#peerAgent;
+  }
+
+  /** Calls served for the peer, by "typeid.method". */
+  callCounts(): ReadonlyMap<string, number> {
+    return this.#table?.callCounts ?? new Map();
   }
 
   #onOpen(): void {
@@ -150,12 +164,17 @@ export class Connection {
         this.#send([Kind.Ping]);
       }
     }, interval);
+    this.#send([Kind.Hello, this.#options.agent]);
     this.#resolveReady();
   }
 
   #dispatch(value: unknown): void {
     const message = parseMessage(value);
     if (message[0] === Kind.Ping) return;
+    if (message[0] === Kind.Hello) {
+      this.#peerAgent = message[1];
+      return;
+    }
     if (message[0] === Kind.Bye) {
       this.#peerBye = message[1].slice(0, 200);
       this.#end(new ConnectionClosedError(`${this.label} closed the connection: ${this.#peerBye}`));

@@ -4,7 +4,7 @@
  *   const manager = new BaseManager<Jobs>({ address: 'ws://host:8080/jobs', authkey: 'abc', platform });
  *   manager.register('get_task_queue', () => taskQueue);   // master: serve an object
  *   await manager.start();                                  // master: take the room
- *   const task = await manager.get_task_queue();            // Proxy<Queue<number>>
+ *   const task = await manager.get_task_queue();            // ProxyOf<Queue<number>>
  *
  * A worker registers the names only and calls `connect()`. Registration is
  * per class (static `register`, copied to subclasses as in Python) or per
@@ -15,7 +15,7 @@ import { ConfigError, ConnectionClosedError, PeerprocError } from './errors.js';
 import { EventHub, type ManagerEventListener } from './events.js';
 import { MasterHost, type WorkerInfo } from './master-host.js';
 import { type ManagerOptions, type ResolvedOptions, randomPeerId, resolveOptions } from './options.js';
-import { localProxy, type Proxy, remoteProxy } from './proxy.js';
+import { localProxy, type ProxyOf, remoteProxy } from './proxy.js';
 import { exposedMethods, lookupTypeid, type TypeRegistration } from './registry.js';
 import { WorkerClient } from './worker-client.js';
 
@@ -28,8 +28,8 @@ export interface RegisterOptions {
   createMethod?: boolean;
 }
 
-/** For `R = { get_task_queue: Queue<number> }`: `get_task_queue(): Promise<Proxy<Queue<number>>>`. */
-export type ProxyGetters<R> = { [K in keyof R & string]: (...args: unknown[]) => Promise<Proxy<R[K]>> };
+/** For `R = { get_task_queue: Queue<number> }`: `get_task_queue(): Promise<ProxyOf<Queue<number>>>`. */
+export type ProxyGetters<R> = { [K in keyof R & string]: (...args: unknown[]) => Promise<ProxyOf<R[K]>> };
 
 type State = 'initial' | 'started' | 'connected' | 'shutdown';
 
@@ -79,6 +79,7 @@ function makeRegistration(
 export class ManagerCore<R extends object = Record<never, never>> {
   /** Registers `typeid` for every manager of this class (and its subclasses), like Python's classmethod. */
   static register(typeid: string, callable?: (...args: never[]) => object, options: RegisterOptions = {}): void {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass register() was called on, as in Python.
     classRegistry(this).set(typeid, makeRegistration(typeid, callable, options, ManagerCore.prototype));
   }
 
@@ -147,8 +148,8 @@ export class ManagerCore<R extends object = Record<never, never>> {
   }
 
   /** A proxy for a new or shared object of `typeid` (what `manager[typeid]()` returns). */
-  async proxy<K extends keyof R & string>(typeid: K, ...args: unknown[]): Promise<Proxy<R[K]>>;
-  async proxy<T = unknown>(typeid: string, ...args: unknown[]): Promise<Proxy<T>>;
+  async proxy<K extends keyof R & string>(typeid: K, ...args: unknown[]): Promise<ProxyOf<R[K]>>;
+  async proxy<T = unknown>(typeid: string, ...args: unknown[]): Promise<ProxyOf<T>>;
   async proxy(typeid: string, ...args: unknown[]): Promise<unknown> {
     if (this.#state === 'started') {
       const registration = lookupTypeid(this.#registry, typeid);

@@ -18,6 +18,10 @@ import type { IceServer, ServerMessage } from './signaling-protocol.js';
 export interface WorkerInfo {
   peer: string;
   authenticated: boolean;
+  /** What the worker runs: "browser", "node-datachannel", "wrtc"... */
+  agent: string;
+  /** Calls it made, by "typeid.method" (e.g. "get_result_queue.put": results returned). */
+  calls: Record<string, number>;
 }
 
 export class MasterHost {
@@ -127,6 +131,7 @@ export class MasterHost {
       registry: this.#registry,
       logger: this.#log,
       label: `worker ${peerId}`,
+      agent: this.#options.platform.name,
       handshakeTimeoutMs: this.#options.handshakeTimeoutMs,
       heartbeatIntervalMs: this.#options.heartbeatIntervalMs,
       deadAfterMs: this.#options.deadAfterMs,
@@ -151,7 +156,12 @@ export class MasterHost {
   }
 
   workers(): WorkerInfo[] {
-    return [...this.#peers].map(([peer, { connection }]) => ({ peer, authenticated: connection.authenticated }));
+    return [...this.#peers].map(([peer, { connection }]) => ({
+      peer,
+      authenticated: connection.authenticated,
+      agent: connection.peerAgent,
+      calls: Object.fromEntries(connection.callCounts()),
+    }));
   }
 
   /** Tells every worker we are shutting down, then closes everything. */

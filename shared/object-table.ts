@@ -24,6 +24,8 @@ export class ObjectTable {
   readonly #registry: Registry;
   readonly #context: RemoteCallContext;
   readonly #objects = new Map<number, Served>();
+  /** Calls served, by "typeid.method" (the master page's per-worker share). */
+  readonly callCounts = new Map<string, number>();
   #nextId = 1;
 
   constructor(registry: Registry, context: RemoteCallContext) {
@@ -58,6 +60,8 @@ export class ObjectTable {
     const served = this.#objects.get(objectId);
     if (!served) throw new ProtocolError(`no object with id ${objectId} on this connection`);
     const fn = exposedFunction(served.obj, served.typeid, served.exposed, method);
+    const key = `${served.typeid}.${method}`;
+    this.callCounts.set(key, (this.callCounts.get(key) ?? 0) + 1);
     const result = isRemoteCallable(served.obj)
       ? served.obj[remoteCall](method, args, this.#context)
       : fn.apply(served.obj, args);

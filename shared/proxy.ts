@@ -1,6 +1,6 @@
 /**
  * Proxies: objects whose methods forward to an object served elsewhere and
- * return promises. `Proxy<Queue<number>>` offers `put(item: number, ...)` and
+ * return promises. `ProxyOf<Queue<number>>` offers `put(item: number, ...)` and
  * `get(...): Promise<number>`, typed from the served class.
  */
 import { ConnectionClosedError } from './errors.js';
@@ -10,7 +10,7 @@ import { ProxyReturned, type RpcEndpoint } from './rpc.js';
 type AnyFunction = (...args: any[]) => any;
 
 /** The remote view of `T`: every public method, async. */
-export type Proxy<T> = {
+export type ProxyOf<T> = {
   [K in keyof T as K extends string
     ? K extends `_${string}`
       ? never
@@ -29,7 +29,7 @@ export interface ProxyInfo {
 }
 
 /** A proxy for object `objectId` served across `rpc`. */
-export function remoteProxy<T>(rpc: RpcEndpoint, objectId: number, exposed: readonly string[]): Proxy<T> {
+export function remoteProxy<T>(rpc: RpcEndpoint, objectId: number, exposed: readonly string[]): ProxyOf<T> {
   const proxy: Record<string | symbol, unknown> = {};
   for (const method of exposed) {
     proxy[method] = async (...args: unknown[]) => {
@@ -41,14 +41,14 @@ export function remoteProxy<T>(rpc: RpcEndpoint, objectId: number, exposed: read
   }
   const info: ProxyInfo = { exposed, release: () => rpc.release(objectId) };
   proxy[proxyInfo] = info;
-  return proxy as Proxy<T>;
+  return proxy as ProxyOf<T>;
 }
 
 /**
  * A proxy for an object in this process (the master's own view of what it
  * serves): same async interface, no wire.
  */
-export function localProxy<T>(obj: object, exposed: readonly string[]): Proxy<T> {
+export function localProxy<T>(obj: object, exposed: readonly string[]): ProxyOf<T> {
   const proxy: Record<string | symbol, unknown> = {};
   let released = false;
   for (const method of exposed) {
@@ -65,5 +65,5 @@ export function localProxy<T>(obj: object, exposed: readonly string[]): Proxy<T>
     },
   };
   proxy[proxyInfo] = info;
-  return proxy as Proxy<T>;
+  return proxy as ProxyOf<T>;
 }

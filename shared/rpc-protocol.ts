@@ -22,6 +22,8 @@ export enum Kind {
   Ping = 6,
   /** [PROXY_RESULT, id, objectId, exposed]: the result is a new served object (methodToTypeid). */
   ProxyResult = 7,
+  /** [HELLO, agent]: sent once after authentication; names the peer's software (e.g. "browser", "node-datachannel"). */
+  Hello = 8,
 }
 
 export type Message =
@@ -32,7 +34,8 @@ export type Message =
   | [Kind.Release, number]
   | [Kind.Bye, string]
   | [Kind.Ping]
-  | [Kind.ProxyResult, number, number, string[]];
+  | [Kind.ProxyResult, number, number, string[]]
+  | [Kind.Hello, string];
 
 const isId = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 const isString = (v: unknown): v is string => typeof v === 'string' && v.length <= 256;
@@ -69,6 +72,9 @@ export function parseMessage(value: unknown): Message {
       if (m.length === 4 && isId(m[1]) && isId(m[2]) && Array.isArray(m[3]) && m[3].every(isString)) {
         return m as Message;
       }
+      break;
+    case Kind.Hello:
+      if (m.length === 2 && isString(m[1])) return m as Message;
       break;
     default:
       throw new ProtocolError(`unknown message kind ${JSON.stringify(m[0])}`);

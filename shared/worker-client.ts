@@ -103,6 +103,7 @@ export class WorkerClient {
         authkey: this.#options.authkey,
         logger: this.#options.logger ?? consoleLogger,
         label: 'master',
+        agent: this.#options.platform.name,
         handshakeTimeoutMs: this.#options.handshakeTimeoutMs,
         heartbeatIntervalMs: this.#options.heartbeatIntervalMs,
         deadAfterMs: this.#options.deadAfterMs,

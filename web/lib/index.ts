@@ -1,0 +1,39 @@
+/**
+ * peerproc for browsers: the shared core with the browser's own RTCPeerConnection
+ * and WebSocket. Same API as the Node entry point (node/index.ts).
+ */
+import { type BaseManager as BaseManagerType, ManagerCore, type RegisterOptions } from '../../shared/manager.js';
+import type { ManagerOptions } from '../../shared/options.js';
+import type { PeerConnectionConstructor, Platform, WebSocketConstructor } from '../../shared/rtc.js';
+
+export * from '../../shared/errors.js';
+export type { ManagerEvent } from '../../shared/events.js';
+export { consoleLogger, type Logger, silentLogger } from '../../shared/logger.js';
+export type { WorkerInfo } from '../../shared/master-host.js';
+export type { ManagerOptions } from '../../shared/options.js';
+export type { ProxyOf } from '../../shared/proxy.js';
+export { JoinableQueue, Queue } from '../../shared/queue.js';
+export { parseAddress } from '../../shared/signaling-protocol.js';
+export type { RegisterOptions };
+
+const scope = globalThis as unknown as { RTCPeerConnection?: unknown; WebSocket?: unknown };
+
+export const browserPlatform: Platform = {
+  name: 'browser',
+  RTCPeerConnection: scope.RTCPeerConnection as PeerConnectionConstructor,
+  WebSocket: scope.WebSocket as WebSocketConstructor,
+};
+
+export type BrowserManagerOptions = Omit<ManagerOptions, 'platform'> & { platform?: Platform };
+
+class BrowserManager extends ManagerCore {
+  constructor(options: BrowserManagerOptions) {
+    super({ platform: browserPlatform, ...options } as ManagerOptions);
+  }
+}
+
+export const BaseManager = BrowserManager as unknown as typeof ManagerCore &
+  (new <R extends object = Record<never, never>>(
+    options: BrowserManagerOptions,
+  ) => BaseManagerType<R>);
+export type BaseManager<R extends object = Record<never, never>> = BaseManagerType<R>;
