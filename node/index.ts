@@ -28,8 +28,9 @@ class NodeManager extends ManagerCore {
 }
 
 /** Python's BaseManager: `new BaseManager<{ get_task_queue: Queue<number> }>({ address, authkey })`. */
-export const BaseManager = NodeManager as unknown as typeof ManagerCore &
-  (new <R extends object = Record<never, never>>(
-    options: NodeManagerOptions,
-  ) => BaseManagerType<R>);
+export const BaseManager = NodeManager as unknown as {
+  /** Registers a typeid for every manager of this class and its subclasses (Python's classmethod). */
+  register: typeof ManagerCore.register;
+  new <R extends object = Record<never, never>>(options: NodeManagerOptions): BaseManagerType<R>;
+};
 export type BaseManager<R extends object = Record<never, never>> = BaseManagerType<R>;

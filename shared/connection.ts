@@ -6,7 +6,7 @@
  */
 import { type AuthRole, type ChannelBinding, Handshake } from './auth.js';
 import { Codec } from './codec.js';
-import { AuthenticationError, ConnectionClosedError, PeerprocError, ProtocolError } from './errors.js';
+import { AuthenticationError, ConnectionClosedError, PeerprocError, PeerShutdownError, ProtocolError } from './errors.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, type FrameChannel, FrameReceiver, FrameSender } from './framing.js';
 import type { Logger } from './logger.js';
 import { ObjectTable } from './object-table.js';
@@ -177,7 +177,7 @@ export class Connection {
     }
     if (message[0] === Kind.Bye) {
       this.#peerBye = message[1].slice(0, 200);
-      this.#end(new ConnectionClosedError(`${this.label} closed the connection: ${this.#peerBye}`));
+      this.#end(new PeerShutdownError(`${this.label} closed the connection: ${this.#peerBye}`));
       return;
     }
     this.rpc.handle(message);

@@ -34,6 +34,12 @@ export class AddressInUseError extends PeerprocError {}
 /** The connection closed (peer gone, shutdown, network failure) while a call was pending or was made. */
 export class ConnectionClosedError extends PeerprocError {}
 
+/** The other side shut down cleanly and said so (a master's `shutdown()`); a kind of ConnectionClosedError. */
+export class PeerShutdownError extends ConnectionClosedError {}
+
+/** A manager method was called in the wrong state (e.g. `start()` twice, `connect()` after `start()`). */
+export class ManagerStateError extends PeerprocError {}
+
 /** Connecting took too long: no master appeared, or ICE could not find a path between the peers. */
 export class ConnectTimeoutError extends PeerprocError {}
 
@@ -79,6 +85,7 @@ const KNOWN_ERRORS: Record<string, new (message: string) => Error> = {
   Full,
   AuthenticationError,
   ConnectionClosedError,
+  PeerShutdownError,
   ProtocolError,
   MessageTooLargeError,
   UnknownTypeidError,

@@ -11,7 +11,7 @@
  * instance. Each registered typeid becomes a method returning a proxy.
  */
 import type { Connection } from './connection.js';
-import { ConfigError, ConnectionClosedError, PeerprocError } from './errors.js';
+import { ConfigError, ConnectionClosedError, ManagerStateError } from './errors.js';
 import { EventHub, type ManagerEventListener } from './events.js';
 import { MasterHost, type WorkerInfo } from './master-host.js';
 import { type ManagerOptions, type ResolvedOptions, randomPeerId, resolveOptions } from './options.js';
@@ -188,7 +188,7 @@ export class ManagerCore<R extends object = Record<never, never>> {
 
   #expectState(expected: State, what: string): void {
     if (this.#state !== expected) {
-      throw new PeerprocError(`${what} called on a manager that is already ${this.#state}`);
+      throw new ManagerStateError(`${what} called on a manager that is already ${this.#state}`);
     }
   }
 }

@@ -32,8 +32,9 @@ class BrowserManager extends ManagerCore {
   }
 }
 
-export const BaseManager = BrowserManager as unknown as typeof ManagerCore &
-  (new <R extends object = Record<never, never>>(
-    options: BrowserManagerOptions,
-  ) => BaseManagerType<R>);
+export const BaseManager = BrowserManager as unknown as {
+  /** Registers a typeid for every manager of this class and its subclasses (Python's classmethod). */
+  register: typeof ManagerCore.register;
+  new <R extends object = Record<never, never>>(options: BrowserManagerOptions): BaseManagerType<R>;
+};
 export type BaseManager<R extends object = Record<never, never>> = BaseManagerType<R>;

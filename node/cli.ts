@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+/**
+ * The `peerproc` command: signal | master | worker | demo.
+ */
+import { ConfigError } from '../shared/errors.js';
+import { runSignalCommand, SIGNAL_USAGE } from '../signaling/index.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './commands/common.js';
+import { runDemo } from './commands/demo.js';
+import { runMaster } from './commands/master.js';
+import { runWorker } from './commands/worker.js';
+
+const USAGE = `Usage: peerproc <command> [options]
+
+Commands:
+  signal   run the signaling server           (peerproc signal --host 127.0.0.1 --port 8080)
+  master   put tasks and collect results      (peerproc master --address ws://127.0.0.1:8080/jobs --authkey abc --tasks 10)
+  worker   take tasks and return results      (peerproc worker --address ws://127.0.0.1:8080/jobs --authkey abc)
+  demo     run the whole example on this machine
+
+Run 'peerproc <command> --help' for a command's options.`;
+
+const out = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'signal':
+      if (rest.includes('--help')) {
+        out(SIGNAL_USAGE);
+        return EXIT_OK;
+      }
+      await runSignalCommand(rest, process.env);
+      return EXIT_OK;
+    case 'master':
+      return runMaster(rest, out);
+    case 'worker':
+      return runWorker(rest, out);
+    case 'demo':
+      return runDemo(rest, out);
+    case undefined:
+    case '--help':
+    case 'help':
+      out(USAGE);
+      return command === undefined ? EXIT_USAGE : EXIT_OK;
+    default:
+      process.stderr.write(`peerproc: unknown command ${JSON.stringify(command)}\n${USAGE}\n`);
+      return EXIT_USAGE;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // Native WebRTC threads can keep the event loop alive after every peer is closed.
+    process.exit(code);
+  },
+  (err: unknown) => {
+    const error = err instanceof Error ? err : new Error(String(err));
+    process.stderr.write(`peerproc: ${error.name}: ${error.message}\n`);
+    process.exit(err instanceof ConfigError ? EXIT_USAGE : EXIT_FAILURE);
+  },
+);

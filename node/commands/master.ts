@@ -1,0 +1,123 @@
+/**
+ * `peerproc master`: Python's task_master.py. Puts --tasks random integers in
+ * 0..10000 on the task queue, then prints each result as it comes back,
+ * waiting at most --timeout seconds for each.
+ */
+import { Empty } from '../../shared/errors.js';
+import type { BaseManager as Manager } from '../../shared/manager.js';
+import { Queue } from '../../shared/queue.js';
+import { BaseManager } from '../index.js';
+import { loadPlatform } from '../platform.js';
+import {
+  CONNECTION_FLAGS,
+  EXIT_FAILURE,
+  EXIT_OK,
+  iceServersFlag,
+  numberFlag,
+  parseFlags,
+  requireString,
+  stderrLogger,
+} from './common.js';
+
+export const MASTER_USAGE = `Usage: peerproc master --address ws://HOST:PORT/ROOM --authkey KEY [options]
+
+  --address URL        signaling server and room (the master's address)
+  --authkey KEY        shared secret (or PEERPROC_AUTHKEY)
+  --tasks N            number of tasks to put (10)
+  --timeout SECONDS    longest wait for each result (10)
+  --min-workers N      wait for N workers to connect before putting tasks (0)
+  --wait SECONDS       longest wait for --min-workers (30)
+  --ice-servers JSON   STUN/TURN servers (default: those the signaling server hands out)
+  --webrtc NAME        WebRTC binding: node-datachannel (default) or wrtc`;
+
+interface Jobs {
+  get_task_queue: Queue<number>;
+  get_result_queue: Queue<string>;
+}
+
+/** Resolves true once `count` workers have authenticated (in all), false after `seconds`. */
+function waitForWorkers(manager: Manager<Jobs>, count: number, seconds: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let seen = manager.workers().filter((w) => w.authenticated).length;
+    if (seen >= count) return resolve(true);
+    const timer = setTimeout(() => {
+      unsubscribe();
+      resolve(false);
+    }, seconds * 1000);
+    const unsubscribe = manager.on((event) => {
+      if (event.type === 'worker-authenticated' && ++seen >= count) {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(true);
+      }
+    });
+  });
+}
+
+export async function runMaster(argv: string[], out: (line: string) => void): Promise<number> {
+  const values = parseFlags(argv, {
+    ...CONNECTION_FLAGS,
+    tasks: { type: 'string' },
+    timeout: { type: 'string' },
+    'min-workers': { type: 'string' },
+    wait: { type: 'string' },
+  });
+  if (values.help) {
+    out(MASTER_USAGE);
+    return EXIT_OK;
+  }
+  const address = requireString(values, 'address');
+  const authkey = requireString(values, 'authkey', 'PEERPROC_AUTHKEY');
+  const tasks = numberFlag(values, 'tasks', 10, { integer: true });
+  const timeout = numberFlag(values, 'timeout', 10);
+  const minWorkers = numberFlag(values, 'min-workers', 0, { integer: true });
+  const wait = numberFlag(values, 'wait', 30);
+
+  const taskQueue = new Queue<number>();
+  const resultQueue = new Queue<string>();
+  const manager = new BaseManager<Jobs>({
+    address,
+    authkey,
+    iceServers: iceServersFlag(values),
+    platform: await loadPlatform(values.webrtc as string | undefined),
+    logger: stderrLogger,
+  });
+  manager.register('get_task_queue', () => taskQueue);
+  manager.register('get_result_queue', () => resultQueue);
+  manager.on((event) => {
+    if (event.type === 'worker-authenticated') stderrLogger.info(`worker ${event.peer} connected`);
+  });
+  await manager.start();
+  try {
+    if (minWorkers > 0) {
+      stderrLogger.info(`waiting for ${minWorkers} worker(s) on ${address}...`);
+      if (!(await waitForWorkers(manager, minWorkers, wait))) {
+        process.stderr.write(`peerproc master: fewer than ${minWorkers} workers connected within ${wait} s\n`);
+        return EXIT_FAILURE;
+      }
+    }
+    const task = await manager.get_task_queue();
+    const result = await manager.get_result_queue();
+    for (let i = 0; i < tasks; i++) {
+      const n = Math.floor(Math.random() * 10_001);
+      out(`Put task ${n}...`);
+      await task.put(n);
+    }
+    out('Try get results...');
+    for (let i = 0; i < tasks; i++) {
+      try {
+        out(`Result: ${await result.get({ timeout })}`);
+      } catch (err) {
+        if (!(err instanceof Empty)) throw err;
+        process.stderr.write(
+          `peerproc master: no result within ${timeout} s; got ${i} of ${tasks} results (are workers connected to ${address}?)\n`,
+        );
+        return EXIT_FAILURE;
+      }
+    }
+    return EXIT_OK;
+  } finally {
+    await manager.shutdown();
+    out('master exit.');
+  }
+}

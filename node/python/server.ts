@@ -1,0 +1,380 @@
+/**
+ * Serves a `Registry` over CPython's `multiprocessing.managers` protocol, so
+ * unmodified Python workers (`BaseManager.connect()` + proxies) can use our
+ * queues. Per connection, as CPython's `Server.handle_request`: the full
+ * handshake both ways, then one server-level call (`create`, `incref`...), or
+ * `accept_connection`, which turns the connection into a method-call loop.
+ *
+ * Where we do better than CPython (python-managers.md, "Faults observed"):
+ * decoding never executes anything; a failed handshake or a hostile message
+ * closes the connection with no traceback sent and one log line; a silent
+ * connection is dropped after `handshakeTimeoutMs`; and a caller that dies
+ * while blocked in `get()` has its wait cancelled, so the next item goes to a
+ * live worker (an item taken just as it died is put back with `requeue`).
+ */
+import { EventEmitter } from 'node:events';
+import { createServer, type Server, type Socket } from 'node:net';
+import { ConnectionClosedError } from '../../shared/errors.js';
+import {
+  PickleError,
+  PyException,
+  PyToken,
+  PyTuple,
+  type PyValue,
+  pyRepr,
+  tuple,
+  type UnpickleOptions,
+} from '../../shared/pickle/index.js';
+import {
+  type ChallengeForm,
+  decodeRequest,
+  encodeReply,
+  PythonException,
+  type Reply,
+  type Request,
+  serverHandshake,
+  toPythonException,
+  tracebackText,
+} from '../../shared/python-wire/index.js';
+import { lookupTypeid, type Registry } from '../../shared/registry.js';
+import { bindArgs } from './call-adapter.js';
+import { FramedSocket } from './framed-socket.js';
+import { ObjectTable, type ServedObject } from './object-table.js';
+import { consoleLogger, DEFAULT_HANDSHAKE_TIMEOUT_MS, type PythonLogger, toAuthkey } from './options.js';
+
+export interface PythonManagerServerOptions {
+  /** The manager's authkey (CPython `authkey=b'abc'`; a string is taken as UTF-8). */
+  authkey: Uint8Array | string;
+  /** Receives one line per refused or dropped connection (default: console). */
+  logger?: PythonLogger;
+  /** Largest request frame accepted (default 256 MiB). */
+  maxFrameBytes?: number;
+  /** Bounds for decoding requests (see shared/pickle/limits.ts). */
+  unpickleLimits?: UnpickleOptions;
+  /** Time for a new connection to authenticate and send its first request (default 10,000 ms). */
+  handshakeTimeoutMs?: number;
+  /** Challenge form we send (default `'sha256'`, as CPython 3.12+; 3.11 clients answer it too). */
+  challenge?: ChallengeForm;
+  /**
+   * An extra signal per connection, combined with the one that aborts when the
+   * connection closes, and passed to every queue `get`/`put` it makes (e.g.
+   * the master's shutdown signal).
+   */
+  connectionSignal?: (connection: PythonConnectionInfo) => AbortSignal | undefined;
+  /** Called when a Python client calls `shutdown`; without it, remote shutdown is refused. */
+  onShutdownRequest?: () => void;
+}
+
+export interface PythonConnectionInfo {
+  readonly id: number;
+  /** `host:port` of the Python side. */
+  readonly remote: string;
+  /** Aborts when the connection closes; passed to the queue waits it makes. */
+  readonly signal: AbortSignal;
+  /** The Python thread name given to `accept_connection`, once it is a method-call connection. */
+  name?: string;
+}
+
+export interface PythonServerAddress {
+  host: string;
+  port: number;
+}
+
+/** Details of a method call, emitted as `'call'` before the object runs it. */
+export interface PythonCallEvent {
+  connection: PythonConnectionInfo;
+  typeid: string;
+  ident: string;
+  method: string;
+}
+
+/** What `#serveOne` produced: the reply, and how to undo the call if the reply cannot be delivered. */
+interface Outcome {
+  reply: Reply;
+  undo?: () => void;
+}
+
+/**
+ * Events: `'connection'` (PythonConnectionInfo) when a TCP connection arrives,
+ * `'connectionClose'` (PythonConnectionInfo) when it is gone, `'call'`
+ * (PythonCallEvent) when a proxy method call starts.
+ */
+export class PythonManagerServer extends EventEmitter {
+  readonly #registry: Registry;
+  readonly #authkey: Uint8Array;
+  readonly #logger: PythonLogger;
+  readonly #options: PythonManagerServerOptions;
+  readonly #handshakeTimeoutMs: number;
+  readonly #objects = new ObjectTable();
+  readonly #connections = new Set<FramedSocket>();
+  #server: Server | undefined;
+  #address: PythonServerAddress | undefined;
+  #nextConnectionId = 1;
+
+  constructor(registry: Registry, options: PythonManagerServerOptions) {
+    super();
+    this.#registry = registry;
+    this.#authkey = toAuthkey(options.authkey);
+    this.#logger = options.logger ?? consoleLogger;
+    this.#options = options;
+    this.#handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  }
+
+  /** Starts listening; port 0 picks a free port. Resolves with the bound address. */
+  listen(port = 0, host = '127.0.0.1'): Promise<PythonServerAddress> {
+    if (this.#server) return Promise.reject(new Error('PythonManagerServer is already listening'));
+    const server = createServer((socket) => this.#accept(socket));
+    this.#server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        const bound = server.address();
+        if (bound === null || typeof bound === 'string') return reject(new Error('unexpected non-TCP address'));
+        this.#address = { host: bound.address, port: bound.port };
+        resolve(this.#address);
+      });
+    });
+  }
+
+  get address(): PythonServerAddress | undefined {
+    return this.#address;
+  }
+
+  /** Open TCP connections (handshaking, single calls and method-call loops). */
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /** Objects with live Python references (CPython's `number_of_objects`). */
+  get objectCount(): number {
+    return this.#objects.size;
+  }
+
+  /** Stops listening and closes every connection (their pending queue waits are cancelled). */
+  async close(): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    for (const channel of this.#connections) channel.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  #accept(socket: Socket): void {
+    const channel = new FramedSocket(socket, { maxFrameBytes: this.#options.maxFrameBytes });
+    const base = { id: this.#nextConnectionId++, remote: channel.remote, signal: channel.signal };
+    const extra = this.#options.connectionSignal?.(base);
+    const info: PythonConnectionInfo = extra ? { ...base, signal: AbortSignal.any([channel.signal, extra]) } : base;
+    const onExtraAbort = (): void => channel.close();
+    extra?.addEventListener('abort', onExtraAbort, { once: true });
+    this.#connections.add(channel);
+    socket.once('close', () => {
+      extra?.removeEventListener('abort', onExtraAbort);
+      this.#connections.delete(channel);
+      this.emit('connectionClose', info);
+    });
+    this.emit('connection', info);
+    void this.#handle(channel, info);
+  }
+
+  async #handle(channel: FramedSocket, info: PythonConnectionInfo): Promise<void> {
+    let stage: 'handshake' | 'request' = 'handshake';
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      this.#logger.warn(
+        `python manager: dropped connection from ${info.remote}: no authenticated request within ${this.#handshakeTimeoutMs} ms`,
+      );
+      channel.close();
+    }, this.#handshakeTimeoutMs);
+    try {
+      await serverHandshake(channel, this.#authkey, { challenge: this.#options.challenge });
+      stage = 'request';
+      const request = decodeRequest(await channel.receive(), this.#options.unpickleLimits);
+      clearTimeout(timer);
+      await this.#serverCall(channel, info, request);
+    } catch (err) {
+      if (!timedOut) {
+        const what = stage === 'handshake' ? 'refused connection' : 'closed connection';
+        this.#logger.warn(`python manager: ${what} from ${info.remote}: ${describe(err)}`);
+      }
+      // End, not destroy: a refused client must still read #FAILURE# (it then raises
+      // AuthenticationError). Nothing else is sent: no traceback, no paths.
+      channel.end();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** One server-level call, as CPython's `Server` public methods. */
+  async #serverCall(channel: FramedSocket, info: PythonConnectionInfo, request: Request): Promise<void> {
+    let reply: Reply;
+    let after: (() => void) | undefined;
+    try {
+      if (request.method === 'accept_connection') {
+        const [name] = bindArgs('accept_connection', [{ name: 'name' }], request.args, request.kwds);
+        info.name = String(name);
+        await channel.send(encodeReply({ kind: '#RETURN', value: null }));
+        return await this.#serveMethods(channel, info);
+      }
+      if (request.method === 'shutdown') after = this.#shutdownHook();
+      reply = { kind: '#RETURN', value: await this.#serverFunction(request) };
+    } catch (err) {
+      after = undefined;
+      reply = { kind: '#TRACEBACK', text: tracebackText(err) };
+    }
+    await channel.send(encodeReply(reply));
+    channel.end();
+    after?.();
+  }
+
+  #shutdownHook(): () => void {
+    const hook = this.#options.onShutdownRequest;
+    if (!hook) {
+      throw new PythonException(
+        new PyException('builtins', 'PermissionError', ['remote shutdown is disabled on this peerproc manager']),
+      );
+    }
+    return hook;
+  }
+
+  async #serverFunction(request: Request): Promise<PyValue> {
+    const { method, args, kwds } = request;
+    switch (method) {
+      case 'dummy':
+      case 'shutdown':
+        bindArgs(method, [], args, kwds);
+        return null;
+      case 'create':
+        return this.#create(args, kwds);
+      case 'incref':
+      case 'decref': {
+        const [ident] = bindArgs(method, [{ name: 'ident' }], args, kwds);
+        if (method === 'incref') this.#objects.incref(String(ident));
+        else this.#objects.decref(String(ident));
+        return null;
+      }
+      case 'get_methods': {
+        const [token] = bindArgs(method, [{ name: 'token' }], args, kwds);
+        if (!(token instanceof PyToken)) throw new TypeError('get_methods() needs a Token');
+        return new PyTuple(this.#objects.get(token.id).binding.exposed);
+      }
+      case 'debug_info':
+        bindArgs(method, [], args, kwds);
+        return this.#objects.debugInfo();
+      case 'number_of_objects':
+        bindArgs(method, [], args, kwds);
+        return this.#objects.size;
+      default:
+        throw new PythonException(new PyException('builtins', 'AssertionError', [`${pyRepr(method)} unrecognized`]));
+    }
+  }
+
+  /** `create(typeid, *args, **kwds)`: calls the registration's callable and serves the result. */
+  async #create(args: readonly PyValue[], kwds: ReadonlyMap<string, PyValue>): Promise<PyValue> {
+    const [typeid, ...rest] = args;
+    if (typeof typeid !== 'string') throw new TypeError('create() needs a typeid str as first argument');
+    const registration = lookupTypeid(this.#registry, typeid);
+    const callable = registration.callable as NonNullable<typeof registration.callable>;
+    const options = kwds.size > 0 ? [Object.fromEntries(kwds)] : [];
+    const obj: unknown = await callable(...rest, ...options);
+    if (obj === null || typeof obj !== 'object') {
+      throw new TypeError(`the callable registered as ${JSON.stringify(typeid)} did not return an object`);
+    }
+    const served = this.#objects.add(obj, typeid, registration);
+    return tuple(served.ident, new PyTuple(served.binding.exposed));
+  }
+
+  /** The long-lived loop after `accept_connection`: one call at a time, each answered in order. */
+  async #serveMethods(channel: FramedSocket, info: PythonConnectionInfo): Promise<void> {
+    for (;;) {
+      let request: Request;
+      try {
+        request = decodeRequest(await channel.receive(), this.#options.unpickleLimits);
+      } catch (err) {
+        // A plain close is how a Python process ends its proxies; anything else is refused input.
+        if (!(err instanceof ConnectionClosedError) || channel.closedMidFrame) {
+          this.#logger.warn(`python manager: closed connection from ${info.remote}: ${describe(err)}`);
+        }
+        channel.close();
+        return;
+      }
+      const { reply, undo } = await this.#serveOne(info, request);
+      if (channel.closed) {
+        // The caller went away while we worked: never hand an item to a dead socket.
+        undo?.();
+        return;
+      }
+      try {
+        await channel.send(this.#encode(reply, info));
+      } catch {
+        undo?.();
+        return;
+      }
+    }
+  }
+
+  async #serveOne(info: PythonConnectionInfo, request: Request): Promise<Outcome> {
+    let served: ServedObject;
+    try {
+      served = this.#objects.get(String(request.ident));
+    } catch (err) {
+      return { reply: { kind: '#TRACEBACK', text: tracebackText(err) } };
+    }
+    const { method } = request;
+    if (!served.binding.exposed.includes(method)) return { reply: this.#fallback(served, method) };
+    this.emit('call', {
+      connection: info,
+      typeid: served.typeid,
+      ident: served.ident,
+      method,
+    } satisfies PythonCallEvent);
+    let result: Awaited<ReturnType<ServedObject['binding']['call']>>;
+    try {
+      result = await served.binding.call(method, request.args, request.kwds, info.signal);
+    } catch (err) {
+      return { reply: { kind: '#ERROR', error: toPythonException(err) } };
+    }
+    const proxyTypeid = served.registration.methodToTypeid?.[served.binding.jsName(method)];
+    if (proxyTypeid === undefined)
+      return { reply: { kind: '#RETURN', value: result.value as PyValue }, undo: result.undo };
+    return { reply: this.#proxyReply(proxyTypeid, result.value), undo: result.undo };
+  }
+
+  /** `method_to_typeid`: the result is served as a new object and sent as a proxy. */
+  #proxyReply(typeid: string, value: unknown): Reply {
+    if (value === null || typeof value !== 'object') {
+      return { kind: '#TRACEBACK', text: tracebackText(new TypeError(`result for ${typeid} is not an object`)) };
+    }
+    const served = this.#objects.add(value, typeid, this.#registry.get(typeid) ?? {});
+    const address = this.#address ? tuple(this.#address.host, this.#address.port) : null;
+    return { kind: '#PROXY', exposed: [...served.binding.exposed], token: new PyToken(typeid, address, served.ident) };
+  }
+
+  /** CPython's `fallback_mapping` for names outside `exposed`: `__str__`, `__repr__`, `#GETVALUE`. */
+  #fallback(served: ServedObject, method: string): Reply {
+    if (method === '__str__' || method === '__repr__') {
+      return { kind: '#RETURN', value: `<${served.typeid} object served by peerproc>` };
+    }
+    if (method === '#GETVALUE') return { kind: '#RETURN', value: served.obj as PyValue };
+    const exposed = pyRepr(new PyTuple(served.binding.exposed));
+    const error = new PyException('builtins', 'AttributeError', [
+      `method ${pyRepr(method)} of ${pyRepr(served.typeid)} object is not in exposed=${exposed}`,
+    ]);
+    return { kind: '#TRACEBACK', text: tracebackText(new PythonException(error)) };
+  }
+
+  /** Pickles a reply; a value with no pickle form becomes `#UNSERIALIZABLE`, as in CPython. */
+  #encode(reply: Reply, info: PythonConnectionInfo): Uint8Array {
+    try {
+      return encodeReply(reply);
+    } catch (err) {
+      if (!(err instanceof PickleError)) throw err;
+      this.#logger.warn(`python manager: reply to ${info.remote} not serializable: ${err.message}`);
+      return encodeReply({ kind: '#UNSERIALIZABLE', text: `${err.name}: ${err.message}` });
+    }
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

@@ -1,0 +1,86 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkTranscript, killAll, peerproc } from '../support/processes.js';
+
+afterEach(() => killAll());
+
+async function startSignal() {
+  const signal = peerproc(['signal', '--host', '127.0.0.1', '--port', '0', '--log-level', 'warn']);
+  const line = await signal.waitForLine(/listening on ws:\/\/127\.0\.0\.1:\d+/);
+  const base = /(ws:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1] as string;
+  return { signal, base };
+}
+
+describe('peerproc CLI, as a user runs it', () => {
+  it('runs the example in separate processes: master first, a worker started later', async () => {
+    const { signal, base } = await startSignal();
+    const address = `${base}/jobs`;
+    const master = peerproc(['master', '--address', address, '--authkey', 'abc', '--tasks', '10']);
+    await master.waitForLine(/^Try get results\.\.\.$/);
+    const worker = peerproc(['worker', '--address', address], { PEERPROC_AUTHKEY: 'abc' });
+    expect(await master.exited).toBe(0);
+    expect(await worker.exited).toBe(0);
+    const { tasks } = checkTranscript(master.stdout);
+    expect(tasks).toHaveLength(10);
+    expect(tasks.every((n) => n >= 0 && n <= 10_000)).toBe(true);
+    expect(worker.stdout[0]).toBe(`Connect to server ${address}...`);
+    expect(worker.stdout.filter((l) => /^run task \d+ \* \d+\.\.\.$/.test(l))).toHaveLength(10);
+    expect(worker.stdout.at(-1)).toBe('worker exit.');
+    expect(master.stdout.at(-1)).toBe('master exit.');
+    signal.child.kill('SIGTERM');
+    expect(await signal.exited).toBe(0);
+  });
+
+  it('fails a wrong-key worker with AuthenticationError while the master keeps serving', async () => {
+    const { base } = await startSignal();
+    const address = `${base}/jobs`;
+    const master = peerproc(['master', '--address', address, '--authkey', 'abc', '--tasks', '5', '--min-workers', '1']);
+    const wrong = peerproc(['worker', '--address', address, '--authkey', 'not-abc']);
+    expect(await wrong.exited).not.toBe(0);
+    expect(wrong.stderr.join('\n')).toMatch(/AuthenticationError: digest sent was rejected/);
+    expect(master.stderr.join('\n')).toMatch(/failed authentication/);
+    const right = peerproc(['worker', '--address', address, '--authkey', 'abc']);
+    expect(await right.exited).toBe(0);
+    expect(await master.exited).toBe(0);
+    expect(checkTranscript(master.stdout).results).toHaveLength(5);
+  });
+
+  it('exits non-zero with a clear message when results are missing', async () => {
+    const { base } = await startSignal();
+    const master = peerproc([
+      'master',
+      '--address',
+      `${base}/lonely`,
+      '--authkey',
+      'abc',
+      '--tasks',
+      '1',
+      '--timeout',
+      '0.5',
+    ]);
+    expect(await master.exited).toBe(1);
+    expect(master.stderr.join('\n')).toMatch(/no result within 0\.5 s; got 0 of 1 results/);
+  });
+
+  it('rejects bad flags with exit code 2 and names them', async () => {
+    const bad = peerproc(['master', '--address', 'http://x/y', '--authkey', 'k']);
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr.join('\n')).toMatch(/address must use ws:\/\/ or wss:\/\//);
+    const noKey = peerproc(['worker', '--address', 'ws://127.0.0.1:1/r']);
+    expect(await noKey.exited).toBe(2);
+    expect(noKey.stderr.join('\n')).toMatch(/--authkey is required \(or set PEERPROC_AUTHKEY\)/);
+    const tasks = peerproc(['master', '--address', 'ws://127.0.0.1:1/r', '--authkey', 'k', '--tasks', 'many']);
+    expect(await tasks.exited).toBe(2);
+    expect(tasks.stderr.join('\n')).toMatch(/--tasks must be an integer/);
+  });
+
+  it('runs the demo in one command', async () => {
+    const demo = peerproc(['demo']);
+    expect(await demo.exited).toBe(0);
+    const masterLines = demo.stdout.filter((l) => l.startsWith('[master] ')).map((l) => l.slice(9));
+    expect(checkTranscript(masterLines).results).toHaveLength(10);
+    expect(demo.stdout.filter((l) => l === '[worker 1] worker exit.' || l === '[worker 2] worker exit.')).toHaveLength(
+      2,
+    );
+    expect(demo.stdout.at(-1)).toBe('demo: all processes exited 0');
+  });
+});
