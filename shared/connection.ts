@@ -21,6 +21,13 @@ export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000;
 export const DEFAULT_DEAD_AFTER_MS = 5_000;
 /** Longest wait for queued frames to leave before closing after a goodbye. */
 const FLUSH_BEFORE_CLOSE_MS = 1_000;
+/**
+ * Closing the peer connection right after a send can drop the frame in flight.
+ * So after sending FAILURE the master lets the refused worker close first (it
+ * does as soon as it reads FAILURE, and so learns its key was rejected), and
+ * closes itself only after this long.
+ */
+const REFUSAL_LINGER_MS = 2_000;
 
 /** The transport under a connection (PeerLink in production, in-memory pairs in unit tests). */
 export interface Link extends FrameChannel {
@@ -76,6 +83,8 @@ export class Connection {
   /** Set when the peer said goodbye: pending calls then fail with its reason. */
   #peerBye: string | undefined;
   #peerAgent = 'unknown';
+  /** Set once a peer was refused: input is ignored until the connection ends, with this reason. */
+  #refusal: Error | undefined;
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
@@ -104,7 +113,8 @@ export class Connection {
     this.#link.start({
       onOpen: () => this.#onOpen(),
       onFrame: (frame) => this.#onFrame(frame),
-      onClose: (reason) => this.#end(reason ?? new ConnectionClosedError(`connection to ${this.label} closed`)),
+      onClose: (reason) =>
+        this.#end(this.#refusal ?? reason ?? new ConnectionClosedError(`connection to ${this.label} closed`)),
     });
   }
 
@@ -135,7 +145,7 @@ export class Connection {
   }
 
   #onFrame(frame: Uint8Array): void {
-    if (this.#ended) return;
+    if (this.#ended || this.#refusal) return;
     this.#lastReceived = performance.now();
     try {
       if (this.#authenticated) {
@@ -146,8 +156,17 @@ export class Connection {
         throw new ProtocolError('frame before the channel opened');
       }
     } catch (err) {
-      this.#end(err instanceof Error ? err : new ProtocolError(String(err)));
+      const reason = err instanceof Error ? err : new ProtocolError(String(err));
+      if (!this.#authenticated && reason instanceof AuthenticationError) this.#endAfterFlush(reason);
+      else this.#end(reason);
     }
+  }
+
+  /** Stops reading and waits for the refused peer to hang up (or REFUSAL_LINGER_MS), then ends. */
+  #endAfterFlush(reason: Error): void {
+    this.#refusal = reason;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#end(reason), REFUSAL_LINGER_MS);
   }
 
   #onAuthenticated(): void {

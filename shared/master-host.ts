@@ -6,7 +6,7 @@
  */
 import { backoffDelay, sleep } from './backoff.js';
 import { Connection } from './connection.js';
-import { AddressInUseError, AuthenticationError } from './errors.js';
+import { AddressInUseError, AuthenticationError, PeerShutdownError } from './errors.js';
 import type { EventHub } from './events.js';
 import { consoleLogger } from './logger.js';
 import type { ResolvedOptions } from './options.js';
@@ -142,7 +142,8 @@ export class MasterHost {
           this.#log.warn(`worker ${peerId} failed authentication: ${reason.message}`);
           this.#events.emit({ type: 'auth-failed', peer: peerId, reason: reason.message });
         } else if (connection.authenticated) {
-          if (reason && !this.#stopped) this.#log.warn(`worker ${peerId} left: ${reason.message}`);
+          if (reason instanceof PeerShutdownError) this.#log.info(`worker ${peerId} disconnected`);
+          else if (reason && !this.#stopped) this.#log.warn(`worker ${peerId} left: ${reason.message}`);
           this.#events.emit({ type: 'worker-left', peer: peerId, reason: reason?.message ?? 'closed' });
         }
       },

@@ -90,9 +90,10 @@ export class PythonManagerClient {
     args: readonly PyValue[] = [],
     kwds: Record<string, PyValue> = {},
   ): Promise<PythonResult> {
+    const request = encodeRequest({ ident: null, method, args, kwds });
     const channel = await this.#open();
     try {
-      await channel.send(encodeRequest({ ident: null, method, args, kwds }));
+      await channel.send(request);
       return this.#result(await this.#reply(channel));
     } finally {
       channel.close();
@@ -109,11 +110,12 @@ export class PythonManagerClient {
   ): Promise<PythonResult> {
     const { signal } = options;
     signal?.throwIfAborted();
+    const request = encodeRequest({ ident, method, args, kwds });
     const channel = await this.#acquire();
     const onAbort = (): void => channel.close();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      await channel.send(encodeRequest({ ident, method, args, kwds }));
+      await channel.send(request);
       const reply = await this.#reply(channel);
       this.#releaseConnection(channel);
       return this.#result(reply);
@@ -122,7 +124,8 @@ export class PythonManagerClient {
       throw err;
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      if (this.#busy.delete(channel) && !channel.closed && !this.#closed) channel.close();
+      // Still busy means the call failed midway: the connection's state is unknown, drop it.
+      if (this.#busy.delete(channel)) channel.close();
     }
   }
 

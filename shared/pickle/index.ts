@@ -1,0 +1,30 @@
+/**
+ * A pickle codec for the CPython managers protocol: reads protocols 2-5,
+ * writes protocol 4, never executes anything. See values.ts for the value
+ * mapping and limits.ts for the bounds.
+ */
+export { type UnpickleOptions, unpickle } from './decode.js';
+export { type PickleOptions, pickle } from './encode.js';
+export {
+  PickleDecodeError,
+  PickleEncodeError,
+  PickleError,
+  PickleForbiddenError,
+  PickleLimitError,
+  PickleOpcodeError,
+} from './errors.js';
+export { BUILTIN_EXCEPTIONS, isAllowedException } from './globals.js';
+export * from './limits.js';
+export {
+  type PyDict,
+  PyException,
+  PyFloat,
+  PyFrozenSet,
+  type PySet,
+  PyToken,
+  PyTuple,
+  type PyValue,
+  pyRepr,
+  pyStr,
+  tuple,
+} from './values.js';

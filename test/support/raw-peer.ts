@@ -1,0 +1,98 @@
+/**
+ * A hand-driven worker for hostile-input tests: a real peer connection to a
+ * real master, but the test decides every frame it sends.
+ */
+import { authkeyBytes, Handshake } from '../../shared/auth.js';
+import { PeerLink, parseLinkSignal } from '../../shared/peer-link.js';
+import { randomPeerId } from '../../shared/options.js';
+import { SignalingClient } from '../../shared/signaling-client.js';
+import { parseAddress } from '../../shared/signaling-protocol.js';
+import { nodeDataChannelPlatform } from '../../node/platform.js';
+
+export interface RawPeer {
+  /** Frames received from the master, in order. */
+  received: Uint8Array[];
+  send(frame: Uint8Array): void;
+  /** Runs the worker side of the handshake with `authkey`; resolves when the master welcomed us. */
+  authenticate(authkey: string): Promise<void>;
+  closed: Promise<void>;
+  close(): void;
+}
+
+export async function connectRawPeer(address: string): Promise<RawPeer> {
+  const { url } = parseAddress(address);
+  let link: PeerLink | undefined;
+  let masterId = '';
+  let onMaster: (id: string) => void = () => {};
+  const signaling = new SignalingClient({
+    platform: nodeDataChannelPlatform,
+    url,
+    role: 'worker',
+    id: randomPeerId(),
+    onMessage: (m) => {
+      if (m.type === 'master') onMaster(m.peer);
+      if (m.type === 'signal' && link) void link.handleSignal(parseLinkSignal(m.data));
+    },
+    onDisconnect: () => {},
+  });
+  const masterPromise = new Promise<string>((resolve) => {
+    onMaster = resolve;
+  });
+  await signaling.connect();
+  masterId = await masterPromise;
+  const received: Uint8Array[] = [];
+  let frameListener: ((frame: Uint8Array) => void) | undefined;
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((resolve) => {
+    resolveClosed = resolve;
+  });
+  const opened = new Promise<void>((resolve, reject) => {
+    link = new PeerLink({
+      platform: nodeDataChannelPlatform,
+      offerer: true,
+      iceServers: [],
+      sendSignal: (data) => signaling.send({ type: 'signal', to: masterId, data }),
+    });
+    link.start({
+      onOpen: resolve,
+      onFrame: (frame) => {
+        received.push(frame.slice());
+        frameListener?.(frame);
+      },
+      onClose: (reason) => {
+        reject(reason ?? new Error('closed before opening'));
+        resolveClosed();
+      },
+    });
+  });
+  await opened;
+  const peer = link as PeerLink;
+  return {
+    received,
+    send: (frame) => peer.send(frame),
+    closed,
+    close: () => {
+      peer.close();
+      signaling.close();
+    },
+    authenticate: (authkey) =>
+      new Promise<void>((resolve, reject) => {
+        const { local, remote } = peer.fingerprints();
+        const handshake = new Handshake('worker', authkeyBytes(authkey), { master: remote, worker: local }, (f) =>
+          peer.send(f),
+        );
+        const feed = (frame: Uint8Array) => {
+          try {
+            if (handshake.receive(frame)) {
+              frameListener = undefined;
+              resolve();
+            }
+          } catch (err) {
+            reject(err);
+          }
+        };
+        frameListener = feed;
+        for (const frame of received) feed(frame); // the challenge may already be here
+      }),
+  };
+}
