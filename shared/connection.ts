@@ -6,7 +6,13 @@
  */
 import { type AuthRole, type ChannelBinding, Handshake } from './auth.js';
 import { Codec } from './codec.js';
-import { AuthenticationError, ConnectionClosedError, PeerprocError, PeerShutdownError, ProtocolError } from './errors.js';
+import {
+  AuthenticationError,
+  ConnectionClosedError,
+  PeerprocError,
+  PeerShutdownError,
+  ProtocolError,
+} from './errors.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, type FrameChannel, FrameReceiver, FrameSender } from './framing.js';
 import type { Logger } from './logger.js';
 import { ObjectTable } from './object-table.js';
@@ -99,7 +105,7 @@ export class Connection {
       (message) => this.#dispatch(this.#codec.decode(message)),
       options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     );
-    this.#table = options.registry ? new ObjectTable(options.registry, { signal: this.#abort.signal }) : undefined;
+    this.#table = options.registry ? new ObjectTable(options.registry, this.#abort.signal) : undefined;
     this.rpc = new RpcEndpoint((message) => this.#send(message), this.#table);
     this.ready = new Promise((resolve, reject) => {
       this.#resolveReady = resolve;
@@ -212,6 +218,7 @@ export class Connection {
   async bye(reason: string): Promise<void> {
     if (this.#ended) return;
     if (this.#authenticated) {
+      this.rpc.flush();
       this.#send([Kind.Bye, reason]);
       const deadline = performance.now() + FLUSH_BEFORE_CLOSE_MS;
       while (
@@ -236,6 +243,7 @@ export class Connection {
     if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
     this.#sender.close();
     this.#abort.abort();
+    this.#table?.releaseLeases(reason?.message ?? 'connection closed');
     const callError =
       reason instanceof PeerprocError ? reason : new ConnectionClosedError(`connection to ${this.label} closed`);
     this.rpc.close(callError);

@@ -158,7 +158,7 @@ export class ManagerCore<R extends object = Record<never, never>> {
     }
     if (this.#state === 'connected' && this.#connection) {
       const reference = await this.#connection.rpc.create(typeid, args);
-      return remoteProxy(this.#connection.rpc, reference.objectId, reference.exposed);
+      return remoteProxy(this.#connection.rpc, reference, this.#options);
     }
     throw new ConnectionClosedError(
       this.#state === 'shutdown'

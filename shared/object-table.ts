@@ -4,8 +4,16 @@
  * and message. Objects live as long as the connection (or until released).
  */
 import { ProtocolError } from './errors.js';
+import { LeaseLedger } from './leases.js';
+import type { AbortLike } from './queue-types.js';
 import { exposedFunction, exposedMethods, lookupTypeid, type Registry } from './registry.js';
-import { isRemoteCallable, type RemoteCallContext, remoteCall } from './remote-call.js';
+import {
+  isRemoteCallable,
+  type RemoteCallContext,
+  remoteCall,
+  remoteFeatures,
+  remoteInternals,
+} from './remote-call.js';
 
 /** A connection may hold at most this many served objects at once. */
 const MAX_OBJECTS_PER_CONNECTION = 10_000;
@@ -17,8 +25,15 @@ interface Served {
   methodToTypeid: Readonly<Record<string, string>> | undefined;
 }
 
+/** A new served object: its id, the methods callers may use, and what its proxy can do beyond that. */
+export interface ServedReference {
+  objectId: number;
+  exposed: string[];
+  features: Record<string, unknown>;
+}
+
 /** What a call returns: a plain value, or a new served object (methodToTypeid). */
-export type CallOutcome = { value: unknown } | { objectId: number; exposed: string[] };
+export type CallOutcome = { value: unknown } | ServedReference;
 
 export class ObjectTable {
   readonly #registry: Registry;
@@ -28,18 +43,28 @@ export class ObjectTable {
   readonly callCounts = new Map<string, number>();
   #nextId = 1;
 
-  constructor(registry: Registry, context: RemoteCallContext) {
+  /** `signal` aborts when the peer's connection ends. */
+  constructor(registry: Registry, signal: AbortLike) {
     this.#registry = registry;
-    this.#context = context;
+    this.#context = { signal, ledger: new LeaseLedger() };
   }
 
-  create(typeid: string, args: unknown[]): { objectId: number; exposed: string[] } {
+  /** The connection ended: items leased to the peer go back to their queues. */
+  releaseLeases(reason: string): void {
+    this.#context.ledger.releaseAll(reason);
+  }
+
+  get leases(): number {
+    return this.#context.ledger.size;
+  }
+
+  create(typeid: string, args: unknown[]): ServedReference {
     const registration = lookupTypeid(this.#registry, typeid);
     const obj = (registration.callable as (...a: unknown[]) => object)(...args);
     return this.#serve(obj, typeid);
   }
 
-  #serve(obj: unknown, typeid: string): { objectId: number; exposed: string[] } {
+  #serve(obj: unknown, typeid: string): ServedReference {
     if (typeof obj !== 'object' || obj === null) {
       throw new TypeError(
         `the callable registered as ${JSON.stringify(typeid)} returned ${String(obj)}, not an object`,
@@ -52,19 +77,25 @@ export class ObjectTable {
     const exposed = exposedMethods(obj, registration);
     const objectId = this.#nextId++;
     this.#objects.set(objectId, { obj, typeid, exposed, methodToTypeid: registration.methodToTypeid });
-    return { objectId, exposed };
+    const features = isRemoteCallable(obj) ? (obj[remoteFeatures]?.() ?? {}) : {};
+    return { objectId, exposed, features };
   }
 
   /** Calls `method`; sync results come back without a promise (the common fast path). */
   call(objectId: number, method: string, args: unknown[]): CallOutcome | Promise<CallOutcome> {
     const served = this.#objects.get(objectId);
     if (!served) throw new ProtocolError(`no object with id ${objectId} on this connection`);
-    const fn = exposedFunction(served.obj, served.typeid, served.exposed, method);
+    const obj = served.obj;
     const key = `${served.typeid}.${method}`;
     this.callCounts.set(key, (this.callCounts.get(key) ?? 0) + 1);
-    const result = isRemoteCallable(served.obj)
-      ? served.obj[remoteCall](method, args, this.#context)
-      : fn.apply(served.obj, args);
+    let result: unknown;
+    if (isRemoteCallable(obj)) {
+      // peerproc's own batch methods are served whatever `exposed` says; everything else must be exposed.
+      if (!obj[remoteInternals]?.includes(method)) exposedFunction(obj, served.typeid, served.exposed, method);
+      result = obj[remoteCall](method, args, this.#context);
+    } else {
+      result = exposedFunction(obj, served.typeid, served.exposed, method).apply(obj, args);
+    }
     const resultTypeid = served.methodToTypeid?.[method];
     if (result instanceof Promise) {
       return result.then((value) => this.#outcome(value, resultTypeid));

@@ -2,6 +2,8 @@
 import { authkeyBytes } from './auth.js';
 import { ConfigError } from './errors.js';
 import type { Logger } from './logger.js';
+import { MAX_BATCH } from './queue.js';
+import { DEFAULT_PREFETCH } from './queue-proxy.js';
 import type { Platform } from './rtc.js';
 import { type IceServer, parseAddress } from './signaling-protocol.js';
 
@@ -27,6 +29,10 @@ export interface ManagerOptions {
   deadAfter?: number;
   /** Largest message accepted from a peer, in bytes (default 64 MiB). */
   maxMessageBytes?: number;
+  /** Worker: most queue items fetched ahead per request; 1 turns prefetch off (default 64). */
+  prefetch?: number;
+  /** Worker: send results to unbounded queues in batches, `put()` resolving at once (default true). */
+  batchResults?: boolean;
 }
 
 export const DEFAULT_WAIT_SECONDS = 10;
@@ -50,6 +56,8 @@ export interface ResolvedOptions {
   heartbeatIntervalMs: number;
   deadAfterMs: number;
   maxMessageBytes: number;
+  prefetch: number;
+  batchResults: boolean;
 }
 
 function seconds(options: ManagerOptions, key: keyof ManagerOptions, fallback: number): number {
@@ -89,8 +97,17 @@ export function resolveOptions(options: ManagerOptions): ResolvedOptions {
   if (!Number.isInteger(maxMessageBytes) || maxMessageBytes < 1024) {
     throw new ConfigError(`option 'maxMessageBytes' must be an integer of at least 1024, got ${maxMessageBytes}`);
   }
+  const prefetch = options.prefetch ?? DEFAULT_PREFETCH;
+  if (!Number.isInteger(prefetch) || prefetch < 1 || prefetch > MAX_BATCH) {
+    throw new ConfigError(`option 'prefetch' must be an integer from 1 to ${MAX_BATCH}, got ${prefetch}`);
+  }
+  if (options.batchResults !== undefined && typeof options.batchResults !== 'boolean') {
+    throw new ConfigError(`option 'batchResults' must be true or false, got ${String(options.batchResults)}`);
+  }
   return {
     ...parsed,
+    prefetch,
+    batchResults: options.batchResults ?? true,
     address: options.address,
     authkey,
     platform: options.platform,

@@ -4,7 +4,8 @@
  * `get(...): Promise<number>`, typed from the served class.
  */
 import { ConnectionClosedError } from './errors.js';
-import { ProxyReturned, type RpcEndpoint } from './rpc.js';
+import { type QueueProxyOptions, queueProxy } from './queue-proxy.js';
+import { type ObjectReference, ProxyReturned, type RpcEndpoint } from './rpc.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: matches any method signature.
 type AnyFunction = (...args: any[]) => any;
@@ -28,19 +29,22 @@ export interface ProxyInfo {
   release(): void;
 }
 
-/** A proxy for object `objectId` served across `rpc`. */
-export function remoteProxy<T>(rpc: RpcEndpoint, objectId: number, exposed: readonly string[]): ProxyOf<T> {
+/** A proxy for an object served across `rpc` (queues get prefetch and batched results). */
+export function remoteProxy<T>(rpc: RpcEndpoint, reference: ObjectReference, options: QueueProxyOptions): ProxyOf<T> {
+  const { objectId, exposed, features } = reference;
   const proxy: Record<string | symbol, unknown> = {};
   for (const method of exposed) {
     proxy[method] = async (...args: unknown[]) => {
       const value = await rpc.call(objectId, method, args);
-      return value instanceof ProxyReturned
-        ? remoteProxy(rpc, value.reference.objectId, value.reference.exposed)
-        : value;
+      return value instanceof ProxyReturned ? remoteProxy(rpc, value.reference, options) : value;
     };
   }
   const info: ProxyInfo = { exposed, release: () => rpc.release(objectId) };
   proxy[proxyInfo] = info;
+  const queue = features.queue as { bounded?: unknown } | undefined;
+  if (queue && typeof queue === 'object') {
+    return queueProxy(proxy, rpc, objectId, queue.bounded === true, options) as ProxyOf<T>;
+  }
   return proxy as ProxyOf<T>;
 }
 

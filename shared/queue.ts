@@ -1,16 +1,64 @@
 /**
- * Queues with the semantics of Python's `queue.Queue` and
- * `multiprocessing.JoinableQueue`, usable locally and through proxies.
+ * Queues with the semantics of Python's `queue.Queue` (and so also
+ * `multiprocessing.JoinableQueue`: `taskDone()` and `join()`), usable locally
+ * and through proxies.
  *
  * Blocking calls return promises; timeouts are in seconds, as in Python.
  * `get()` with `block: false` (or `getNowait()`) raises `Empty`; `put()` on a
  * full bounded queue with `block: false` (or `putNowait()`) raises `Full`.
+ *
+ * Items taken by remote peers are leased until acknowledged (see leases.ts);
+ * every item carries an id, its delivery count, and the id of the item it
+ * answers (`getEntry()`), so a master can report each task's result once.
  */
 import { ConnectionClosedError, Empty, Full } from './errors.js';
+import type { LeasedEntry, LeaseLedger, LeaseOwner } from './leases.js';
 import type { AbortLike, BlockingOptions } from './queue-types.js';
-import { type RemoteCallContext, remoteCall } from './remote-call.js';
+import { type RemoteCallContext, remoteCall, remoteFeatures, remoteInternals } from './remote-call.js';
 
 export type { AbortLike, BlockingOptions } from './queue-types.js';
+
+/** An item with its bookkeeping. */
+export interface QueueEntry<T> extends LeasedEntry {
+  readonly value: T;
+  /** Unique in this process. */
+  readonly id: number;
+  /** Times the item has been delivered to a remote peer. */
+  deliveries: number;
+  /** The id of the item whose lease the `put` of this one acknowledged (a result's task). */
+  readonly answers: number | undefined;
+}
+
+/** An item that was delivered `maxDeliveries` times without being acknowledged. */
+export interface DeadLetter<T> {
+  value: T;
+  id: number;
+  deliveries: number;
+  reason: string;
+}
+
+export interface QueueOptions {
+  /** Capacity; 0 or less means unbounded (as in Python). */
+  maxsize?: number;
+  /** Deliveries after which an unacknowledged item goes to `deadLetters` (default 5). */
+  maxDeliveries?: number;
+  /** Seconds a remote peer may hold an item unacknowledged before it is redelivered; null (default): until its connection ends. */
+  leaseTimeout?: number | null;
+}
+
+export const DEFAULT_MAX_DELIVERIES = 5;
+
+/** Names of the batch methods remote queue proxies use (not part of the user API). */
+export const GET_BATCH = '__getBatch';
+export const PUT_BATCH = '__putBatch';
+/** Most items one batch request may take. */
+export const MAX_BATCH = 1024;
+
+let nextEntryId = 1;
+
+function newEntry<T>(value: T, answers: number | undefined): QueueEntry<T> {
+  return { value, id: nextEntryId++, deliveries: 0, answers };
+}
 
 interface Waiter<V> {
   resolve(value: V): void;
@@ -18,7 +66,7 @@ interface Waiter<V> {
 }
 
 interface Putter<T> extends Waiter<void> {
-  item: T;
+  entry: QueueEntry<T>;
 }
 
 /** FIFO storage with O(1) push, shift and unshift. */
@@ -62,11 +110,16 @@ function checkTimeout(timeout: number | null | undefined): number | null {
   return timeout;
 }
 
-function checkMaxsize(maxsize: number): number {
-  if (!Number.isInteger(maxsize)) {
-    throw new TypeError(`'maxsize' must be an integer (0 or less means unbounded), got ${String(maxsize)}`);
+function checkInteger(name: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new TypeError(`'${name}' must be an integer of at least ${min}, got ${String(value)} (${typeof value})`);
   }
-  return maxsize;
+  return value;
+}
+
+function first<V>(set: Set<V>): V | undefined {
+  for (const value of set) return value;
+  return undefined;
 }
 
 /**
@@ -112,15 +165,24 @@ function wait<V, W extends Waiter<V>>(
   });
 }
 
-export class Queue<T> {
+export class Queue<T> implements LeaseOwner {
   /** Capacity; 0 or less means unbounded (as in Python). */
   readonly maxsize: number;
-  readonly #items = new Deque<T>();
-  readonly #getters = new Set<Waiter<T>>();
+  readonly maxDeliveries: number;
+  readonly leaseTimeout: number | null;
+  readonly #items = new Deque<QueueEntry<T>>();
+  readonly #getters = new Set<Waiter<QueueEntry<T>>>();
   readonly #putters = new Set<Putter<T>>();
+  #unfinished = 0;
+  #joiners: Array<() => void> = [];
+  #deadLetters: Queue<DeadLetter<T>> | undefined;
 
-  constructor(maxsize = 0) {
-    this.maxsize = checkMaxsize(maxsize);
+  /** `new Queue()`, `new Queue(100)` (maxsize, as in Python) or `new Queue({ maxsize, maxDeliveries, leaseTimeout })`. */
+  constructor(options: number | QueueOptions = {}) {
+    const o = typeof options === 'number' ? { maxsize: options } : options;
+    this.maxsize = checkInteger('maxsize', o.maxsize ?? 0, Number.MIN_SAFE_INTEGER);
+    this.maxDeliveries = checkInteger('maxDeliveries', o.maxDeliveries ?? DEFAULT_MAX_DELIVERIES, 1);
+    this.leaseTimeout = o.leaseTimeout === undefined ? null : checkTimeout(o.leaseTimeout);
   }
 
   qsize(): number {
@@ -136,121 +198,29 @@ export class Queue<T> {
   }
 
   /** Adds `item`, waiting for room in a full bounded queue unless `block` is false. */
-  async put(item: T, options: BlockingOptions = {}): Promise<void> {
-    const timeout = checkTimeout(options.timeout);
-    if (this.#offer(item)) return;
-    if (options.block === false) throw new Full();
-    if (options.signal?.aborted) throw new Full('put cancelled: the caller went away');
-    await wait<void, Putter<T>>(
-      this.#putters,
-      (w) => ({ ...w, item }),
-      timeout,
-      options.signal,
-      () => new Full(),
-    );
+  put(item: T, options: BlockingOptions = {}): Promise<void> {
+    return this.#put(newEntry(item, undefined), options);
   }
 
   /** Removes and returns the oldest item, waiting for one unless `block` is false. */
   async get(options: BlockingOptions = {}): Promise<T> {
-    const timeout = checkTimeout(options.timeout);
-    if (this.#items.length > 0) return this.#take();
-    if (options.block === false) throw new Empty();
-    if (options.signal?.aborted) throw new Empty('get cancelled: the caller went away');
-    return wait<T, Waiter<T>>(
-      this.#getters,
-      (w) => w,
-      timeout,
-      options.signal,
-      () => new Empty(),
-    );
+    return (await this.#get(options)).value;
+  }
+
+  /** Like `get()`, with the item's id, delivery count and the id of the item it answers. */
+  getEntry(options: BlockingOptions = {}): Promise<QueueEntry<T>> {
+    return this.#get(options);
   }
 
   putNowait(item: T): void {
-    if (!this.#offer(item)) throw new Full();
+    if (!this.#offer(newEntry(item, undefined))) throw new Full();
   }
 
   getNowait(): T {
-    if (this.#items.length === 0) throw new Empty();
-    return this.#take();
+    return this.#takeNowait().value;
   }
 
-  /**
-   * Puts an item back at the head, ignoring `maxsize`: used when a delivered
-   * item comes back (its consumer died before acknowledging it).
-   */
-  requeue(item: T): void {
-    const getter = first(this.#getters);
-    if (getter) getter.resolve(item);
-    else this.#items.unshift(item);
-  }
-
-  /** Hands the item to a waiting getter or stores it; false when full. */
-  #offer(item: T): boolean {
-    const getter = first(this.#getters);
-    if (getter) {
-      getter.resolve(item);
-      this.onPut(item);
-      return true;
-    }
-    if (this.full()) return false;
-    this.#items.push(item);
-    this.onPut(item);
-    return true;
-  }
-
-  #take(): T {
-    const item = this.#items.shift() as T;
-    // Room was made: admit the oldest waiting putter.
-    const putter = first(this.#putters);
-    if (putter) {
-      this.#items.push(putter.item);
-      this.onPut(putter.item);
-      putter.resolve();
-    }
-    return item;
-  }
-
-  /** Hook for subclasses: called once for every item accepted. */
-  protected onPut(_item: T): void {}
-
-  /**
-   * Blocking calls made for a remote peer wait only while that peer is
-   * connected; an item taken for a peer that is already gone goes back to the head.
-   */
-  async [remoteCall](method: string, args: unknown[], context: RemoteCallContext): Promise<unknown> {
-    const { signal } = context;
-    if (method === 'get') {
-      const options = (args[0] ?? {}) as BlockingOptions;
-      const item = await this.get({ ...options, signal });
-      if (signal.aborted) {
-        this.requeue(item);
-        throw new ConnectionClosedError('the caller disconnected before receiving the item');
-      }
-      return item;
-    }
-    if (method === 'put') {
-      const options = (args[1] ?? {}) as BlockingOptions;
-      return this.put(args[0] as T, { ...options, signal });
-    }
-    return (this as unknown as Record<string, (...a: unknown[]) => unknown>)[method](...args);
-  }
-}
-
-function first<V>(set: Set<V>): V | undefined {
-  for (const value of set) return value;
-  return undefined;
-}
-
-/** A queue whose consumers confirm each item with `taskDone()`, so producers can `join()`. */
-export class JoinableQueue<T> extends Queue<T> {
-  #unfinished = 0;
-  #joiners: Array<() => void> = [];
-
-  protected override onPut(): void {
-    this.#unfinished++;
-  }
-
-  /** Marks one item taken with `get()` as fully processed. */
+  /** Marks one item taken with `get()` as processed (and, for a remote peer, acknowledges its lease). */
   taskDone(): void {
     if (this.#unfinished <= 0) {
       throw new RangeError('taskDone() called more times than there were items put');
@@ -271,4 +241,191 @@ export class JoinableQueue<T> extends Queue<T> {
   unfinishedTasks(): number {
     return this.#unfinished;
   }
+
+  /** Items that were delivered `maxDeliveries` times without acknowledgement, with the reason. */
+  get deadLetters(): Queue<DeadLetter<T>> {
+    this.#deadLetters ??= new Queue<DeadLetter<T>>();
+    return this.#deadLetters;
+  }
+
+  /** Extends the caller's leases on this queue (remote peers still working); a no-op locally. */
+  extendLease(_seconds?: number): number {
+    return 0;
+  }
+
+  /** Puts an item back at the head, ignoring `maxsize` (an item whose consumer vanished). */
+  requeue(item: T): void {
+    this.#unshift(newEntry(item, undefined));
+  }
+
+  /** LeaseOwner: an unacknowledged item comes back, or goes to the dead letters after too many tries. */
+  redeliver(leased: LeasedEntry, reason: string): void {
+    const entry = leased as QueueEntry<T>;
+    if (entry.deliveries >= this.maxDeliveries) {
+      this.deadLetters.putNowait({ value: entry.value, id: entry.id, deliveries: entry.deliveries, reason });
+      if (this.#unfinished > 0) this.taskDone(); // it will not be processed: join() must not wait for it
+      return;
+    }
+    this.#unshift(entry);
+  }
+
+  async #put(entry: QueueEntry<T>, options: BlockingOptions): Promise<void> {
+    const timeout = checkTimeout(options.timeout);
+    if (this.#offer(entry)) return;
+    if (options.block === false) throw new Full();
+    if (options.signal?.aborted) throw new Full('put cancelled: the caller went away');
+    await wait<void, Putter<T>>(
+      this.#putters,
+      (w) => ({ ...w, entry }),
+      timeout,
+      options.signal,
+      () => new Full(),
+    );
+  }
+
+  async #get(options: BlockingOptions): Promise<QueueEntry<T>> {
+    const timeout = checkTimeout(options.timeout);
+    if (this.#items.length > 0) return this.#take();
+    if (options.block === false) throw new Empty();
+    if (options.signal?.aborted) throw new Empty('get cancelled: the caller went away');
+    return wait(
+      this.#getters,
+      (w) => w,
+      timeout,
+      options.signal,
+      () => new Empty(),
+    );
+  }
+
+  #takeNowait(): QueueEntry<T> {
+    if (this.#items.length === 0) throw new Empty();
+    return this.#take();
+  }
+
+  #unshift(entry: QueueEntry<T>): void {
+    const getter = first(this.#getters);
+    if (getter) getter.resolve(entry);
+    else this.#items.unshift(entry);
+  }
+
+  /** Hands the entry to a waiting getter or stores it; false when full. */
+  #offer(entry: QueueEntry<T>): boolean {
+    const getter = first(this.#getters);
+    if (getter) {
+      this.#unfinished++;
+      getter.resolve(entry);
+      return true;
+    }
+    if (this.full()) return false;
+    this.#unfinished++;
+    this.#items.push(entry);
+    return true;
+  }
+
+  #take(): QueueEntry<T> {
+    const entry = this.#items.shift() as QueueEntry<T>;
+    // Room was made: admit the oldest waiting putter.
+    const putter = first(this.#putters);
+    if (putter) {
+      this.#unfinished++;
+      this.#items.push(putter.entry);
+      putter.resolve();
+    }
+    return entry;
+  }
+
+  // ---- serving remote peers -------------------------------------------------
+
+  readonly [remoteInternals] = [GET_BATCH, PUT_BATCH] as const;
+
+  [remoteFeatures](): Record<string, unknown> {
+    return { queue: { bounded: this.maxsize > 0 } };
+  }
+
+  /**
+   * Calls from a remote peer: blocking waits end when its connection does,
+   * items it takes are leased to it, and its puts acknowledge its oldest lease.
+   */
+  async [remoteCall](method: string, args: unknown[], context: RemoteCallContext): Promise<unknown> {
+    const { signal, ledger } = context;
+    switch (method) {
+      case 'get':
+        return (await this.#deliver(await this.#get(withSignal(args[0], signal)), context)).value;
+      case 'getNowait':
+        return (await this.#deliver(this.#takeNowait(), context)).value;
+      case 'getEntry':
+        return { ...(await this.#deliver(await this.#get(withSignal(args[0], signal)), context)) };
+      case 'put':
+        return this.#answer(args[0] as T, withSignal(args[1], signal), ledger);
+      case 'putNowait':
+        return this.#answer(args[0] as T, { block: false }, ledger);
+      case 'taskDone':
+        ledger.ackOldestOf(this);
+        return this.taskDone();
+      case 'extendLease':
+        return ledger.extend(this, checkTimeout((args[0] as number | undefined) ?? this.leaseTimeout ?? 0) ?? 0);
+      case GET_BATCH:
+        return this.#getBatch(args[0], withSignal(args[1], signal), context);
+      case PUT_BATCH:
+        return this.#putBatch(args[0], ledger);
+      default:
+        return (this as unknown as Record<string, (...a: unknown[]) => unknown>)[method](...args);
+    }
+  }
+
+  /** Leases an entry to the caller, or puts it back if the caller is already gone. */
+  async #deliver(entry: QueueEntry<T>, context: RemoteCallContext): Promise<QueueEntry<T>> {
+    if (context.signal.aborted) {
+      this.#unshift(entry);
+      throw new ConnectionClosedError('the caller disconnected before receiving the item');
+    }
+    entry.deliveries++;
+    context.ledger.add(this, entry);
+    return entry;
+  }
+
+  /** A put from a peer answers (acknowledges) its oldest lease, once the item is in. */
+  async #answer(value: T, options: BlockingOptions, ledger: LeaseLedger): Promise<void> {
+    const answered = ledger.takeOldest();
+    try {
+      await this.#put(newEntry(value, answered?.entry.id), options);
+    } catch (err) {
+      if (answered) ledger.restore(answered);
+      throw err;
+    }
+  }
+
+  /** Up to `max` items: waits (per options) for the first, then takes what is there. */
+  async #getBatch(max: unknown, options: BlockingOptions, context: RemoteCallContext): Promise<T[]> {
+    const limit = checkInteger('max', max, 1);
+    const entries = [await this.#get(options)];
+    while (entries.length < Math.min(limit, MAX_BATCH) && this.#items.length > 0) entries.push(this.#take());
+    const values: T[] = [];
+    for (const entry of entries) values.push((await this.#deliver(entry, context)).value);
+    return values;
+  }
+
+  /** Results written behind by a proxy (unbounded queues only): each answers one lease, in order. */
+  #putBatch(values: unknown, ledger: LeaseLedger): void {
+    if (!Array.isArray(values) || values.length > MAX_BATCH) {
+      throw new TypeError(`${PUT_BATCH} takes an array of at most ${MAX_BATCH} items`);
+    }
+    for (const value of values) {
+      const answered = ledger.takeOldest();
+      // Bounded queues are never written behind, so this only fails if maxsize changed meaning: keep the item anyway.
+      const entry = newEntry(value as T, answered?.entry.id);
+      if (!this.#offer(entry)) {
+        this.#unfinished++;
+        this.#items.push(entry);
+      }
+    }
+  }
 }
+
+function withSignal(options: unknown, signal: AbortLike): BlockingOptions {
+  const o = typeof options === 'object' && options !== null ? (options as BlockingOptions) : {};
+  return { block: o.block, timeout: o.timeout, signal };
+}
+
+/** Python's `multiprocessing.JoinableQueue`; every Queue already has `taskDone()` and `join()`, as `queue.Queue` does. */
+export class JoinableQueue<T> extends Queue<T> {}

@@ -8,7 +8,7 @@ import { ProtocolError, type WireError } from './errors.js';
 export enum Kind {
   /** [CALL, id, objectId, method, args] */
   Call = 0,
-  /** [CREATE, id, typeid, args] -> RESULT [objectId, exposed] */
+  /** [CREATE, id, typeid, args] -> PROXY_RESULT */
   Create = 1,
   /** [RESULT, id, value] */
   Result = 2,
@@ -20,7 +20,7 @@ export enum Kind {
   Bye = 5,
   /** [PING]: keeps the link alive and proves it is. */
   Ping = 6,
-  /** [PROXY_RESULT, id, objectId, exposed]: the result is a new served object (methodToTypeid). */
+  /** [PROXY_RESULT, id, objectId, exposed, features]: the result is a new served object (CREATE, methodToTypeid). */
   ProxyResult = 7,
   /** [HELLO, agent]: sent once after authentication; names the peer's software (e.g. "browser", "node-datachannel"). */
   Hello = 8,
@@ -34,7 +34,7 @@ export type Message =
   | [Kind.Release, number]
   | [Kind.Bye, string]
   | [Kind.Ping]
-  | [Kind.ProxyResult, number, number, string[]]
+  | [Kind.ProxyResult, number, number, string[], Record<string, unknown>]
   | [Kind.Hello, string];
 
 const isId = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
@@ -69,7 +69,16 @@ export function parseMessage(value: unknown): Message {
       if (m.length === 1) return m as Message;
       break;
     case Kind.ProxyResult:
-      if (m.length === 4 && isId(m[1]) && isId(m[2]) && Array.isArray(m[3]) && m[3].every(isString)) {
+      if (
+        m.length === 5 &&
+        isId(m[1]) &&
+        isId(m[2]) &&
+        Array.isArray(m[3]) &&
+        m[3].every(isString) &&
+        typeof m[4] === 'object' &&
+        m[4] !== null &&
+        !Array.isArray(m[4])
+      ) {
         return m as Message;
       }
       break;

@@ -19,6 +19,7 @@ interface Pending {
 export interface ObjectReference {
   objectId: number;
   exposed: string[];
+  features: Record<string, unknown>;
 }
 
 export class RpcEndpoint {
@@ -27,10 +28,18 @@ export class RpcEndpoint {
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #closedWith: Error | undefined;
+  /** Write-behind buffers (queue proxies) that must reach the peer before any later call. */
+  readonly #flushHooks = new Set<() => void>();
+  #flushing = false;
 
   constructor(send: (message: Message) => void, table?: ObjectTable) {
     this.#send = send;
     this.#table = table;
+  }
+
+  /** Why the endpoint closed, once it has. */
+  get closedWith(): Error | undefined {
+    return this.#closedWith;
   }
 
   get pendingCalls(): number {
@@ -49,8 +58,26 @@ export class RpcEndpoint {
     if (!this.#closedWith) this.#send([Kind.Release, objectId]);
   }
 
+  /** Registers a buffer to flush before every call, so calls reach the peer in the order they were made. */
+  addFlushHook(flush: () => void): () => void {
+    this.#flushHooks.add(flush);
+    return () => this.#flushHooks.delete(flush);
+  }
+
+  /** Sends whatever the write-behind buffers hold. */
+  flush(): void {
+    if (this.#flushing || this.#flushHooks.size === 0) return;
+    this.#flushing = true;
+    try {
+      for (const flush of this.#flushHooks) flush();
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
   #request(make: (id: number) => Message, wantsReference: boolean): Promise<unknown> {
     if (this.#closedWith) return Promise.reject(this.#closedWith);
+    this.flush();
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       try {
@@ -80,7 +107,7 @@ export class RpcEndpoint {
         return;
       case Kind.ProxyResult:
         this.#settle(message[1], (p) => {
-          const reference: ObjectReference = { objectId: message[2], exposed: message[3] };
+          const reference: ObjectReference = { objectId: message[2], exposed: message[3], features: message[4] };
           p.resolve(p.wantsReference ? reference : new ProxyReturned(reference));
         });
         return;
@@ -104,7 +131,7 @@ export class RpcEndpoint {
     settle(pending);
   }
 
-  #serve(id: number, run: () => CallOutcome | Promise<CallOutcome> | { objectId: number; exposed: string[] }): void {
+  #serve(id: number, run: () => CallOutcome | Promise<CallOutcome>): void {
     let outcome: ReturnType<typeof run>;
     try {
       outcome = run();
@@ -134,7 +161,7 @@ export class RpcEndpoint {
         this.#send([Kind.Error, id, 'TypeError', (encodeErr as Error).message]);
       }
     } else {
-      this.#send([Kind.ProxyResult, id, outcome.objectId, outcome.exposed]);
+      this.#send([Kind.ProxyResult, id, outcome.objectId, outcome.exposed, outcome.features]);
     }
   }
 
@@ -142,6 +169,7 @@ export class RpcEndpoint {
   close(reason: Error = new ConnectionClosedError('connection closed')): void {
     if (this.#closedWith) return;
     this.#closedWith = reason;
+    this.#flushHooks.clear();
     const pending = [...this.#pending.values()];
     this.#pending.clear();
     for (const p of pending) p.reject(reason);

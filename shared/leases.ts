@@ -1,0 +1,118 @@
+/**
+ * Leases: every item a remote peer takes from a queue stays leased to that
+ * peer until the peer acknowledges it. Acknowledgement is the reply-to link of
+ * the seed's worker loop: the peer's next `put` (on any queue of the same
+ * manager) answers, and so acknowledges, its oldest leased item; `taskDone()`
+ * acknowledges one explicitly. If the peer's connection ends (closed, or
+ * heartbeats lost) or a lease times out, the item goes back to the head of its
+ * queue and is delivered again; after `maxDeliveries` it moves to the queue's
+ * dead-letter queue instead.
+ *
+ * One ledger per connection, on the serving side; insertion order is delivery order.
+ */
+
+/** A leased queue item, as the ledger sees it. */
+export interface LeasedEntry {
+  readonly id: number;
+}
+
+/** The queue side of a lease: where an unacknowledged item goes back to. */
+export interface LeaseOwner {
+  /** Returns a delivered-but-unacknowledged entry to the head of the queue (or to its dead letters). */
+  redeliver(entry: LeasedEntry, reason: string): void;
+  /** Seconds a lease lasts before it is redelivered; null: until the connection ends. */
+  readonly leaseTimeout: number | null;
+}
+
+interface Lease {
+  owner: LeaseOwner;
+  entry: LeasedEntry;
+  /** performance.now() deadline, or Infinity. */
+  expires: number;
+}
+
+/** How often expired leases are looked for (only on ledgers holding leases that expire). */
+const EXPIRY_SWEEP_MS = 250;
+
+export class LeaseLedger {
+  readonly #leases = new Map<number, Lease>();
+  #sweeper: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+
+  get size(): number {
+    return this.#leases.size;
+  }
+
+  /** Records that `entry` was delivered to this ledger's peer. */
+  add(owner: LeaseOwner, entry: LeasedEntry): void {
+    if (this.#closed) {
+      owner.redeliver(entry, 'connection closed before delivery');
+      return;
+    }
+    const timeout = owner.leaseTimeout;
+    const expires = timeout === null ? Number.POSITIVE_INFINITY : performance.now() + timeout * 1000;
+    this.#leases.set(entry.id, { owner, entry, expires });
+    if (timeout !== null && this.#sweeper === undefined) {
+      this.#sweeper = setInterval(() => this.#sweep(), EXPIRY_SWEEP_MS);
+    }
+  }
+
+  /** Removes and returns the oldest lease (the item a `put` answers); `restore` undoes it if the put fails. */
+  takeOldest(): { owner: LeaseOwner; entry: LeasedEntry; expires: number } | undefined {
+    for (const [id, lease] of this.#leases) {
+      this.#leases.delete(id);
+      return lease;
+    }
+    return undefined;
+  }
+
+  /** Gives back a lease taken with `takeOldest` (its put failed). */
+  restore(lease: { owner: LeaseOwner; entry: LeasedEntry; expires: number }): void {
+    if (this.#closed) lease.owner.redeliver(lease.entry, 'connection closed');
+    else this.#leases.set(lease.entry.id, lease);
+  }
+
+  /** Acknowledges the oldest lease taken from `owner` (`taskDone()` on that queue). */
+  ackOldestOf(owner: LeaseOwner): number | undefined {
+    for (const [id, lease] of this.#leases) {
+      if (lease.owner === owner) {
+        this.#leases.delete(id);
+        return id;
+      }
+    }
+    return undefined;
+  }
+
+  /** Pushes back the deadline of every lease on `owner` by `seconds` from now (a worker still busy). */
+  extend(owner: LeaseOwner, seconds: number): number {
+    let count = 0;
+    const expires = performance.now() + seconds * 1000;
+    for (const lease of this.#leases.values()) {
+      if (lease.owner === owner && lease.expires !== Number.POSITIVE_INFINITY) {
+        lease.expires = Math.max(lease.expires, expires);
+        count++;
+      }
+    }
+    return count;
+  }
+
+  #sweep(): void {
+    const now = performance.now();
+    for (const [id, lease] of this.#leases) {
+      if (lease.expires <= now) {
+        this.#leases.delete(id);
+        lease.owner.redeliver(lease.entry, 'lease expired');
+      }
+    }
+  }
+
+  /** The connection ended: every unacknowledged item goes back to its queue. */
+  releaseAll(reason: string): void {
+    this.#closed = true;
+    if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    const leases = [...this.#leases.values()];
+    this.#leases.clear();
+    // Oldest last, so that after the unshifts the oldest is again at the head.
+    for (let i = leases.length - 1; i >= 0; i--) leases[i].owner.redeliver(leases[i].entry, reason);
+  }
+}

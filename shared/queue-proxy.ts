@@ -1,0 +1,113 @@
+/**
+ * The proxy of a remote queue, built for throughput without changing the
+ * seed's worker loop (`get`, compute, `put`):
+ *
+ * - Prefetch: when its buffer is empty, `get()` asks for a batch of items at
+ *   once (a window that starts at 1 and doubles while the queue has plenty, up
+ *   to `prefetch`), then serves the next `get()`s locally. Prefetched items
+ *   are leased like any other: if this worker dies, they are redelivered.
+ * - Write-behind: on an unbounded queue, `put()` resolves at once and results
+ *   travel in batches (flushed before any other call, when a batch is full,
+ *   and within a millisecond otherwise). Each result still acknowledges its
+ *   task on arrival, so a result lost with a dying worker leaves its task
+ *   unacknowledged, and it is redelivered. Bounded queues are never written
+ *   behind: their `put()` waits for room, as backpressure must.
+ */
+import { ConnectionClosedError } from './errors.js';
+import type { ProxyOf } from './proxy.js';
+import { GET_BATCH, MAX_BATCH, PUT_BATCH, type Queue } from './queue.js';
+import type { BlockingOptions } from './queue-types.js';
+import type { RpcEndpoint } from './rpc.js';
+
+export interface QueueProxyOptions {
+  /** Most items fetched ahead per request; 1 turns prefetch off (default 64). */
+  prefetch: number;
+  /** Send results of unbounded queues in batches (default true). */
+  batchResults: boolean;
+}
+
+export const DEFAULT_PREFETCH = 64;
+/** Results held before a batch is sent regardless of the timer. */
+const PUT_BATCH_SIZE = 256;
+/** Longest a written-behind result waits for company before it is sent. */
+const PUT_FLUSH_DELAY_MS = 1;
+
+export function queueProxy<T>(
+  base: Record<string | symbol, unknown>,
+  rpc: RpcEndpoint,
+  objectId: number,
+  bounded: boolean,
+  options: QueueProxyOptions,
+): ProxyOf<Queue<T>> {
+  const buffer: T[] = [];
+  let head = 0;
+  let window = 1;
+  let pending: T[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  /** A failed batch of results: every later call reports it instead of carrying on. */
+  let failure: Error | undefined;
+
+  const flush = (): void => {
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    while (pending.length > 0) {
+      const batch = pending.length <= MAX_BATCH ? pending : pending.slice(0, MAX_BATCH);
+      pending = pending.length <= MAX_BATCH ? [] : pending.slice(MAX_BATCH);
+      rpc.call(objectId, PUT_BATCH, [batch]).catch((err: Error) => {
+        failure ??= err;
+      });
+    }
+  };
+  rpc.addFlushHook(flush);
+
+  const takeBuffered = (): T => {
+    const item = buffer[head];
+    buffer[head++] = undefined as T;
+    if (head === buffer.length) {
+      buffer.length = 0;
+      head = 0;
+    }
+    return item;
+  };
+
+  const maxWindow = Math.max(1, Math.min(options.prefetch, MAX_BATCH));
+  const fetch = async (blocking: BlockingOptions): Promise<T> => {
+    let items: T[];
+    try {
+      items = (await rpc.call(objectId, GET_BATCH, [window, blocking])) as T[];
+    } catch (err) {
+      window = 1;
+      throw err;
+    }
+    // The queue had at least a window's worth: ask for more next time.
+    window = items.length >= window ? Math.min(window * 2, maxWindow) : Math.max(1, items.length);
+    for (let i = 1; i < items.length; i++) buffer.push(items[i]);
+    return items[0];
+  };
+
+  const proxy = { ...base };
+  proxy.get = (opts: BlockingOptions = {}): Promise<T> => {
+    if (failure) return Promise.reject(failure);
+    if (head < buffer.length) return Promise.resolve(takeBuffered());
+    return fetch({ block: opts.block, timeout: opts.timeout });
+  };
+  proxy.getNowait = (): Promise<T> => {
+    if (failure) return Promise.reject(failure);
+    if (head < buffer.length) return Promise.resolve(takeBuffered());
+    return fetch({ block: false });
+  };
+  if (options.batchResults && !bounded) {
+    proxy.put = (item: T): Promise<void> => {
+      if (failure) return Promise.reject(failure);
+      if (rpc.closedWith) return Promise.reject(rpc.closedWith ?? new ConnectionClosedError('connection closed'));
+      pending.push(item);
+      if (pending.length >= PUT_BATCH_SIZE) flush();
+      else timer ??= setTimeout(flush, PUT_FLUSH_DELAY_MS);
+      return Promise.resolve();
+    };
+    proxy.putNowait = proxy.put;
+  }
+  return proxy as ProxyOf<Queue<T>>;
+}
