@@ -163,8 +163,11 @@ export class Connection {
       }
     } catch (err) {
       const reason = err instanceof Error ? err : new ProtocolError(String(err));
-      if (!this.#authenticated && reason instanceof AuthenticationError) this.#endAfterFlush(reason);
-      else this.#end(reason);
+      if (this.#options.role === 'master' && !this.#authenticated && reason instanceof AuthenticationError) {
+        this.#endAfterFlush(reason);
+      } else {
+        this.#end(reason);
+      }
     }
   }
 

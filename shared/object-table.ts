@@ -5,6 +5,7 @@
  */
 import { ProtocolError } from './errors.js';
 import { LeaseLedger } from './leases.js';
+import { GET_BATCH, PUT_BATCH } from './queue.js';
 import type { AbortLike } from './queue-types.js';
 import { exposedFunction, exposedMethods, lookupTypeid, type Registry } from './registry.js';
 import {
@@ -86,8 +87,7 @@ export class ObjectTable {
     const served = this.#objects.get(objectId);
     if (!served) throw new ProtocolError(`no object with id ${objectId} on this connection`);
     const obj = served.obj;
-    const key = `${served.typeid}.${method}`;
-    this.callCounts.set(key, (this.callCounts.get(key) ?? 0) + 1);
+    this.#count(served.typeid, method, args);
     let result: unknown;
     if (isRemoteCallable(obj)) {
       // peerproc's own batch methods are served whatever `exposed` says; everything else must be exposed.
@@ -98,9 +98,27 @@ export class ObjectTable {
     }
     const resultTypeid = served.methodToTypeid?.[method];
     if (result instanceof Promise) {
-      return result.then((value) => this.#outcome(value, resultTypeid));
+      return result.then((value) => {
+        if (method === GET_BATCH && Array.isArray(value)) this.#add(`${served.typeid}.get`, value.length);
+        return this.#outcome(value, resultTypeid);
+      });
     }
     return this.#outcome(result, resultTypeid);
+  }
+
+  /**
+   * Counts a call under the method the user called: a queue proxy's batches
+   * stand for the calls they carry (`__putBatch([a, b, c])` is three `put`s;
+   * a `__getBatch` counts its items as `get`s once they are delivered).
+   */
+  #count(typeid: string, method: string, args: unknown[]): void {
+    if (method === GET_BATCH) return;
+    if (method === PUT_BATCH && Array.isArray(args[0])) this.#add(`${typeid}.put`, args[0].length);
+    else this.#add(`${typeid}.${method}`, 1);
+  }
+
+  #add(key: string, n: number): void {
+    this.callCounts.set(key, (this.callCounts.get(key) ?? 0) + n);
   }
 
   #outcome(value: unknown, resultTypeid: string | undefined): CallOutcome {

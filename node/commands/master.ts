@@ -5,7 +5,7 @@
  */
 import { Empty } from '../../shared/errors.js';
 import type { BaseManager as Manager } from '../../shared/manager.js';
-import { Queue } from '../../shared/queue.js';
+import { Queue, type QueueEntry } from '../../shared/queue.js';
 import { BaseManager } from '../index.js';
 import { loadPlatform } from '../platform.js';
 import {
@@ -104,17 +104,28 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
       await task.put(n);
     }
     out('Try get results...');
-    for (let i = 0; i < tasks; i++) {
+    // A redelivered task can be answered twice; each result names the task it answers.
+    const answered = new Set<number>();
+    let duplicates = 0;
+    while (answered.size < tasks) {
+      let entry: QueueEntry<string>;
       try {
-        out(`Result: ${await result.get({ timeout })}`);
+        entry = await result.getEntry({ timeout });
       } catch (err) {
         if (!(err instanceof Empty)) throw err;
         process.stderr.write(
-          `peerproc master: no result within ${timeout} s; got ${i} of ${tasks} results (are workers connected to ${address}?)\n`,
+          `peerproc master: no result within ${timeout} s; got ${answered.size} of ${tasks} results (are workers connected to ${address}?)\n`,
         );
         return EXIT_FAILURE;
       }
+      if (entry.answers !== undefined && answered.has(entry.answers)) {
+        duplicates++;
+        continue;
+      }
+      answered.add(entry.answers ?? -entry.id);
+      out(`Result: ${entry.value}`);
     }
+    if (duplicates > 0) stderrLogger.info(`${duplicates} duplicate result(s) of redelivered tasks ignored`);
     return EXIT_OK;
   } finally {
     await manager.shutdown();

@@ -2,12 +2,13 @@
  * A hand-driven worker for hostile-input tests: a real peer connection to a
  * real master, but the test decides every frame it sends.
  */
+
+import { nodeDataChannelPlatform } from '../../node/platform.js';
 import { authkeyBytes, Handshake } from '../../shared/auth.js';
-import { PeerLink, parseLinkSignal } from '../../shared/peer-link.js';
 import { randomPeerId } from '../../shared/options.js';
+import { PeerLink, parseLinkSignal } from '../../shared/peer-link.js';
 import { SignalingClient } from '../../shared/signaling-client.js';
 import { parseAddress } from '../../shared/signaling-protocol.js';
-import { nodeDataChannelPlatform } from '../../node/platform.js';
 
 export interface RawPeer {
   /** Frames received from the master, in order. */

@@ -89,11 +89,15 @@ describe('Codec', () => {
 
   it('round-trips arbitrary JSON-like values', () => {
     fc.assert(
-      fc.property(fc.jsonValue({ maxDepth: 8 }), (value) => {
-        const decoded = codec.decode(codec.encode(value));
-        // -0 encodes as 0 in MessagePack; JSON semantics treat them alike.
-        expect(JSON.stringify(decoded)).toEqual(JSON.stringify(value));
-      }),
+      // `__proto__` keys are refused on decode by design (tested above).
+      fc.property(
+        fc.jsonValue({ maxDepth: 8 }).filter((v) => !JSON.stringify(v).includes('"__proto__"')),
+        (value) => {
+          const decoded = codec.decode(codec.encode(value));
+          // -0 encodes as 0 in MessagePack; JSON semantics treat them alike.
+          expect(JSON.stringify(decoded)).toEqual(JSON.stringify(value));
+        },
+      ),
       { numRuns: 5_000 },
     );
   });

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { authkeyBytes } from '../../shared/auth.js';
+import { Connection } from '../../shared/connection.js';
+import { AuthenticationError, ConnectionClosedError, Empty, MethodNotExposedError } from '../../shared/errors.js';
+import { silentLogger } from '../../shared/logger.js';
+import { type ProxyOf, remoteProxy } from '../../shared/proxy.js';
+import { Queue } from '../../shared/queue.js';
+import type { Registry } from '../../shared/registry.js';
+import { memoryLinkPair } from '../support/memory-link.js';
+
+const proxyOptions = { prefetch: 64, batchResults: true };
+
+async function pair(registry: Registry, workerKey = 'k', options = proxyOptions) {
+  const [a, b] = memoryLinkPair();
+  const common = { logger: silentLogger, agent: 'test', heartbeatIntervalMs: 50, deadAfterMs: 1000 };
+  const master = new Connection({
+    ...common,
+    link: a,
+    role: 'master',
+    authkey: authkeyBytes('k'),
+    registry,
+    label: 'w',
+  });
+  const worker = new Connection({ ...common, link: b, role: 'worker', authkey: authkeyBytes(workerKey), label: 'm' });
+  await worker.ready;
+  const proxy = async <T>(typeid: string) =>
+    remoteProxy<T>(worker.rpc, await worker.rpc.create(typeid, []), options) as ProxyOf<T>;
+  return { master, worker, proxy, links: [a, b] };
+}
+
+function jobs() {
+  const tasks = new Queue<number>();
+  const results = new Queue<string>();
+  const registry: Registry = new Map([
+    ['tasks', { callable: () => tasks }],
+    ['results', { callable: () => results }],
+  ]);
+  return { tasks, results, registry };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 20));
+
+describe('manager and proxies over an in-memory link', () => {
+  it('authenticates, then serves queue proxies with prefetch and batched results', async () => {
+    const { tasks, results, registry } = jobs();
+    for (let n = 0; n < 100; n++) tasks.putNowait(n);
+    const { proxy, worker } = await pair(registry);
+    const task = await proxy<Queue<number>>('tasks');
+    const result = await proxy<Queue<string>>('results');
+    for (;;) {
+      let n: number;
+      try {
+        n = await task.get({ timeout: 0.05 });
+      } catch (err) {
+        expect(err).toBeInstanceOf(Empty);
+        break;
+      }
+      await result.put(`${n}`);
+    }
+    await worker.bye('done');
+    await settle();
+    const entries = [];
+    while (!results.empty()) entries.push(await results.getEntry());
+    expect(entries.map((e) => e.value)).toEqual(Array.from({ length: 100 }, (_, n) => `${n}`));
+    // Every result names the task it answers, and they are all different.
+    expect(new Set(entries.map((e) => e.answers)).size).toBe(100);
+  });
+
+  it('refuses a wrong key', async () => {
+    const { registry } = jobs();
+    await expect(pair(registry, 'wrong')).rejects.toBeInstanceOf(AuthenticationError);
+  });
+
+  it('redelivers leased and prefetched items when the worker vanishes', async () => {
+    const { tasks, results, registry } = jobs();
+    for (let n = 0; n < 10; n++) tasks.putNowait(n);
+    const { proxy, links } = await pair(registry);
+    const task = await proxy<Queue<number>>('tasks');
+    const result = await proxy<Queue<string>>('results');
+    const first = await task.get();
+    await result.put(`${first}`); // acknowledges task 0
+    await task.get(); // taken (leased), never answered
+    await settle();
+    links[1].hangUp();
+    await settle();
+    expect(results.qsize()).toBe(1);
+    const back: number[] = [];
+    while (!tasks.empty()) back.push(tasks.getNowait());
+    expect(back.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('sends dead letters after maxDeliveries', async () => {
+    const tasks = new Queue<string>({ maxDeliveries: 2 });
+    const registry: Registry = new Map([['tasks', { callable: () => tasks }]]);
+    tasks.putNowait('poison');
+    for (let i = 0; i < 2; i++) {
+      const { proxy, links } = await pair(registry);
+      const task = await proxy<Queue<string>>('tasks');
+      expect(await task.get()).toBe('poison');
+      links[1].hangUp();
+      await settle();
+    }
+    expect(tasks.qsize()).toBe(0);
+    expect(tasks.deadLetters.getNowait()).toMatchObject({ value: 'poison', deliveries: 2 });
+  });
+
+  it('cancels a blocked get when the worker goes, so the next item is not lost', async () => {
+    const { tasks, registry } = jobs();
+    const { proxy, links } = await pair(registry);
+    const task = await proxy<Queue<number>>('tasks');
+    const blocked = task.get({ timeout: 5 });
+    await settle();
+    links[1].hangUp();
+    await expect(blocked).rejects.toBeInstanceOf(ConnectionClosedError);
+    await settle(); // the master's side notices the hang-up
+    tasks.putNowait(42);
+    expect(tasks.getNowait()).toBe(42);
+  });
+
+  it('keeps order: a call after written-behind puts sees them', async () => {
+    const { results, registry } = jobs();
+    const { proxy } = await pair(registry);
+    const result = await proxy<Queue<string>>('results');
+    for (let i = 0; i < 10; i++) await result.put(`r${i}`);
+    expect(await result.qsize()).toBe(10);
+  });
+
+  it('limits calls to exposed methods and returns remote errors by name', async () => {
+    class Box {
+      secret = 1;
+      open(): number {
+        return this.secret;
+      }
+      smash(): void {
+        throw new RangeError('boxes do not smash');
+      }
+      burn(): void {}
+    }
+    const registry: Registry = new Map([['box', { callable: () => new Box(), exposed: ['open', 'smash'] }]]);
+    const { worker } = await pair(registry);
+    const ref = await worker.rpc.create('box', []);
+    expect(ref.exposed).toEqual(['open', 'smash']);
+    expect(await worker.rpc.call(ref.objectId, 'open', [])).toBe(1);
+    await expect(worker.rpc.call(ref.objectId, 'smash', [])).rejects.toMatchObject({
+      name: 'RangeError',
+      message: 'boxes do not smash',
+    });
+    await expect(worker.rpc.call(ref.objectId, 'burn', [])).rejects.toBeInstanceOf(MethodNotExposedError);
+    await expect(worker.rpc.call(ref.objectId, 'constructor', [])).rejects.toBeInstanceOf(MethodNotExposedError);
+  });
+
+  it('fails pending calls when the connection ends, never hanging', async () => {
+    const { registry } = jobs();
+    const { proxy, master } = await pair(registry);
+    const task = await proxy<Queue<number>>('tasks');
+    const outcome = expect(task.get()).rejects.toThrow(/closed the connection: master shut down/);
+    await settle();
+    await master.bye('master shut down');
+    await outcome;
+  });
+});

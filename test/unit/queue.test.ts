@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { Empty, Full } from '../../shared/errors.js';
+import { JoinableQueue, Queue } from '../../shared/queue.js';
+
+describe('Queue (Python semantics)', () => {
+  it('is FIFO with qsize, empty and full', async () => {
+    const q = new Queue<number>(2);
+    expect(q.empty()).toBe(true);
+    await q.put(1);
+    q.putNowait(2);
+    expect([q.qsize(), q.full(), q.maxsize]).toEqual([2, true, 2]);
+    expect(await q.get()).toBe(1);
+    expect(q.getNowait()).toBe(2);
+    expect(q.empty()).toBe(true);
+  });
+
+  it('raises Empty and Full without blocking, or after the timeout', async () => {
+    const q = new Queue<number>(1);
+    expect(() => q.getNowait()).toThrow(Empty);
+    await expect(q.get({ block: false })).rejects.toThrow(Empty);
+    const started = performance.now();
+    await expect(q.get({ timeout: 0.05 })).rejects.toBeInstanceOf(Empty);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(45);
+    q.putNowait(1);
+    expect(() => q.putNowait(2)).toThrow(Full);
+    await expect(q.put(2, { timeout: 0.01 })).rejects.toBeInstanceOf(Full);
+  });
+
+  it('applies backpressure: put waits for room in a bounded queue', async () => {
+    const q = new Queue<string>(1);
+    await q.put('a');
+    let putDone = false;
+    const pending = q.put('b').then(() => {
+      putDone = true;
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(putDone).toBe(false);
+    expect(await q.get()).toBe('a');
+    await pending;
+    expect(await q.get()).toBe('b');
+  });
+
+  it('hands items to waiting getters in arrival order', async () => {
+    const q = new Queue<number>();
+    const first = q.get();
+    const second = q.get();
+    q.putNowait(1);
+    q.putNowait(2);
+    expect([await first, await second]).toEqual([1, 2]);
+  });
+
+  it('cancels a wait when its signal aborts', async () => {
+    const q = new Queue<number>();
+    const controller = new AbortController();
+    const waiting = q.get({ signal: controller.signal });
+    controller.abort();
+    await expect(waiting).rejects.toBeInstanceOf(Empty);
+    q.putNowait(5);
+    expect(q.qsize()).toBe(1); // the cancelled getter did not swallow it
+  });
+
+  it('rejects bad timeouts and sizes with errors naming them', async () => {
+    const q = new Queue<number>();
+    await expect(q.get({ timeout: -1 })).rejects.toThrow(/'timeout' must be a non-negative number of seconds/);
+    expect(() => new Queue<number>(1.5)).toThrow(/'maxsize' must be an integer/);
+    expect(() => new Queue<number>({ maxDeliveries: 0 })).toThrow(/'maxDeliveries'/);
+  });
+
+  it('tracks unfinished tasks: taskDone and join', async () => {
+    const q = new JoinableQueue<number>();
+    q.putNowait(1);
+    q.putNowait(2);
+    let joined = false;
+    const join = q.join().then(() => {
+      joined = true;
+    });
+    q.getNowait();
+    q.taskDone();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(joined).toBe(false);
+    q.getNowait();
+    q.taskDone();
+    await join;
+    expect(joined).toBe(true);
+    expect(() => q.taskDone()).toThrow(/more times than there were items/);
+  });
+
+  it('gives every item an id and puts requeued items at the head', async () => {
+    const q = new Queue<string>();
+    q.putNowait('a');
+    q.putNowait('b');
+    const entry = await q.getEntry();
+    expect(entry).toMatchObject({ value: 'a', deliveries: 0, answers: undefined });
+    expect(typeof entry.id).toBe('number');
+    q.requeue('a');
+    expect(q.getNowait()).toBe('a');
+  });
+
+  it('moves an item redelivered too often to the dead letters, with the reason', async () => {
+    const q = new Queue<string>({ maxDeliveries: 2 });
+    q.putNowait('poison');
+    const entry = await q.getEntry();
+    entry.deliveries = 2;
+    q.redeliver(entry, 'worker died');
+    expect(q.qsize()).toBe(0);
+    expect(q.deadLetters.getNowait()).toMatchObject({ value: 'poison', deliveries: 2, reason: 'worker died' });
+  });
+});
