@@ -123,6 +123,7 @@ describe('manager and proxies over an in-memory link', () => {
     const result = await proxy<Queue<string>>('results');
     for (let i = 0; i < 10; i++) await result.put(`r${i}`);
     expect(await result.qsize()).toBe(10);
+    expect(results.getNowait()).toBe('r0');
   });
 
   it('limits calls to exposed methods and returns remote errors by name', async () => {
