@@ -176,6 +176,7 @@ export class Queue<T> implements LeaseOwner {
   #unfinished = 0;
   #joiners: Array<() => void> = [];
   #deadLetters: Queue<DeadLetter<T>> | undefined;
+  #redeliveries = 0;
 
   /** `new Queue()`, `new Queue(100)` (maxsize, as in Python) or `new Queue({ maxsize, maxDeliveries, leaseTimeout })`. */
   constructor(options: number | QueueOptions = {}) {
@@ -258,9 +259,15 @@ export class Queue<T> implements LeaseOwner {
     this.#unshift(newEntry(item, undefined));
   }
 
+  /** How many items came back because the peer holding them was lost or their lease expired. */
+  get redeliveries(): number {
+    return this.#redeliveries;
+  }
+
   /** LeaseOwner: an unacknowledged item comes back, or goes to the dead letters after too many tries. */
   redeliver(leased: LeasedEntry, reason: string): void {
     const entry = leased as QueueEntry<T>;
+    this.#redeliveries++;
     if (entry.deliveries >= this.maxDeliveries) {
       this.deadLetters.putNowait({ value: entry.value, id: entry.id, deliveries: entry.deliveries, reason });
       if (this.#unfinished > 0) this.taskDone(); // it will not be processed: join() must not wait for it

@@ -88,6 +88,13 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
     if (event.type === 'worker-authenticated') stderrLogger.info(`worker ${event.peer} connected`);
   });
   await manager.start();
+  // Ctrl-C or a service stop: tell the workers (they exit cleanly) before leaving.
+  const stop = (signal: NodeJS.Signals) => {
+    stderrLogger.info(`${signal}: shutting down`);
+    void manager.shutdown().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   try {
     if (minWorkers > 0) {
       stderrLogger.info(`waiting for ${minWorkers} worker(s) on ${address}...`);

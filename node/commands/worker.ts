@@ -3,7 +3,7 @@
  * tasks until the queue stays empty for --idle seconds or the master shuts
  * down, and returns `n * n = n²` for each.
  */
-import { ConnectionClosedError, Empty, PeerShutdownError } from '../../shared/errors.js';
+import { ConnectionClosedError, ConnectTimeoutError, Empty, PeerShutdownError } from '../../shared/errors.js';
 import type { Queue } from '../../shared/queue.js';
 import { BaseManager } from '../index.js';
 import { loadPlatform } from '../platform.js';
@@ -23,7 +23,9 @@ export const WORKER_USAGE = `Usage: peerproc worker --address ws://HOST:PORT/ROO
   --address URL        signaling server and room of the master
   --authkey KEY        shared secret (or PEERPROC_AUTHKEY)
   --idle SECONDS       exit once the task queue has been empty this long (1)
-  --wait SECONDS       how long to wait for the signaling server and a master (30)
+  --wait SECONDS       how long to wait for the signaling server and a master, at start
+                       and after losing a master that crashed or restarted (30)
+  --work SECONDS       simulated work per task, like the seed's time.sleep(1) (0)
   --ice-servers JSON   STUN/TURN servers (default: those the signaling server hands out)
   --webrtc NAME        WebRTC binding: node-datachannel (default) or wrtc`;
 
@@ -32,33 +34,15 @@ interface Jobs {
   get_result_queue: Queue<string>;
 }
 
-export async function runWorker(argv: string[], out: (line: string) => void): Promise<number> {
-  const values = parseFlags(argv, {
-    ...CONNECTION_FLAGS,
-    idle: { type: 'string' },
-    wait: { type: 'string' },
-  });
-  if (values.help) {
-    out(WORKER_USAGE);
-    return EXIT_OK;
-  }
-  const address = requireString(values, 'address');
-  const authkey = requireString(values, 'authkey', 'PEERPROC_AUTHKEY');
-  const idle = numberFlag(values, 'idle', 1);
-  const wait = numberFlag(values, 'wait', 30);
+type Outcome = 'done' | 'master-shutdown' | 'master-lost';
 
-  const manager = new BaseManager<Jobs>({
-    address,
-    authkey,
-    wait,
-    iceServers: iceServersFlag(values),
-    platform: await loadPlatform(values.webrtc as string | undefined),
-    logger: stderrLogger,
-  });
-  manager.register('get_task_queue');
-  manager.register('get_result_queue');
-  out(`Connect to server ${address}...`);
-  await manager.connect();
+/** Serves one master until the queue stays empty, the master shuts down, or it is lost. */
+async function serve(
+  manager: BaseManager<Jobs>,
+  idle: number,
+  work: number,
+  out: (line: string) => void,
+): Promise<Outcome> {
   try {
     const task = await manager.get_task_queue();
     const result = await manager.get_result_queue();
@@ -69,27 +53,69 @@ export async function runWorker(argv: string[], out: (line: string) => void): Pr
       } catch (err) {
         if (err instanceof Empty) {
           out('task queue is empty.');
-          break;
+          return 'done';
         }
         throw err;
       }
       out(`run task ${n} * ${n}...`);
+      if (work > 0) await new Promise((resolve) => setTimeout(resolve, work * 1000));
       await result.put(`${n} * ${n} = ${n * n}`);
     }
-    return EXIT_OK;
   } catch (err) {
-    // A master that shut down cleanly ends the work; one that vanished is a failure.
     if (err instanceof PeerShutdownError) {
       out(`master shut down: ${err.message}`);
-      return EXIT_OK;
+      return 'master-shutdown';
     }
     if (err instanceof ConnectionClosedError) {
-      process.stderr.write(`peerproc worker: lost the master: ${err.message}\n`);
-      return EXIT_FAILURE;
+      process.stderr.write(`peerproc worker: lost the master (${err.message}); waiting for it to come back\n`);
+      return 'master-lost';
     }
     throw err;
   } finally {
     await manager.shutdown();
+  }
+}
+
+export async function runWorker(argv: string[], out: (line: string) => void): Promise<number> {
+  const values = parseFlags(argv, {
+    ...CONNECTION_FLAGS,
+    idle: { type: 'string' },
+    wait: { type: 'string' },
+    work: { type: 'string' },
+  });
+  if (values.help) {
+    out(WORKER_USAGE);
+    return EXIT_OK;
+  }
+  const address = requireString(values, 'address');
+  const authkey = requireString(values, 'authkey', 'PEERPROC_AUTHKEY');
+  const idle = numberFlag(values, 'idle', 1);
+  const wait = numberFlag(values, 'wait', 30);
+  const work = numberFlag(values, 'work', 0);
+  const platform = await loadPlatform(values.webrtc as string | undefined);
+  const iceServers = iceServersFlag(values);
+
+  out(`Connect to server ${address}...`);
+  try {
+    // A master that crashed or restarted is waited for (up to --wait); one that shut down cleanly ends the work.
+    for (let connected = false; ; connected = true) {
+      const manager = new BaseManager<Jobs>({ address, authkey, wait, iceServers, platform, logger: stderrLogger });
+      manager.register('get_task_queue');
+      manager.register('get_result_queue');
+      try {
+        await manager.connect();
+      } catch (err) {
+        if (connected && err instanceof ConnectTimeoutError) {
+          process.stderr.write(`peerproc worker: the master did not come back within ${wait} s\n`);
+          return EXIT_FAILURE;
+        }
+        throw err;
+      }
+      if (connected) out('reconnected to the master.');
+      const outcome = await serve(manager, idle, work, out);
+      if (outcome !== 'master-lost') return EXIT_OK;
+    }
+  } finally {
     out('worker exit.');
   }
 }
