@@ -14,7 +14,7 @@ export { consoleLogger, type Logger, silentLogger } from '../shared/logger.js';
 export type { WorkerInfo } from '../shared/master-host.js';
 export type { ManagerOptions } from '../shared/options.js';
 export type { ProxyOf } from '../shared/proxy.js';
-export { JoinableQueue, Queue } from '../shared/queue.js';
+export { type DeadLetter, JoinableQueue, Queue, type QueueEntry, type QueueOptions } from '../shared/queue.js';
 export { loadPlatform } from './platform.js';
 export type { RegisterOptions };
 

@@ -9,6 +9,7 @@ import { Codec } from './codec.js';
 import {
   AuthenticationError,
   ConnectionClosedError,
+  ConnectTimeoutError,
   PeerprocError,
   PeerShutdownError,
   ProtocolError,
@@ -145,7 +146,7 @@ export class Connection {
     this.#handshake = new Handshake(this.#options.role, this.#options.authkey, binding, (f) => this.#link.send(f));
     const timeoutMs = this.#options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     this.#timer = setTimeout(() => {
-      this.#end(new AuthenticationError(`authentication with ${this.label} not completed within ${timeoutMs} ms`));
+      this.#end(new ConnectTimeoutError(`authentication with ${this.label} not completed within ${timeoutMs} ms`));
     }, timeoutMs);
     this.#handshake.start();
   }

@@ -141,6 +141,8 @@ export class MasterHost {
         if (reason instanceof AuthenticationError && !connection.authenticated) {
           this.#log.warn(`worker ${peerId} failed authentication: ${reason.message}`);
           this.#events.emit({ type: 'auth-failed', peer: peerId, reason: reason.message });
+        } else if (!connection.authenticated && reason && !this.#stopped) {
+          this.#log.warn(`worker ${peerId} dropped before authenticating: ${reason.message}`);
         } else if (connection.authenticated) {
           if (reason instanceof PeerShutdownError) this.#log.info(`worker ${peerId} disconnected`);
           else if (reason && !this.#stopped) this.#log.warn(`worker ${peerId} left: ${reason.message}`);
