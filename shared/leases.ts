@@ -24,18 +24,26 @@ export interface LeaseOwner {
   readonly leaseTimeout: number | null;
 }
 
-interface Lease {
+export interface Lease {
   owner: LeaseOwner;
   entry: LeasedEntry;
   /** performance.now() deadline, or Infinity. */
   expires: number;
+  /**
+   * Set once the lease timed out and the item was redelivered. The lease keeps
+   * its place, so the peer's late result still answers this item (and shows as
+   * a duplicate) instead of acknowledging the next item, which it has not processed.
+   */
+  expired?: boolean;
 }
 
 /** How often expired leases are looked for (only on ledgers holding leases that expire). */
 const EXPIRY_SWEEP_MS = 250;
 
 export class LeaseLedger {
-  readonly #leases = new Map<number, Lease>();
+  /** By delivery number (an item redelivered to the same peer gets a second lease). */
+  #leases = new Map<number, Lease>();
+  #nextDelivery = 0;
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
@@ -51,14 +59,14 @@ export class LeaseLedger {
     }
     const timeout = owner.leaseTimeout;
     const expires = timeout === null ? Number.POSITIVE_INFINITY : performance.now() + timeout * 1000;
-    this.#leases.set(entry.id, { owner, entry, expires });
+    this.#leases.set(this.#nextDelivery++, { owner, entry, expires });
     if (timeout !== null && this.#sweeper === undefined) {
       this.#sweeper = setInterval(() => this.#sweep(), EXPIRY_SWEEP_MS);
     }
   }
 
   /** Removes and returns the oldest lease (the item a `put` answers); `restore` undoes it if the put fails. */
-  takeOldest(): { owner: LeaseOwner; entry: LeasedEntry; expires: number } | undefined {
+  takeOldest(): Lease | undefined {
     for (const [id, lease] of this.#leases) {
       this.#leases.delete(id);
       return lease;
@@ -66,18 +74,22 @@ export class LeaseLedger {
     return undefined;
   }
 
-  /** Gives back a lease taken with `takeOldest` (its put failed). */
-  restore(lease: { owner: LeaseOwner; entry: LeasedEntry; expires: number }): void {
-    if (this.#closed) lease.owner.redeliver(lease.entry, 'connection closed');
-    else this.#leases.set(lease.entry.id, lease);
+  /** Gives back a lease taken with `takeOldest` (its put failed), as the oldest again. */
+  restore(lease: Lease): void {
+    if (this.#closed) {
+      if (!lease.expired) lease.owner.redeliver(lease.entry, 'connection closed');
+    } else {
+      // Back in front: it is still the oldest, the one the next put answers (rare path, so O(n) is fine).
+      this.#leases = new Map([[-this.#nextDelivery++ - 1, lease], ...this.#leases]);
+    }
   }
 
   /** Acknowledges the oldest lease taken from `owner` (`taskDone()` on that queue). */
   ackOldestOf(owner: LeaseOwner): number | undefined {
-    for (const [id, lease] of this.#leases) {
+    for (const [key, lease] of this.#leases) {
       if (lease.owner === owner) {
-        this.#leases.delete(id);
-        return id;
+        this.#leases.delete(key);
+        return lease.entry.id;
       }
     }
     return undefined;
@@ -88,7 +100,7 @@ export class LeaseLedger {
     let count = 0;
     const expires = performance.now() + seconds * 1000;
     for (const lease of this.#leases.values()) {
-      if (lease.owner === owner && lease.expires !== Number.POSITIVE_INFINITY) {
+      if (lease.owner === owner && !lease.expired && lease.expires !== Number.POSITIVE_INFINITY) {
         lease.expires = Math.max(lease.expires, expires);
         count++;
       }
@@ -98,9 +110,9 @@ export class LeaseLedger {
 
   #sweep(): void {
     const now = performance.now();
-    for (const [id, lease] of this.#leases) {
-      if (lease.expires <= now) {
-        this.#leases.delete(id);
+    for (const lease of this.#leases.values()) {
+      if (!lease.expired && lease.expires <= now) {
+        lease.expired = true;
         lease.owner.redeliver(lease.entry, 'lease expired');
       }
     }
@@ -113,6 +125,8 @@ export class LeaseLedger {
     const leases = [...this.#leases.values()];
     this.#leases.clear();
     // Oldest last, so that after the unshifts the oldest is again at the head.
-    for (let i = leases.length - 1; i >= 0; i--) leases[i].owner.redeliver(leases[i].entry, reason);
+    for (let i = leases.length - 1; i >= 0; i--) {
+      if (!leases[i].expired) leases[i].owner.redeliver(leases[i].entry, reason);
+    }
   }
 }

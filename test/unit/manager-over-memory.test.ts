@@ -104,6 +104,29 @@ describe('manager and proxies over an in-memory link', () => {
     expect(tasks.deadLetters.getNowait()).toMatchObject({ value: 'poison', deliveries: 2 });
   });
 
+  it('redelivers an item whose lease timed out; the late result answers that item, not the next', async () => {
+    const tasks = new Queue<string>({ leaseTimeout: 0.1 });
+    const results = new Queue<string>();
+    const registry: Registry = new Map<string, { callable: () => object }>([
+      ['tasks', { callable: () => tasks }],
+      ['results', { callable: () => results }],
+    ]);
+    tasks.putNowait('slow');
+    tasks.putNowait('next');
+    const { proxy } = await pair(registry, 'k', { prefetch: 1, batchResults: false });
+    const task = await proxy<Queue<string>>('tasks');
+    const result = await proxy<Queue<string>>('results');
+    expect(await task.get()).toBe('slow');
+    await new Promise((r) => setTimeout(r, 400)); // the lease expires: 'slow' is back at the head
+    expect(tasks.redeliveries).toBe(1);
+    expect(await task.get()).toBe('slow'); // delivered again (to us, here)
+    await result.put('slow done, late');
+    const late = await results.getEntry();
+    const first = await result.put('slow done again').then(() => results.getEntry());
+    expect(late.answers).toBe(first.answers); // both answer 'slow': a duplicate the master can spot
+    expect(tasks.qsize()).toBe(1); // 'next' untouched, not acknowledged
+  });
+
   it('cancels a blocked get when the worker goes, so the next item is not lost', async () => {
     const { tasks, registry } = jobs();
     const { proxy, links } = await pair(registry);

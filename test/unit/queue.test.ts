@@ -106,3 +106,19 @@ describe('Queue (Python semantics)', () => {
     expect(q.deadLetters.getNowait()).toMatchObject({ value: 'poison', deliveries: 2, reason: 'worker died' });
   });
 });
+
+describe('LeaseLedger', () => {
+  it('acknowledges first-in first-out, and a failed put gives its lease back as the oldest', async () => {
+    const { LeaseLedger } = await import('../../shared/leases.js');
+    const q = new Queue<string>();
+    const ledger = new LeaseLedger();
+    for (const v of ['a', 'b', 'c']) q.putNowait(v);
+    for (let i = 0; i < 3; i++) ledger.add(q, await q.getEntry());
+    const a = ledger.takeOldest();
+    expect(a?.entry).toMatchObject({ value: 'a' });
+    ledger.restore(a as NonNullable<typeof a>);
+    expect(ledger.takeOldest()?.entry).toMatchObject({ value: 'a' });
+    ledger.releaseAll('connection lost');
+    expect([q.getNowait(), q.getNowait()]).toEqual(['b', 'c']);
+  });
+});
