@@ -237,7 +237,7 @@ export class Connection {
   }
 
   close(reason?: Error): void {
-    this.#end(reason);
+    this.#end(this.#refusal ?? reason);
   }
 
   #end(reason: Error | undefined): void {

@@ -5,14 +5,16 @@
  */
 
 export class PeerprocError extends Error {
+  // Explicit names: bundlers minify class names, and names cross the wire.
+  override name = 'PeerprocError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
   }
 }
 
 /** Raised by `get` on an empty queue (non-blocking, or after the timeout), as Python's `queue.Empty`. */
 export class Empty extends PeerprocError {
+  override name = 'Empty';
   constructor(message = 'queue is empty') {
     super(message);
   }
@@ -20,37 +22,55 @@ export class Empty extends PeerprocError {
 
 /** Raised by `put` on a full queue (non-blocking, or after the timeout), as Python's `queue.Full`. */
 export class Full extends PeerprocError {
+  override name = 'Full';
   constructor(message = 'queue is full') {
     super(message);
   }
 }
 
 /** The other side did not prove it knows the authkey, or rejected our proof. */
-export class AuthenticationError extends PeerprocError {}
+export class AuthenticationError extends PeerprocError {
+  override name = 'AuthenticationError';
+}
 
 /** A master is already serving this room (the room is the master's address, like a bound port). */
-export class AddressInUseError extends PeerprocError {}
+export class AddressInUseError extends PeerprocError {
+  override name = 'AddressInUseError';
+}
 
 /** The connection closed (peer gone, shutdown, network failure) while a call was pending or was made. */
-export class ConnectionClosedError extends PeerprocError {}
+export class ConnectionClosedError extends PeerprocError {
+  override name = 'ConnectionClosedError';
+}
 
 /** The other side shut down cleanly and said so (a master's `shutdown()`); a kind of ConnectionClosedError. */
-export class PeerShutdownError extends ConnectionClosedError {}
+export class PeerShutdownError extends ConnectionClosedError {
+  override name = 'PeerShutdownError';
+}
 
 /** A manager method was called in the wrong state (e.g. `start()` twice, `connect()` after `start()`). */
-export class ManagerStateError extends PeerprocError {}
+export class ManagerStateError extends PeerprocError {
+  override name = 'ManagerStateError';
+}
 
 /** Connecting took too long: no master appeared, or ICE could not find a path between the peers. */
-export class ConnectTimeoutError extends PeerprocError {}
+export class ConnectTimeoutError extends PeerprocError {
+  override name = 'ConnectTimeoutError';
+}
 
 /** The peer sent bytes that do not decode, or a message that breaks the protocol. */
-export class ProtocolError extends PeerprocError {}
+export class ProtocolError extends PeerprocError {
+  override name = 'ProtocolError';
+}
 
 /** A message exceeds the configured size limit. */
-export class MessageTooLargeError extends PeerprocError {}
+export class MessageTooLargeError extends PeerprocError {
+  override name = 'MessageTooLargeError';
+}
 
 /** The signaling server refused a request; `code` is its machine-readable reason. */
 export class SignalingError extends PeerprocError {
+  override name = 'SignalingError';
   readonly code: string;
   constructor(code: string, message: string) {
     super(message);
@@ -59,13 +79,19 @@ export class SignalingError extends PeerprocError {
 }
 
 /** A proxy asked for a typeid the manager has not registered. */
-export class UnknownTypeidError extends PeerprocError {}
+export class UnknownTypeidError extends PeerprocError {
+  override name = 'UnknownTypeidError';
+}
 
 /** A proxy called a method that the registered object does not expose. */
-export class MethodNotExposedError extends PeerprocError {}
+export class MethodNotExposedError extends PeerprocError {
+  override name = 'MethodNotExposedError';
+}
 
 /** An option or argument has an invalid value. */
-export class ConfigError extends PeerprocError {}
+export class ConfigError extends PeerprocError {
+  override name = 'ConfigError';
+}
 
 /**
  * An exception thrown by the remote object whose class is not known locally.

@@ -100,6 +100,8 @@ describe('the distributed-process example over real WebRTC', () => {
     expect(await workerLoop(right)).toBe(3);
     const results = [await result.get(), await result.get(), await result.get()];
     expect(results.sort()).toEqual(['3 * 3 = 9', '4 * 4 = 16', '5 * 5 = 25']);
+    // The master records a refusal once the refused worker has hung up.
+    for (let i = 0; i < 100 && failures.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
     expect(failures).toHaveLength(2);
     await right.shutdown();
     await master.shutdown();

@@ -41,19 +41,28 @@ function startRelayingAttacker() {
       onClose: () => {},
     });
   };
+  let attempt = 0;
   const pair = () => {
     if (!masterSend || !workerSend) return;
     const toMaster = masterSend;
     const toWorker = workerSend;
+    // Each worker registration (a retry included) gets a fresh pair of legs.
+    legs.toMaster?.close();
+    legs.toWorker?.close();
+    open.toMaster = open.toWorker = false;
+    pending.toMaster = [];
+    pending.toWorker = [];
+    attempt++;
+    const fakeWorker = `fake-worker-${String(attempt).padStart(4, '0')}`;
     // Leg 1: we are a worker to the real master (announced first, so it accepts our offer).
-    toMaster({ type: 'peer', peer: 'fake-worker-0001' });
+    toMaster({ type: 'peer', peer: fakeWorker });
     startLeg(
       'toMaster',
       new PeerLink({
         platform: nodeDataChannelPlatform,
         offerer: true,
         iceServers: [],
-        sendSignal: (data) => toMaster({ type: 'signal', from: 'fake-worker-0001', data }),
+        sendSignal: (data) => toMaster({ type: 'signal', from: fakeWorker, data }),
       }),
     );
     // Leg 2: we are the master to the real worker.
@@ -79,7 +88,7 @@ function startRelayingAttacker() {
         else workerSend = send;
         pair();
       } else if (m.type === 'signal') {
-        const leg = m.to === 'fake-worker-0001' ? legs.toMaster : legs.toWorker;
+        const leg = m.to.startsWith('fake-worker') ? legs.toMaster : legs.toWorker;
         void leg?.handleSignal(parseLinkSignal(m.data));
       }
     });
@@ -113,7 +122,7 @@ it('defeats a signaling server that relays the handshake through its own peers',
     address: attacker.address(),
     authkey: 'abc',
     logger,
-    wait: 5,
+    wait: 30,
   });
   worker.register('tasks');
   await expect(worker.connect()).rejects.toBeInstanceOf(AuthenticationError);

@@ -1,0 +1,40 @@
+/** Node masters for the browser tests, through the library API (node/index.ts). */
+import { BaseManager, Queue, silentLogger } from '../../../node/index.js';
+
+export interface Jobs {
+  get_task_queue: Queue<number>;
+  get_result_queue: Queue<string>;
+}
+
+export interface NodeMaster {
+  manager: BaseManager<Jobs>;
+  taskQueue: Queue<number>;
+  resultQueue: Queue<string>;
+  authFailures: string[];
+}
+
+/** The distributed-process example's master: two queues, served to workers that know the authkey. */
+export async function startNodeMaster(address: string, authkey: string): Promise<NodeMaster> {
+  const taskQueue = new Queue<number>();
+  const resultQueue = new Queue<string>();
+  const manager = new BaseManager<Jobs>({ address, authkey, logger: silentLogger });
+  manager.register('get_task_queue', () => taskQueue);
+  manager.register('get_result_queue', () => resultQueue);
+  const authFailures: string[] = [];
+  manager.on((event) => {
+    if (event.type === 'auth-failed') authFailures.push(event.reason);
+  });
+  await manager.start();
+  return { manager, taskQueue, resultQueue, authFailures };
+}
+
+/** Collects `count` results, each within `timeoutSeconds`. */
+export async function collect(master: NodeMaster, count: number, timeoutSeconds = 20): Promise<string[]> {
+  const results: string[] = [];
+  for (let i = 0; i < count; i++) results.push(await master.resultQueue.get({ timeout: timeoutSeconds }));
+  return results;
+}
+
+export function randomTasks(count: number): number[] {
+  return Array.from({ length: count }, () => Math.floor(Math.random() * 10_001));
+}
