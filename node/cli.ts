@@ -2,6 +2,8 @@
 /**
  * The `peerproc` command: signal | master | worker | demo.
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../shared/errors.js';
 import { runSignalCommand, SIGNAL_USAGE } from '../signaling/index.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './commands/common.js';
@@ -19,6 +21,15 @@ Commands:
 
 Run 'peerproc <command> --help' for a command's options.`;
 
+/** The pages `npm run build` makes; `peerproc signal` serves them at /worker and /master unless told otherwise. */
+const BUILT_PAGES = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+function withBuiltPages(argv: string[]): string[] {
+  const chosen =
+    argv.some((a) => a === '--static-dir' || a.startsWith('--static-dir=')) || process.env.PEERPROC_SIGNAL_STATIC_DIR;
+  return chosen || !existsSync(`${BUILT_PAGES}/worker.html`) ? argv : [...argv, '--static-dir', BUILT_PAGES];
+}
+
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
@@ -31,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
         out(SIGNAL_USAGE);
         return EXIT_OK;
       }
-      await runSignalCommand(rest, process.env);
+      await runSignalCommand(withBuiltPages(rest), process.env);
       return EXIT_OK;
     case 'master':
       return runMaster(rest, out);

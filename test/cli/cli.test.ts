@@ -61,6 +61,17 @@ describe('peerproc CLI, as a user runs it', () => {
     expect(master.stderr.join('\n')).toMatch(/no result within 0\.5 s; got 0 of 1 results/);
   });
 
+  it('serves the built worker and master pages from the signaling port', async () => {
+    const { base } = await startSignal();
+    const http = base.replace(/^ws/, 'http');
+    for (const page of ['worker', 'master']) {
+      const response = await fetch(`${http}/${page}`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/text\/html/);
+      expect(await response.text()).toMatch(new RegExp(`<title>[^<]*${page}`, 'i'));
+    }
+  });
+
   it('rejects bad flags with exit code 2 and names them', async () => {
     const bad = peerproc(['master', '--address', 'http://x/y', '--authkey', 'k']);
     expect(await bad.exited).toBe(2);
