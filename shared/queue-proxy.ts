@@ -2,10 +2,12 @@
  * The proxy of a remote queue, built for throughput without changing the
  * seed's worker loop (`get`, compute, `put`):
  *
- * - Prefetch: when its buffer is empty, `get()` asks for a batch of items at
- *   once (a window that starts at 1 and doubles while the queue has plenty, up
- *   to `prefetch`), then serves the next `get()`s locally. Prefetched items
- *   are leased like any other: if this worker dies, they are redelivered.
+ * - Prefetch: `get()` asks for a batch of items at once (a window that starts
+ *   at 1 and doubles while the queue has plenty, up to `prefetch`) and serves
+ *   the next `get()`s locally; once half the buffer is used it asks for the
+ *   next batch in the background, so the worker never waits a round trip
+ *   while there is work. Prefetched items are leased like any other: if this
+ *   worker dies, they are redelivered.
  * - Write-behind: on an unbounded queue, `put()` resolves at once and results
  *   travel in batches (flushed before any other call, when a batch is full,
  *   and within a millisecond otherwise). Each result still acknowledges its
@@ -73,7 +75,12 @@ export function queueProxy<T>(
   };
 
   const maxWindow = Math.max(1, Math.min(options.prefetch, MAX_BATCH));
-  const fetch = async (blocking: BlockingOptions): Promise<T> => {
+  /** A non-blocking fetch sent while the buffer still holds items, so the next batch is here before it runs dry. */
+  let readAhead: Promise<void> | undefined;
+  const buffered = (): number => buffer.length - head;
+
+  /** Fetches up to a window of items into the buffer; returns how many came. */
+  const refill = async (blocking: BlockingOptions): Promise<number> => {
     let items: T[];
     try {
       items = (await rpc.call(objectId, GET_BATCH, [window, blocking])) as T[];
@@ -83,21 +90,43 @@ export function queueProxy<T>(
     }
     // The queue had at least a window's worth: ask for more next time.
     window = items.length >= window ? Math.min(window * 2, maxWindow) : Math.max(1, items.length);
-    for (let i = 1; i < items.length; i++) buffer.push(items[i]);
-    return items[0];
+    for (const item of items) buffer.push(item);
+    return items.length;
+  };
+
+  const maybeReadAhead = (): void => {
+    if (readAhead || window < 2 || buffered() * 2 > window || failure || rpc.closedWith) return;
+    readAhead = refill({ block: false }).then(
+      () => {
+        readAhead = undefined;
+      },
+      () => {
+        // Empty (nothing to read ahead) or a closed connection: the next get() finds out for itself.
+        readAhead = undefined;
+      },
+    );
+  };
+
+  const get = async (blocking: BlockingOptions): Promise<T> => {
+    if (failure) throw failure;
+    if (buffered() === 0 && readAhead) await readAhead;
+    if (buffered() === 0) await refill(blocking);
+    const item = takeBuffered();
+    maybeReadAhead();
+    return item;
   };
 
   const proxy = { ...base };
   proxy.get = (opts: BlockingOptions = {}): Promise<T> => {
-    if (failure) return Promise.reject(failure);
-    if (head < buffer.length) return Promise.resolve(takeBuffered());
-    return fetch({ block: opts.block, timeout: opts.timeout });
+    // The common case, an item already here, resolves without an async function's overhead.
+    if (!failure && buffered() > 0) {
+      const item = takeBuffered();
+      maybeReadAhead();
+      return Promise.resolve(item);
+    }
+    return get({ block: opts.block, timeout: opts.timeout });
   };
-  proxy.getNowait = (): Promise<T> => {
-    if (failure) return Promise.reject(failure);
-    if (head < buffer.length) return Promise.resolve(takeBuffered());
-    return fetch({ block: false });
-  };
+  proxy.getNowait = (): Promise<T> => get({ block: false });
   if (options.batchResults && !bounded) {
     proxy.put = (item: T): Promise<void> => {
       if (failure) return Promise.reject(failure);
