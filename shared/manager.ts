@@ -16,7 +16,7 @@ import { EventHub, type ManagerEventListener } from './events.js';
 import { MasterHost, type WorkerInfo } from './master-host.js';
 import { type ManagerOptions, type ResolvedOptions, randomPeerId, resolveOptions } from './options.js';
 import { localProxy, type ProxyOf, remoteProxy } from './proxy.js';
-import { exposedMethods, lookupTypeid, type TypeRegistration } from './registry.js';
+import { exposedMethods, lookupTypeid, type Registry, type TypeRegistration } from './registry.js';
 import { WorkerClient } from './worker-client.js';
 
 export interface RegisterOptions {
@@ -32,6 +32,21 @@ export interface RegisterOptions {
 export type ProxyGetters<R> = { [K in keyof R & string]: (...args: unknown[]) => Promise<ProxyOf<R[K]>> };
 
 type State = 'initial' | 'started' | 'connected' | 'shutdown';
+
+/**
+ * For other front ends that serve a manager's objects next to its WebRTC
+ * peers (node/python's CPython listener): `manager[managerInternals]()`.
+ * Symbol-keyed, so it can never collide with a registered typeid.
+ */
+export const managerInternals: unique symbol = Symbol.for('peerproc.managerInternals');
+
+export interface ManagerInternals {
+  readonly registry: Registry;
+  readonly authkey: Uint8Array;
+  readonly state: State;
+  /** Runs `hook` when the manager shuts down, before its peers are told (once; errors are ignored). */
+  onShutdown(hook: () => Promise<void> | void): void;
+}
 
 const TYPEID_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const registries = new WeakMap<object, Map<string, TypeRegistration & { createMethod: boolean }>>();
@@ -89,6 +104,7 @@ export class ManagerCore<R extends object = Record<never, never>> {
   #state: State = 'initial';
   #host: MasterHost | undefined;
   #connection: Connection | undefined;
+  readonly #shutdownHooks: Array<() => Promise<void> | void> = [];
 
   constructor(options: ManagerOptions) {
     this.#options = resolveOptions(options);
@@ -177,11 +193,23 @@ export class ManagerCore<R extends object = Record<never, never>> {
     return this.#connection?.closed ?? Promise.resolve(undefined);
   }
 
+  [managerInternals](): ManagerInternals {
+    return {
+      registry: this.#registry,
+      authkey: this.#options.authkey,
+      state: this.#state,
+      onShutdown: (hook) => {
+        this.#shutdownHooks.push(hook);
+      },
+    };
+  }
+
   /** Master: tells workers and stops serving. Worker: disconnects. Idempotent. */
   async shutdown(): Promise<void> {
     if (this.#state === 'shutdown') return;
     const previous = this.#state;
     this.#state = 'shutdown';
+    await Promise.allSettled(this.#shutdownHooks.splice(0).map(async (hook) => hook()));
     if (previous === 'started') await this.#host?.stop('master shut down');
     if (previous === 'connected') await this.#connection?.bye('worker disconnected');
   }

@@ -29,7 +29,7 @@ export interface ManagerOptions {
   deadAfter?: number;
   /** Largest message accepted from a peer, in bytes (default 64 MiB). */
   maxMessageBytes?: number;
-  /** Worker: most queue items fetched ahead per request; 1 turns prefetch off (default 64). */
+  /** Worker: most queue items fetched ahead per request; 1 turns prefetch off (default 512). */
   prefetch?: number;
   /** Worker: send results to unbounded queues in batches, `put()` resolving at once (default true). */
   batchResults?: boolean;

@@ -22,15 +22,21 @@ import type { BlockingOptions } from './queue-types.js';
 import type { RpcEndpoint } from './rpc.js';
 
 export interface QueueProxyOptions {
-  /** Most items fetched ahead per request; 1 turns prefetch off (default 64). */
+  /** Most items fetched ahead per request; 1 turns prefetch off (default 512). */
   prefetch: number;
   /** Send results of unbounded queues in batches (default true). */
   batchResults: boolean;
 }
 
-export const DEFAULT_PREFETCH = 64;
+/**
+ * Measured here (seed workload, one worker): prefetch 64 / 256 / 1024 moved
+ * about 97k / 136k / 185k tasks/s; each data-channel send costs tens of
+ * microseconds, so fewer, fuller frames win. The window still starts at 1 and
+ * grows only while the queue has plenty, so small runs stay shared.
+ */
+export const DEFAULT_PREFETCH = 512;
 /** Results held before a batch is sent regardless of the timer. */
-const PUT_BATCH_SIZE = 256;
+const PUT_BATCH_SIZE = 512;
 /** Longest a written-behind result waits for company before it is sent. */
 const PUT_FLUSH_DELAY_MS = 1;
 
@@ -57,9 +63,11 @@ export function queueProxy<T>(
     while (pending.length > 0) {
       const batch = pending.length <= MAX_BATCH ? pending : pending.slice(0, MAX_BATCH);
       pending = pending.length <= MAX_BATCH ? [] : pending.slice(MAX_BATCH);
-      rpc.call(objectId, PUT_BATCH, [batch]).catch((err: Error) => {
-        failure ??= err;
-      });
+      try {
+        rpc.cast(objectId, PUT_BATCH, [batch]);
+      } catch (err) {
+        failure ??= err as Error;
+      }
     }
   };
   rpc.addFlushHook(flush);
@@ -118,6 +126,7 @@ export function queueProxy<T>(
 
   const proxy = { ...base };
   proxy.get = (opts: BlockingOptions = {}): Promise<T> => {
+    failure ??= rpc.castFailure;
     // The common case, an item already here, resolves without an async function's overhead.
     if (!failure && buffered() > 0) {
       const item = takeBuffered();
@@ -129,6 +138,7 @@ export function queueProxy<T>(
   proxy.getNowait = (): Promise<T> => get({ block: false });
   if (options.batchResults && !bounded) {
     proxy.put = (item: T): Promise<void> => {
+      failure ??= rpc.castFailure;
       if (failure) return Promise.reject(failure);
       if (rpc.closedWith) return Promise.reject(rpc.closedWith ?? new ConnectionClosedError('connection closed'));
       pending.push(item);

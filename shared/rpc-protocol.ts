@@ -24,7 +24,15 @@ export enum Kind {
   ProxyResult = 7,
   /** [HELLO, agent]: sent once after authentication; names the peer's software (e.g. "browser", "node-datachannel"). */
   Hello = 8,
+  /**
+   * [CAST, objectId, method, args]: a call without a reply (batched results);
+   * only a failure is reported, as ERROR with id 0.
+   */
+  Cast = 9,
 }
+
+/** The id of ERROR messages that report a failed CAST. */
+export const CAST_ERROR_ID = 0;
 
 export type Message =
   | [Kind.Call, number, number, string, unknown[]]
@@ -35,7 +43,8 @@ export type Message =
   | [Kind.Bye, string]
   | [Kind.Ping]
   | [Kind.ProxyResult, number, number, string[], Record<string, unknown>]
-  | [Kind.Hello, string];
+  | [Kind.Hello, string]
+  | [Kind.Cast, number, string, unknown[]];
 
 const isId = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 const isString = (v: unknown): v is string => typeof v === 'string' && v.length <= 256;
@@ -81,6 +90,9 @@ export function parseMessage(value: unknown): Message {
       ) {
         return m as Message;
       }
+      break;
+    case Kind.Cast:
+      if (m.length === 4 && isId(m[1]) && isString(m[2]) && Array.isArray(m[3])) return m as Message;
       break;
     case Kind.Hello:
       if (m.length === 2 && isString(m[1])) return m as Message;

@@ -6,7 +6,7 @@
  */
 import { ConnectionClosedError, fromWireError, ProtocolError, toWireError } from './errors.js';
 import type { CallOutcome, ObjectTable } from './object-table.js';
-import { Kind, type Message } from './rpc-protocol.js';
+import { CAST_ERROR_ID, Kind, type Message } from './rpc-protocol.js';
 
 interface Pending {
   resolve(value: unknown): void;
@@ -26,8 +26,9 @@ export class RpcEndpoint {
   readonly #send: (message: Message) => void;
   readonly #table: ObjectTable | undefined;
   readonly #pending = new Map<number, Pending>();
-  #nextId = 1;
+  #nextId = CAST_ERROR_ID + 1;
   #closedWith: Error | undefined;
+  #castFailure: Error | undefined;
   /** Write-behind buffers (queue proxies) that must reach the peer before any later call. */
   readonly #flushHooks = new Set<() => void>();
   #flushing = false;
@@ -35,6 +36,18 @@ export class RpcEndpoint {
   constructor(send: (message: Message) => void, table?: ObjectTable) {
     this.#send = send;
     this.#table = table;
+  }
+
+  /** The first failure the peer reported for a `cast`; later calls through queue proxies report it. */
+  get castFailure(): Error | undefined {
+    return this.#castFailure;
+  }
+
+  /** Sends a call that gets no reply (the peer reports only a failure, to `castFailure`). */
+  cast(objectId: number, method: string, args: unknown[]): void {
+    if (this.#closedWith) throw this.#closedWith;
+    this.flush();
+    this.#send([Kind.Cast, objectId, method, args]);
   }
 
   /** Why the endpoint closed, once it has. */
@@ -96,6 +109,9 @@ export class RpcEndpoint {
       case Kind.Call:
         this.#serve(message[1], () => this.#tableOrThrow().call(message[2], message[3], message[4]));
         return;
+      case Kind.Cast:
+        this.#serve(CAST_ERROR_ID, () => this.#tableOrThrow().call(message[1], message[2], message[3]));
+        return;
       case Kind.Create:
         this.#serve(message[1], () => this.#tableOrThrow().create(message[2], message[3]));
         return;
@@ -112,6 +128,10 @@ export class RpcEndpoint {
         });
         return;
       case Kind.Error:
+        if (message[1] === CAST_ERROR_ID) {
+          this.#castFailure ??= fromWireError({ name: message[2], message: message[3] });
+          return;
+        }
         this.#settle(message[1], (p) => p.reject(fromWireError({ name: message[2], message: message[3] })));
         return;
       default:
@@ -151,6 +171,7 @@ export class RpcEndpoint {
 
   #reply(id: number, outcome: CallOutcome | undefined, err: unknown): void {
     if (this.#closedWith) return;
+    if (id === CAST_ERROR_ID && err === undefined) return; // casts are answered only when they fail
     if (err !== undefined || outcome === undefined) {
       const wire = toWireError(err);
       this.#send([Kind.Error, id, wire.name.slice(0, 256), wire.message]);
