@@ -5,10 +5,10 @@
  */
 
 export class PeerprocError extends Error {
-  // Explicit names: bundlers minify class names, and names cross the wire.
-  override name = 'PeerprocError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
+    // Subclasses below also set their name explicitly (bundlers minify class names, and names cross the wire).
+    this.name = new.target.name;
   }
 }
 
