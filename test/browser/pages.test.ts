@@ -169,6 +169,30 @@ describe('worker page', () => {
     await waitForHook<WorkerPageHook>(wrong, 'the tab to disconnect', (h) => h.state === 'stopped', 5_000);
   });
 
+  it('redelivers the tasks of a tab closed in the middle of a task to another worker', async () => {
+    const room = freshRoom('closed');
+    const master = await nodeMaster(signaling.wsUrl(room));
+    const tasks = Array.from({ length: 300 }, (_, i) => i); // distinct, so each result names its task
+    for (const n of tasks) await master.taskQueue.put(n);
+    // 50 ms of work per task: when the tab closes, it is computing one and holds others (prefetched).
+    const slow = await tab(`${signaling.url}/worker?room=${room}&work=0.05#authkey=${AUTHKEY}`);
+    await waitForHook<WorkerPageHook>(slow, 'a few results from the slow tab', (h) => h.done >= 3, 20_000);
+    await closeTab(slow);
+    tabs.splice(tabs.indexOf(slow), 1);
+    await tab(workerUrl(signaling.url, room, AUTHKEY));
+
+    const answered = new Map<number, string>();
+    let duplicates = 0;
+    while (answered.size < tasks.length) {
+      const entry = await master.resultQueue.getEntry({ timeout: 20 });
+      if (answered.has(entry.answers as number)) duplicates++;
+      else answered.set(entry.answers as number, entry.value);
+    }
+    expect([...answered.values()].sort()).toEqual(expectedResults(tasks));
+    expect(master.taskQueue.redeliveries).toBeGreaterThan(0);
+    metrics.closedTab = { tasks: tasks.length, redeliveries: master.taskQueue.redeliveries, duplicates };
+  });
+
   it('works from a plain-http, non-localhost origin (no WebCrypto there)', async () => {
     const lanAddress = (process.env.PEERPROC_NETNS_ADDRS ?? '').split(',')[0];
     expect(lanAddress, 'PEERPROC_NETNS_ADDRS names the namespace addresses').toMatch(/^\d+\.\d+\.\d+\.\d+$/);

@@ -5,8 +5,11 @@ export class Compute {
   readonly #worker: Worker;
   readonly #pending = new Map<number, (text: string) => void>();
   #nextId = 0;
+  readonly #workMs: number;
 
-  constructor() {
+  /** `workSeconds`: simulated work per task (0: none). */
+  constructor(workSeconds = 0) {
+    this.#workMs = workSeconds * 1000;
     this.#worker = new Worker(new URL('./compute.worker.ts', import.meta.url), { type: 'module', name: 'compute' });
     this.#worker.onmessage = (event: MessageEvent<ComputeResponse>) => {
       const resolve = this.#pending.get(event.data.id);
@@ -20,7 +23,7 @@ export class Compute {
     const id = this.#nextId++;
     return new Promise((resolve) => {
       this.#pending.set(id, resolve);
-      const request: ComputeRequest = { id, n };
+      const request: ComputeRequest = { id, n, workMs: this.#workMs };
       this.#worker.postMessage(request);
     });
   }

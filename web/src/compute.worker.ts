@@ -7,6 +7,8 @@ import { squareText } from './square.js';
 export interface ComputeRequest {
   id: number;
   n: unknown;
+  /** Simulated work before answering, in milliseconds. */
+  workMs: number;
 }
 export interface ComputeResponse {
   id: number;
@@ -19,6 +21,7 @@ const scope = self as unknown as {
 };
 
 scope.onmessage = (event) => {
-  const { id, n } = event.data;
-  scope.postMessage({ id, text: squareText(n) });
+  const { id, n, workMs } = event.data;
+  if (workMs > 0) setTimeout(() => scope.postMessage({ id, text: squareText(n) }), workMs);
+  else scope.postMessage({ id, text: squareText(n) });
 };

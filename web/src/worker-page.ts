@@ -54,7 +54,9 @@ const ui = {
   activity: byTestId<HTMLUListElement>('activity'),
 };
 
-const compute = new Compute();
+// `?work=SECONDS` simulates work per task, like `peerproc worker --work` (the seed's time.sleep(1)).
+const workSeconds = Math.max(0, Number(new URLSearchParams(location.search).get('work')) || 0);
+const compute = new Compute(workSeconds);
 const meter = new RateMeter();
 // The core's warnings go to the console for developers; the page shows its own summary of events.
 const logger: Logger = { info: (m) => console.debug(m), warn: (m) => console.warn(m), error: (m) => console.error(m) };
