@@ -21,6 +21,13 @@ import type { Registry } from './registry.js';
 import { RpcEndpoint } from './rpc.js';
 import { Kind, type Message, parseMessage } from './rpc-protocol.js';
 
+/**
+ * One codec for every connection in the process: encoding and decoding are
+ * synchronous, so sharing is safe, and a master with hundreds of workers keeps
+ * one set of buffers and caches instead of one per connection.
+ */
+const sharedCodec = new Codec();
+
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Each side sends at least one message this often (a ping when idle). */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000;
@@ -97,7 +104,7 @@ export class Connection {
     this.#options = options;
     this.label = options.label;
     this.#link = options.link;
-    this.#codec = new Codec();
+    this.#codec = sharedCodec;
     this.#sender = new FrameSender(this.#link);
     this.#receiver = new FrameReceiver(
       (batch) => {
