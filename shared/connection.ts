@@ -33,8 +33,10 @@ export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000;
 /** A peer silent for this long is considered gone (its leases are released). */
 export const DEFAULT_DEAD_AFTER_MS = 5_000;
-/** Longest wait for queued frames to leave before closing after a goodbye. */
-const FLUSH_BEFORE_CLOSE_MS = 1_000;
+/** Longest wait, after a goodbye, for the peer to hang up before we close anyway. */
+const BYE_LINGER_MS = 2_000;
+/** Longest wait for queued messages (say a large result) to leave before saying goodbye: 64 MiB at ~10 MB/s. */
+const FLUSH_DATA_BEFORE_BYE_MS = 10_000;
 /**
  * Closing the peer connection right after a send can drop the frame in flight.
  * So after sending FAILURE the master lets the refused worker close first (it
@@ -230,17 +232,23 @@ export class Connection {
     if (this.#ended) return;
     if (this.#authenticated) {
       this.rpc.flush();
-      this.#send([Kind.Bye, reason]);
-      const deadline = performance.now() + FLUSH_BEFORE_CLOSE_MS;
-      while (
-        (this.#sender.queuedBytes > 0 || this.#link.bufferedAmount > 0) &&
-        performance.now() < deadline &&
-        !this.#ended
-      ) {
-        await new Promise<void>((resolve) => setTimeout(() => resolve(), 5));
-      }
+      // Small messages overtake the chunks of large ones, so the goodbye waits until
+      // every queued message has left; otherwise it could arrive before a large result.
+      await this.#drain(() => this.#sender.queuedBytes > 0, FLUSH_DATA_BEFORE_BYE_MS);
+      if (!this.#ended) this.#send([Kind.Bye, reason]);
+      // An empty send buffer does not mean delivered: SCTP may still hold data in flight,
+      // and closing now would drop it. The peer hangs up when it reads the goodbye.
+      await this.#drain(() => true, BYE_LINGER_MS);
     }
     this.#end(undefined);
+  }
+
+  /** Waits while `busy()` holds, at most `ms`, or until the connection ends. */
+  async #drain(busy: () => boolean, ms: number): Promise<void> {
+    const deadline = performance.now() + ms;
+    while (busy() && performance.now() < deadline && !this.#ended) {
+      await new Promise<void>((resolve) => setTimeout(() => resolve(), 5));
+    }
   }
 
   close(reason?: Error): void {

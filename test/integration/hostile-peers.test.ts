@@ -133,7 +133,11 @@ describe('payloads', () => {
     expect(size).toBe(0);
     const returned = await back.get({ timeout: 30 });
     expect(Buffer.compare(returned, payload)).toBe(0);
+    // A large result put just before shutdown() still arrives: the goodbye waits for it.
+    await remoteBack.put(payload);
     await worker.shutdown();
+    const last = await back.get({ timeout: 30 });
+    expect(Buffer.compare(last, payload)).toBe(0);
     await master.shutdown();
   });
 });
