@@ -1,0 +1,173 @@
+/**
+ * Page load to first task in a real browser: headless Chromium (Debian's
+ * /usr/bin/chromium through playwright-core) opens the worker page
+ * (web/dist/worker.html, served by the signaling server) with the room and
+ * the authkey in its URL; the Node master already has a task queued. The
+ * clock starts at the page's navigation (its performance.timeOrigin) and
+ * stops when the master hands the task out; the page's own time to its
+ * first result is recorded too.
+ */
+import { accessSync, constants } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { withTimeout } from '../lib/children.js';
+import { type Context, endScenario, startMaster } from '../lib/context.js';
+import type { Pages } from '../lib/pages.js';
+import { cellOf, type Row, row } from '../lib/report.js';
+import { summarize } from '../lib/stats.js';
+import { cpythonConnectCell, type StartupResult } from './startup.js';
+
+export const PAGE_TO_FIRST_TASK_TARGET_MS = 500;
+export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * No sandbox (root in a container), no GPU, nothing that talks to the internet;
+ * loopback candidates allowed so the page connects inside the namespace.
+ */
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--allow-loopback-in-peer-connection',
+];
+
+export interface BrowserSample {
+  /** Navigation start to the master handing the first task out, ms. */
+  firstTaskMs: number;
+  /** The page's own figures (ms from its time origin). */
+  authenticatedAtMs: number | null;
+  firstResultAtMs: number | null;
+}
+
+export type BrowserResult = { skipped: string } | { chromium: string; pages: string; samples: BrowserSample[] };
+
+function chromiumPath(): string | undefined {
+  const path = process.env.PEERPROC_CHROMIUM || DEFAULT_CHROMIUM;
+  try {
+    accessSync(path, constants.X_OK);
+    return path;
+  } catch {
+    return undefined;
+  }
+}
+
+interface PageHook {
+  state: string;
+  reason: string | null;
+  authenticatedAtMs: number | null;
+  firstResultAtMs: number | null;
+}
+
+function readHook(page: Page): Promise<PageHook | null> {
+  return page.evaluate(() => (globalThis as unknown as { __peerproc?: PageHook }).__peerproc ?? null);
+}
+
+/** Rejects as soon as the page reports a failed or lost connection (instead of waiting for a timeout). */
+async function pageFailure(page: Page): Promise<never> {
+  for (;;) {
+    const hook = await readHook(page).catch(() => null);
+    if (hook && ['master-gone', 'auth-failed', 'error'].includes(hook.state)) {
+      throw new Error(`the worker page reports '${hook.state}': ${hook.reason ?? 'no reason given'}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function oneLoad(ctx: Context, browser: Browser, index: number): Promise<BrowserSample> {
+  const room = ctx.room('browser');
+  const address = ctx.signaling.wsUrl(room);
+  const master = startMaster(ctx, { address, binding: 'node-datachannel' });
+  // Camera/microphone permission makes Chromium offer host candidates on every interface.
+  const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
+  try {
+    await master.request('start', null, 30_000);
+    await master.request('prime', { tasks: 1 }, 10_000);
+    const handout = master.request<{ at: number }>('watchHandout', { below: 1, timeoutMs: 30_000 }, 35_000);
+    const result = master.request<{ checked: number }>('drainResults', { count: 1, timeoutS: 30 }, 35_000);
+    // Awaited below; a failure before then must not surface as an unhandled rejection.
+    handout.catch(() => {});
+    result.catch(() => {});
+    const page = await context.newPage();
+    const url = `${ctx.signaling.url}/worker?room=${encodeURIComponent(room)}#authkey=${encodeURIComponent(ctx.authkey)}`;
+    await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
+    const { at } = await Promise.race([handout, pageFailure(page)]);
+    if ((await result).checked !== 1) throw new Error('the page returned a wrong result');
+    const timeOrigin = await page.evaluate(() => performance.timeOrigin);
+    // The page's hook refreshes every 250 ms; wait for its first-result time.
+    const hook = await withTimeout(
+      (async () => {
+        for (;;) {
+          const h = await readHook(page);
+          if (h?.firstResultAtMs != null) return h;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })(),
+      10_000,
+      () => 'the worker page never reported its first result',
+    ).catch(() => null);
+    const sample: BrowserSample = {
+      firstTaskMs: at - timeOrigin,
+      authenticatedAtMs: hook?.authenticatedAtMs ?? null,
+      firstResultAtMs: hook?.firstResultAtMs ?? null,
+    };
+    ctx.progress(
+      `  page load #${index}: first task ${sample.firstTaskMs.toFixed(0)} ms` +
+        (sample.firstResultAtMs !== null ? `, first result on the page ${sample.firstResultAtMs.toFixed(0)} ms` : ''),
+    );
+    return sample;
+  } finally {
+    await context.close().catch(() => {});
+    await endScenario(master, []);
+  }
+}
+
+export async function runBrowser(ctx: Context, pages: Pages): Promise<BrowserResult> {
+  if ('skipped' in pages) return { skipped: pages.skipped };
+  const chromium = chromiumPath();
+  if (!chromium) return { skipped: 'n/a (no Chromium: set PEERPROC_CHROMIUM)' };
+  let playwright: typeof import('playwright-core');
+  try {
+    playwright = await import('playwright-core');
+  } catch {
+    return { skipped: 'n/a (playwright-core not installed)' };
+  }
+  const browser = await playwright.chromium.launch({
+    executablePath: chromium,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    timeout: 30_000,
+  });
+  const samples: BrowserSample[] = [];
+  try {
+    for (let i = 1; i <= ctx.options.browserSamples; i++) {
+      const sample = await ctx.attempt(`browser page load #${i}`, () => oneLoad(ctx, browser, i));
+      if (sample) samples.push(sample);
+    }
+  } finally {
+    await browser.close().catch(() => {});
+  }
+  return { chromium, pages: pages.origin, samples };
+}
+
+export function browserRows(
+  ctx: Context,
+  result: BrowserResult | undefined,
+  startup: StartupResult | undefined,
+): Row[] {
+  const missing = !result ? 'not run' : 'skipped' in result ? result.skipped : 'failed';
+  const samples = result && 'samples' in result ? result.samples : [];
+  return [
+    row({
+      id: 'browser_page_to_first_task_ms',
+      measure: 'browser: page load → first task (CPython: connect)',
+      unit: 'ms',
+      peerproc: cellOf(summarize(samples.map((s) => s.firstTaskMs)), missing),
+      cpython: cpythonConnectCell(ctx, startup),
+      noRatio: true,
+      target: { text: `≤ ${PAGE_TO_FIRST_TASK_TARGET_MS} ms`, check: (ms) => ms <= PAGE_TO_FIRST_TASK_TARGET_MS },
+    }),
+  ];
+}

@@ -1,0 +1,172 @@
+/**
+ * One master serving many concurrent workers: 100 and 500 worker connections
+ * hosted in a few processes (100 managers each), set up about 20 at a time.
+ * Measures the time until the master has them all authenticated, the seed
+ * workload's tasks/s across all of them, and the master's memory per
+ * connection (RSS after a GC, with all connected, minus RSS before).
+ */
+import type { Child } from '../lib/children.js';
+import { type Context, endScenario, startMaster, startWorker } from '../lib/context.js';
+import { cellOf, type Row, row } from '../lib/report.js';
+import { percentile, summarize } from '../lib/stats.js';
+import type { LoopReport, ReadyReport } from '../node/children-config.js';
+
+export const MANY_TARGET_CONNECTIONS = 500;
+export const MB_PER_CONNECTION_TARGET = 0.5;
+
+interface Memory {
+  rssMb: number;
+  heapUsedMb: number;
+  externalMb: number;
+}
+
+export interface ManyRun {
+  connections: number;
+  processes: number;
+  /** Spawn of the first host process to the master counting every worker authenticated, ms. */
+  connectAllMs: number;
+  connected: number;
+  failed: number;
+  /** connect() plus two proxies, per worker connection, ms (p50, p90, max). */
+  connectMs: { p50: number; p90: number; max: number };
+  memoryBefore: Memory;
+  memoryAfter: Memory;
+  /** (RSS with all connected − RSS before) / connections. */
+  mbPerConnection: number;
+  tasks: number;
+  tasksPerS: number;
+  checked: number;
+  bad: number;
+  firstError?: string;
+}
+
+export async function manyRun(ctx: Context, connections: number): Promise<ManyRun> {
+  const binding = 'node-datachannel';
+  const { managersPerProcess, stage, manyTasks } = ctx.options;
+  const processes = Math.ceil(connections / managersPerProcess);
+  const address = ctx.address(`many${connections}`);
+  const master = startMaster(ctx, { address, binding });
+  const hosts: Child[] = [];
+  try {
+    await master.request('start', null, 30_000);
+    const memoryBefore = await master.request<Memory>('memory', null, 10_000);
+    const connectBudgetMs = 60_000 + connections * 300;
+    const allConnected = master.request<{ at: number }>(
+      'waitWorkers',
+      { count: connections, timeoutMs: connectBudgetMs },
+      connectBudgetMs + 5_000,
+    );
+    allConnected.catch(() => {});
+    const spawnedAt = performance.timeOrigin + performance.now();
+    for (let i = 0; i < processes; i++) {
+      const managers = Math.min(managersPerProcess, connections - i * managersPerProcess);
+      hosts.push(
+        startWorker(
+          ctx,
+          {
+            mode: 'loop',
+            address,
+            binding,
+            managers,
+            stage: Math.max(1, Math.round(stage / processes)),
+            idleSeconds: 1,
+          },
+          `host ${i + 1} (${managers} workers)`,
+        ),
+      );
+    }
+    const ready = await Promise.all(hosts.map((h) => h.nextEvent<ReadyReport>('ready', connectBudgetMs)));
+    const connected = ready.reduce((sum, r) => sum + r.connected, 0);
+    const failed = ready.reduce((sum, r) => sum + r.failed, 0);
+    const firstError = ready.find((r) => r.firstError)?.firstError;
+    if (failed > 0) {
+      throw new Error(`${failed} of ${connections} workers could not connect (first error: ${firstError})`);
+    }
+    const { at } = await allConnected;
+    const connectAllMs = at - spawnedAt;
+    const connectTimes = ready.flatMap((r) => r.connectMs).sort((a, b) => a - b);
+    ctx.progress(
+      `  ${connections} workers connected in ${(connectAllMs / 1000).toFixed(1)} s ` +
+        `(each: p50 ${percentile(connectTimes, 50).toFixed(0)} ms, p90 ${percentile(connectTimes, 90).toFixed(0)} ms)`,
+    );
+    const memoryAfter = await master.request<Memory>('memory', null, 10_000);
+    const run = await master.request<{ tasks: number; tasksPerS: number; checked: number; bad: number }>(
+      'throughput',
+      { tasks: manyTasks, resultTimeoutS: 60 },
+      120_000 + manyTasks,
+    );
+    await master.request('stop', null, 30_000);
+    await Promise.all(hosts.map((h) => h.nextEvent<LoopReport>('done', 30_000).catch(() => undefined)));
+    const result: ManyRun = {
+      connections,
+      processes,
+      connectAllMs,
+      connected,
+      failed,
+      connectMs: {
+        p50: percentile(connectTimes, 50),
+        p90: percentile(connectTimes, 90),
+        max: connectTimes.at(-1) ?? Number.NaN,
+      },
+      memoryBefore,
+      memoryAfter,
+      mbPerConnection: (memoryAfter.rssMb - memoryBefore.rssMb) / connections,
+      ...run,
+    };
+    ctx.progress(
+      `  ${connections} workers: ${Math.round(run.tasksPerS)} tasks/s, master ` +
+        `${result.mbPerConnection.toFixed(2)} MB per connection (RSS ${memoryBefore.rssMb.toFixed(0)} → ${memoryAfter.rssMb.toFixed(0)} MB)`,
+    );
+    if (run.bad) ctx.failures.push(`${connections} workers: ${run.bad} results did not check out`);
+    return result;
+  } finally {
+    await endScenario(master, hosts);
+  }
+}
+
+export async function runMany(ctx: Context): Promise<Record<string, ManyRun | null>> {
+  const result: Record<string, ManyRun | null> = {};
+  for (const connections of ctx.options.many) {
+    result[connections] = (await ctx.attempt(`${connections} workers`, () => manyRun(ctx, connections))) ?? null;
+  }
+  return result;
+}
+
+export function manyRows(ctx: Context, result: Record<string, ManyRun | null> | undefined): Row[] {
+  const rows: Row[] = [];
+  for (const connections of ctx.options.many) {
+    const run = result?.[connections] ?? undefined;
+    const missing = result ? 'failed' : 'not run';
+    const one = (value: number | undefined) => cellOf(summarize([value]), missing);
+    const processes = Math.ceil(connections / ctx.options.managersPerProcess);
+    const label = `${connections} workers (${processes} process${processes > 1 ? 'es' : ''})`;
+    const isTarget = connections >= MANY_TARGET_CONNECTIONS;
+    rows.push(
+      row({
+        id: `many_${connections}_connect_all_s`,
+        measure: `${label}: all connected`,
+        unit: 's',
+        peerproc: one(run && run.connectAllMs / 1000),
+      }),
+      row({
+        id: `many_${connections}_tasks_per_s`,
+        measure: `${label}: tasks/s (N = ${ctx.options.manyTasks.toLocaleString('en-US')})`,
+        unit: 'tasks/s',
+        peerproc: one(run?.tasksPerS),
+      }),
+      row({
+        id: `many_${connections}_mb_per_connection`,
+        measure: `${label}: master RSS per connection`,
+        unit: 'MB',
+        peerproc: one(run?.mbPerConnection),
+        target: isTarget
+          ? {
+              text: `all ${connections} held, ≤ ${MB_PER_CONNECTION_TARGET} MB`,
+              check: (mb) => !!run && run.connected === connections && mb <= MB_PER_CONNECTION_TARGET,
+            }
+          : undefined,
+      }),
+    );
+  }
+  return rows;
+}
