@@ -175,6 +175,9 @@ export class ClientConnection {
 
   /** Takes a token for an incoming frame; false (and rate-limit handling) when there is none. */
   private admit(): boolean {
+    if (this.member?.role === 'master' && this.room !== undefined) {
+      this.bucket.scale(1 + (this.ctx.rooms.get(this.room)?.workers.size ?? 0));
+    }
     if (this.bucket.take()) {
       this.droppedInARow = 0;
       return true;

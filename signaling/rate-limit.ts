@@ -11,6 +11,7 @@ const monotonic: Clock = () => performance.now();
 export class TokenBucket {
   private tokens: number;
   private last: number;
+  private factor = 1;
 
   constructor(
     private readonly ratePerSecond: number,
@@ -19,6 +20,15 @@ export class TokenBucket {
   ) {
     this.tokens = burst;
     this.last = now();
+  }
+
+  /**
+   * Multiplies rate and burst by `factor` (at least 1): a master relays the
+   * offers, answers and candidates of every worker in its room, so its budget
+   * grows with the room instead of starving pairings when many workers join.
+   */
+  scale(factor: number): void {
+    this.factor = Math.max(1, factor);
   }
 
   /** Takes one token; false when the bucket is empty (the event must be refused). */
@@ -32,12 +42,13 @@ export class TokenBucket {
   /** True once the bucket has refilled completely: forgetting it then loses nothing. */
   isFull(): boolean {
     this.refill();
-    return this.tokens >= this.burst;
+    return this.tokens >= this.burst * this.factor;
   }
 
   private refill(): void {
     const now = this.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
+    const burst = this.burst * this.factor;
+    this.tokens = Math.min(burst, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond * this.factor);
     this.last = now;
   }
 }

@@ -26,6 +26,20 @@ describe('TokenBucket and IpLimiter', () => {
     expect(bucket.isFull()).toBe(true);
   });
 
+  it('scales rate and burst by a factor (a master relays for every worker of its room)', () => {
+    let now = 0;
+    const bucket = new TokenBucket(2, 3, () => now);
+    bucket.scale(4);
+    now += 1; // let the scaled burst fill
+    let taken = 0;
+    while (bucket.take()) taken++;
+    expect(taken).toBeGreaterThanOrEqual(3);
+    now += 1000; // 2/s x 4
+    taken = 0;
+    while (bucket.take()) taken++;
+    expect(taken).toBe(8);
+  });
+
   it('limits open connections and new-connection rate per address, and forgets idle addresses', () => {
     let now = 0;
     const limiter = new IpLimiter({ maxPerIp: 2, perSecond: 1, burst: 3 }, () => now);
@@ -61,6 +75,31 @@ describe('per-connection rate limit', () => {
     expect(client.ws.readyState).toBe(WebSocket.OPEN);
     expect(server.stats().rejected.RATE_LIMITED).toBe(1);
     await client.close();
+  });
+
+  it("grows a master's budget with the workers in its room", async () => {
+    const server = await start({ messagesPerSecond: 1, messageBurst: 5 });
+    const master = await TestClient.connect(server.wsUrl('busy'));
+    await master.request({ type: 'register', role: 'master' });
+    const workers = [];
+    for (let i = 0; i < 4; i++) {
+      const worker = await TestClient.connect(server.wsUrl('busy'));
+      await worker.request({ type: 'register', role: 'worker' });
+      workers.push(worker);
+    }
+    // About 4 tokens are left after the burst; in 1.1 s an unscaled bucket adds 1.1 (5 pings would
+    // fail), the master's bucket, scaled by 1 + 4 workers, adds 5.5.
+    await new Promise((r) => setTimeout(r, 1100));
+    for (let i = 0; i < 8; i++) master.send({ type: 'ping' });
+    const replies = [];
+    for (;;) {
+      const reply = await master.next();
+      if (reply.type === 'pong') replies.push(reply);
+      if (replies.length === 8) break;
+      expect(reply.type).not.toBe('error');
+    }
+    expect(server.stats().rejected.RATE_LIMITED ?? 0).toBe(0);
+    for (const c of [master, ...workers]) await c.close();
   });
 
   it('closes a connection that keeps sending while limited', async () => {
