@@ -1,15 +1,11 @@
 #!/usr/bin/env node
 /**
- * The `peerproc` command: signal | master | worker | demo.
+ * The `peerproc` command: signal | master | worker | bridge | demo.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../shared/errors.js';
-import { runSignalCommand, SIGNAL_USAGE } from '../signaling/index.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './commands/common.js';
-import { runDemo } from './commands/demo.js';
-import { runMaster } from './commands/master.js';
-import { runWorker } from './commands/worker.js';
 
 const USAGE = `Usage: peerproc <command> [options]
 
@@ -17,6 +13,7 @@ Commands:
   signal   run the signaling server           (peerproc signal --host 127.0.0.1 --port 8080)
   master   put tasks and collect results      (peerproc master --address ws://127.0.0.1:8080/jobs --authkey abc --tasks 10)
   worker   take tasks and return results      (peerproc worker --address ws://127.0.0.1:8080/jobs --authkey abc)
+  bridge   serve a CPython master from a room (peerproc bridge --python-master 127.0.0.1:5000 --address ws://127.0.0.1:8080/jobs --authkey abc)
   demo     run the whole example on this machine
 
 Run 'peerproc <command> --help' for a command's options.`;
@@ -34,22 +31,27 @@ const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 
+// Each command loads only what it needs: a worker's start-up time is part of its time to first task.
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
-    case 'signal':
+    case 'signal': {
+      const { runSignalCommand, SIGNAL_USAGE } = await import('../signaling/index.js');
       if (rest.includes('--help')) {
         out(SIGNAL_USAGE);
         return EXIT_OK;
       }
       await runSignalCommand(withBuiltPages(rest), process.env);
       return EXIT_OK;
+    }
     case 'master':
-      return runMaster(rest, out);
+      return (await import('./commands/master.js')).runMaster(rest, out);
     case 'worker':
-      return runWorker(rest, out);
+      return (await import('./commands/worker.js')).runWorker(rest, out);
+    case 'bridge':
+      return (await import('./commands/bridge.js')).runBridge(rest, out);
     case 'demo':
-      return runDemo(rest, out);
+      return (await import('./commands/demo.js')).runDemo(rest, out);
     case undefined:
     case '--help':
     case 'help':

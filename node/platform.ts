@@ -6,13 +6,55 @@
  * here and a third of its memory per connection. @roamhq/wrtc (libwebrtc) can
  * be picked with PEERPROC_WEBRTC=wrtc or `loadPlatform('wrtc')` when installed.
  */
-import { RTCPeerConnection as DataChannelPeerConnection } from 'node-datachannel/polyfill';
+import { randomUUID } from 'node:crypto';
+import { type IceServer as NativeIceServer, PeerConnection as NativePeerConnection } from 'node-datachannel';
+import { RTCPeerConnection as PolyfillPeerConnection } from 'node-datachannel/polyfill';
 import WebSocket from 'ws';
 import { ConfigError } from '../shared/errors.js';
 import type { PeerConnectionConstructor, Platform, WebSocketConstructor } from '../shared/rtc.js';
+import type { IceServer } from '../shared/signaling-protocol.js';
 
 export type BindingName = 'node-datachannel' | 'wrtc';
 export const BINDING_NAMES: readonly BindingName[] = ['node-datachannel', 'wrtc'];
+
+const TURN_URL = /^(turns?):(\[[^\]]+\]|[^:?]+)(?::(\d+))?(?:\?transport=(udp|tcp))?$/i;
+
+/**
+ * The ICE servers in libdatachannel's form. The polyfill hands TURN credentials
+ * to libdatachannel inside the URL (`turn:USER:PASS@host`), which cannot carry
+ * a colon in the username, and the ephemeral usernames of the TURN REST API
+ * (what `peerproc signal --turn-secret` issues) are `expiry:peer`. So TURN
+ * servers with credentials go as {hostname, port, username, password} objects.
+ */
+function nativeIceServers(servers: IceServer[]): Array<string | NativeIceServer> {
+  return servers.flatMap((server) => {
+    const urls = Array.isArray(server.urls) ? server.urls : [server.urls];
+    return urls.map((url): string | NativeIceServer => {
+      const m = TURN_URL.exec(url);
+      if (!m || server.username === undefined || server.credential === undefined) return url;
+      const tls = m[1]?.toLowerCase() === 'turns';
+      return {
+        hostname: (m[2] ?? '').replace(/^\[|\]$/g, ''),
+        port: Number(m[3] ?? (tls ? 5349 : 3478)),
+        username: server.username,
+        password: server.credential,
+        relayType: tls ? 'TurnTls' : m[4]?.toLowerCase() === 'tcp' ? 'TurnTcp' : 'TurnUdp',
+      };
+    });
+  });
+}
+
+/** node-datachannel's W3C polyfill, with TURN credentials passed so that any username works. */
+class DataChannelPeerConnection extends PolyfillPeerConnection {
+  constructor(config: { iceServers?: IceServer[] } = {}) {
+    const native = nativeIceServers(config.iceServers ?? []);
+    const withObjects = native.some((s) => typeof s !== 'string');
+    super({
+      ...config,
+      ...(withObjects && { peerConnection: new NativePeerConnection(`peer-${randomUUID()}`, { iceServers: native }) }),
+    } as ConstructorParameters<typeof PolyfillPeerConnection>[0]);
+  }
+}
 
 export const nodeDataChannelPlatform: Platform = {
   name: 'node-datachannel',

@@ -6,7 +6,7 @@
 import { Empty } from '../../shared/errors.js';
 import type { BaseManager as Manager } from '../../shared/manager.js';
 import { Queue, type QueueEntry } from '../../shared/queue.js';
-import { BaseManager } from '../index.js';
+import { BaseManager } from '../manager.js';
 import { loadPlatform } from '../platform.js';
 import {
   CONNECTION_FLAGS,
@@ -27,6 +27,9 @@ export const MASTER_USAGE = `Usage: peerproc master --address ws://HOST:PORT/ROO
   --timeout SECONDS    longest wait for each result (10)
   --min-workers N      wait for N workers to connect before putting tasks (0)
   --wait SECONDS       longest wait for --min-workers (30)
+  --python-listen HOST:PORT
+                       also serve the queues to unmodified CPython workers on this TCP
+                       address (same authkey; their address=(HOST, PORT)); port 0: a free one
   --ice-servers JSON   STUN/TURN servers (default: those the signaling server hands out)
   --webrtc NAME        WebRTC binding: node-datachannel (default) or wrtc`;
 
@@ -61,6 +64,7 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
     timeout: { type: 'string' },
     'min-workers': { type: 'string' },
     wait: { type: 'string' },
+    'python-listen': { type: 'string' },
   });
   if (values.help) {
     out(MASTER_USAGE);
@@ -85,9 +89,18 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
   manager.register('get_task_queue', () => taskQueue);
   manager.register('get_result_queue', () => resultQueue);
   manager.on((event) => {
-    if (event.type === 'worker-authenticated') stderrLogger.info(`worker ${event.peer} connected`);
+    if (event.type === 'worker-authenticated') {
+      // The ICE path, e.g. "host <-> host" on a LAN, "relay <-> relay" through a TURN server.
+      const path = event.path ? ` (path: ${event.path.local} <-> ${event.path.remote})` : '';
+      stderrLogger.info(`worker ${event.peer} connected${path}`);
+    }
   });
   await manager.start();
+  // CPython workers on TCP, beside the WebRTC ones (closed by manager.shutdown()).
+  if (typeof values['python-listen'] === 'string') {
+    const { startPythonListener } = await import('../python/cli.js');
+    await startPythonListener(manager, values['python-listen'], stderrLogger);
+  }
   // Ctrl-C or a service stop: tell the workers (they exit cleanly) before leaving.
   const stop = (signal: NodeJS.Signals) => {
     stderrLogger.info(`${signal}: shutting down`);

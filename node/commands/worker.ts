@@ -5,7 +5,7 @@
  */
 import { ConnectionClosedError, ConnectTimeoutError, Empty, PeerShutdownError } from '../../shared/errors.js';
 import type { Queue } from '../../shared/queue.js';
-import { BaseManager } from '../index.js';
+import { BaseManager } from '../manager.js';
 import { loadPlatform } from '../platform.js';
 import {
   CONNECTION_FLAGS,
@@ -19,6 +19,7 @@ import {
 } from './common.js';
 
 export const WORKER_USAGE = `Usage: peerproc worker --address ws://HOST:PORT/ROOM --authkey KEY [options]
+       peerproc worker --python-master HOST:PORT --authkey KEY [options]
 
   --address URL        signaling server and room of the master
   --authkey KEY        shared secret (or PEERPROC_AUTHKEY)
@@ -27,7 +28,10 @@ export const WORKER_USAGE = `Usage: peerproc worker --address ws://HOST:PORT/ROO
                        and after losing a master that crashed or restarted (30)
   --work SECONDS       simulated work per task, like the seed's time.sleep(1) (0)
   --ice-servers JSON   STUN/TURN servers (default: those the signaling server hands out)
-  --webrtc NAME        WebRTC binding: node-datachannel (default) or wrtc`;
+  --webrtc NAME        WebRTC binding: node-datachannel (default) or wrtc
+  --python-master HOST:PORT
+                       work for an unmodified CPython master (task_master.py) over TCP
+                       instead of a room; its address=(HOST, PORT) and authkey`;
 
 interface Jobs {
   get_task_queue: Queue<number>;
@@ -82,10 +86,24 @@ export async function runWorker(argv: string[], out: (line: string) => void): Pr
     idle: { type: 'string' },
     wait: { type: 'string' },
     work: { type: 'string' },
+    'python-master': { type: 'string' },
   });
   if (values.help) {
     out(WORKER_USAGE);
     return EXIT_OK;
+  }
+  if (typeof values['python-master'] === 'string') {
+    const { runPythonWorker } = await import('../python/cli.js');
+    return runPythonWorker(
+      {
+        master: values['python-master'],
+        authkey: requireString(values, 'authkey', 'PEERPROC_AUTHKEY'),
+        idle: numberFlag(values, 'idle', 1),
+        wait: numberFlag(values, 'wait', 30),
+        work: numberFlag(values, 'work', 0),
+      },
+      out,
+    );
   }
   const address = requireString(values, 'address');
   const authkey = requireString(values, 'authkey', 'PEERPROC_AUTHKEY');

@@ -7,11 +7,19 @@
  * signatures, argument errors and timeout checks); other objects get their
  * exposed methods under snake_case names, called with the positional
  * arguments plus, when keywords were given, one trailing options object.
+ *
+ * Our own queues (anything with `[remoteCall]`) are called through it, the
+ * code path WebRTC peers take: the caller's connection signal cancels its
+ * waits, items it takes are leased to the connection's `LeaseLedger`, its
+ * `put` and `task_done` acknowledge them, and an item taken for a caller
+ * that is already gone goes back to the head of the queue.
  */
 
 import type { PyValue } from '../../shared/pickle/index.js';
 import type { BlockingOptions } from '../../shared/queue.js';
+import type { AbortLike } from '../../shared/queue-types.js';
 import { exposedFunction, exposedMethods, type TypeRegistration } from '../../shared/registry.js';
+import { isRemoteCallable, type RemoteCallContext, remoteCall } from '../../shared/remote-call.js';
 
 /** Python's `TypeError` for a call that does not match the signature (mapped to `builtins.TypeError`). */
 class PythonTypeError extends TypeError {
@@ -25,7 +33,11 @@ class PythonValueError extends Error {
 
 export interface CallResult {
   value: unknown;
-  /** Gives a taken item back when the reply could not be delivered (the caller died meanwhile). */
+  /**
+   * Gives a taken item back when the reply could not be delivered (the caller
+   * died meanwhile). Only for queue-likes without `[remoteCall]`: items of our
+   * own queues are leased, and come back when the connection's ledger is released.
+   */
   undo?: () => void;
 }
 
@@ -34,11 +46,12 @@ export interface PythonBinding {
   readonly exposed: readonly string[];
   /** Our method name for a Python one, to look up `methodToTypeid`. */
   jsName(pythonName: string): string;
+  /** `context`: the calling connection's signal (aborts when it closes) and lease ledger. */
   call(
     method: string,
     args: readonly PyValue[],
     kwds: ReadonlyMap<string, PyValue>,
-    signal: AbortSignal,
+    context: RemoteCallContext,
   ): Promise<CallResult>;
 }
 
@@ -117,40 +130,52 @@ function toTimeout(value: PyValue): number | null {
   return seconds;
 }
 
-function blocking(block: PyValue, timeout: PyValue, signal: AbortSignal): BlockingOptions {
+function blocking(block: PyValue, timeout: PyValue, signal: AbortLike): BlockingOptions {
   // As in Python, a non-blocking call ignores its timeout.
   return pyTruthy(block) ? { block: true, timeout: toTimeout(timeout), signal } : { block: false, signal };
 }
-
-/** A method without parameters (after checking that none were passed). */
-const noArgs =
-  (name: string, run: (queue: QueueLike) => unknown): QueueMethod =>
-  async (queue, args, kwds) => {
-    bindArgs(name, [], args, kwds);
-    return { value: await run(queue) };
-  };
 
 type QueueMethod = (
   queue: QueueLike,
   args: readonly PyValue[],
   kwds: ReadonlyMap<string, PyValue>,
-  signal: AbortSignal,
+  context: RemoteCallContext,
 ) => Promise<CallResult>;
 
-const undoFor = (queue: QueueLike, item: unknown): (() => void) | undefined =>
-  typeof queue.requeue === 'function' ? () => queue.requeue?.(item) : undefined;
+/**
+ * Calls our method `name` on `queue`: through `[remoteCall]` when the queue
+ * has it (leases, cancellation, acknowledgement), directly otherwise.
+ */
+function invoke(queue: QueueLike, name: string, args: unknown[], context: RemoteCallContext): unknown {
+  if (isRemoteCallable(queue)) return queue[remoteCall](name, args, context);
+  return (queue as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args);
+}
+
+/** A method without parameters (after checking that none were passed). */
+const noArgs =
+  (pythonName: string, name: string): QueueMethod =>
+  async (queue, args, kwds, context) => {
+    bindArgs(pythonName, [], args, kwds);
+    return { value: await invoke(queue, name, [], context) };
+  };
+
+/** A taken item: leased if the queue leases, else put back with `requeue` if the reply cannot be delivered. */
+function taken(queue: QueueLike, item: unknown): CallResult {
+  if (isRemoteCallable(queue) || typeof queue.requeue !== 'function') return { value: item };
+  return { value: item, undo: () => queue.requeue?.(item) };
+}
 
 /** queue.Queue's methods with Python's signatures, in the order `dir()` lists them. */
 const QUEUE_METHODS: ReadonlyMap<string, { needs?: keyof QueueLike; call: QueueMethod }> = new Map<
   string,
   { needs?: keyof QueueLike; call: QueueMethod }
 >([
-  ['empty', { needs: 'empty', call: noArgs('empty', (q) => q.empty?.()) }],
-  ['full', { needs: 'full', call: noArgs('full', (q) => q.full?.()) }],
+  ['empty', { needs: 'empty', call: noArgs('empty', 'empty') }],
+  ['full', { needs: 'full', call: noArgs('full', 'full') }],
   [
     'get',
     {
-      call: async (q, a, k, signal) => {
+      call: async (q, a, k, context) => {
         const [block, timeout] = bindArgs(
           'get',
           [
@@ -160,33 +185,34 @@ const QUEUE_METHODS: ReadonlyMap<string, { needs?: keyof QueueLike; call: QueueM
           a,
           k,
         );
-        const item = await q.get(blocking(block as PyValue, timeout as PyValue, signal));
-        return { value: item, undo: undoFor(q, item) };
+        return taken(
+          q,
+          await invoke(q, 'get', [blocking(block as PyValue, timeout as PyValue, context.signal)], context),
+        );
       },
     },
   ],
   [
     'get_nowait',
     {
-      call: async (q, a, k) => {
+      call: async (q, a, k, context) => {
         bindArgs('get_nowait', [], a, k);
-        const item = await q.getNowait();
-        return { value: item, undo: undoFor(q, item) };
+        return taken(q, await invoke(q, 'getNowait', [], context));
       },
     },
   ],
-  ['join', { needs: 'join', call: noArgs('join', (q) => q.join?.()) }],
+  ['join', { needs: 'join', call: noArgs('join', 'join') }],
   [
     'put',
     {
-      call: async (q, a, k, signal) => {
+      call: async (q, a, k, context) => {
         const [item, block, timeout] = bindArgs(
           'put',
           [{ name: 'item' }, { name: 'block', default: true }, { name: 'timeout', default: null }],
           a,
           k,
         );
-        await q.put(item, blocking(block as PyValue, timeout as PyValue, signal));
+        await invoke(q, 'put', [item, blocking(block as PyValue, timeout as PyValue, context.signal)], context);
         return { value: null };
       },
     },
@@ -194,15 +220,15 @@ const QUEUE_METHODS: ReadonlyMap<string, { needs?: keyof QueueLike; call: QueueM
   [
     'put_nowait',
     {
-      call: async (q, a, k) => {
+      call: async (q, a, k, context) => {
         const [item] = bindArgs('put_nowait', [{ name: 'item' }], a, k);
-        await q.putNowait(item);
+        await invoke(q, 'putNowait', [item], context);
         return { value: null };
       },
     },
   ],
-  ['qsize', { call: noArgs('qsize', (q) => q.qsize()) }],
-  ['task_done', { needs: 'taskDone', call: noArgs('task_done', (q) => q.taskDone?.()) }],
+  ['qsize', { call: noArgs('qsize', 'qsize') }],
+  ['task_done', { needs: 'taskDone', call: noArgs('task_done', 'taskDone') }],
 ]);
 
 function bindQueue(queue: QueueLike, registration: TypeRegistration): PythonBinding {
@@ -215,10 +241,10 @@ function bindQueue(queue: QueueLike, registration: TypeRegistration): PythonBind
   return {
     exposed,
     jsName: (name) => names.get(name) ?? name,
-    call: (method, args, kwds, signal) => {
+    call: (method, args, kwds, context) => {
       const entry = exposed.includes(method) ? QUEUE_METHODS.get(method) : undefined;
       if (!entry) throw new PythonTypeError(`queue method '${method}' is not exposed`);
-      return entry.call(queue, args, kwds, signal);
+      return entry.call(queue, args, kwds, context);
     },
   };
 }

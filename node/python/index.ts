@@ -1,7 +1,10 @@
 /**
  * CPython interoperability over TCP: serve our registry to Python workers
- * (`PythonManagerServer`), or work for a Python master (`PythonManagerClient`).
+ * (`PythonManagerServer`, `servePython`), work for a Python master
+ * (`PythonManagerClient`), or bridge one into a room (`PythonBridge`).
  */
+
+export { type BridgeEnd, type BridgeStats, PythonBridge, type PythonBridgeOptions } from './bridge.js';
 export { isQueueLike, type QueueLike, toSnakeCase } from './call-adapter.js';
 export { type CallOptions, PythonManagerClient, type PythonManagerClientOptions, type PythonResult } from './client.js';
 export { FramedSocket } from './framed-socket.js';
@@ -9,10 +12,14 @@ export {
   consoleLogger,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  formatHostPort,
+  type HostPort,
   type PythonLogger,
+  parseHostPort,
   toAuthkey,
 } from './options.js';
 export { type ProxyBlockingOptions, PythonProxy } from './proxy.js';
+export { DEFAULT_PYTHON_HOST, type ServePythonOptions, servePython } from './serve.js';
 export {
   type PythonCallEvent,
   type PythonConnectionInfo,

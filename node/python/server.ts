@@ -10,11 +10,25 @@
  * closes the connection with no traceback sent and one log line; a silent
  * connection is dropped after `handshakeTimeoutMs`; and a caller that dies
  * while blocked in `get()` has its wait cancelled, so the next item goes to a
- * live worker (an item taken just as it died is put back with `requeue`).
+ * live worker.
+ *
+ * Delivery guarantees, as for WebRTC peers: calls on our queues go through
+ * `[remoteCall]` with one `LeaseLedger` per method-call connection. CPython
+ * opens one such connection per (process, thread, manager address), and it
+ * carries every proxy call of that thread: a classic worker's `task.get()`
+ * and `result.put()` share it. So items a worker takes are leased to it, its
+ * next `put` (on any queue) or `task_done()` acknowledges the oldest, and
+ * when the connection ends (the worker exited or was killed) whatever it
+ * still holds goes back to the head of its queue.
+ *
+ * `close()` is graceful: waits in `get()` end with `queue.Empty` (so a
+ * classic worker's `except queue.Empty` ends its loop and it exits cleanly,
+ * where a CPython master leaves it an `EOFError`), then the connections close.
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { ConnectionClosedError } from '../../shared/errors.js';
+import { ConnectionClosedError, Empty } from '../../shared/errors.js';
+import { LeaseLedger } from '../../shared/leases.js';
 import {
   PickleError,
   PyException,
@@ -37,10 +51,18 @@ import {
   tracebackText,
 } from '../../shared/python-wire/index.js';
 import { lookupTypeid, type Registry } from '../../shared/registry.js';
+import type { RemoteCallContext } from '../../shared/remote-call.js';
 import { bindArgs } from './call-adapter.js';
 import { FramedSocket } from './framed-socket.js';
 import { ObjectTable, type ServedObject } from './object-table.js';
-import { consoleLogger, DEFAULT_HANDSHAKE_TIMEOUT_MS, type PythonLogger, toAuthkey } from './options.js';
+import {
+  CLOSE_FLUSH_MS,
+  CLOSE_GRACE_MS,
+  consoleLogger,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  type PythonLogger,
+  toAuthkey,
+} from './options.js';
 
 export interface PythonManagerServerOptions {
   /** The manager's authkey (CPython `authkey=b'abc'`; a string is taken as UTF-8). */
@@ -73,6 +95,8 @@ export interface PythonConnectionInfo {
   readonly signal: AbortSignal;
   /** The Python thread name given to `accept_connection`, once it is a method-call connection. */
   name?: string;
+  /** Items taken by this connection and not yet acknowledged (method-call connections). */
+  readonly leases: number;
 }
 
 export interface PythonServerAddress {
@@ -96,8 +120,11 @@ interface Outcome {
 
 /**
  * Events: `'connection'` (PythonConnectionInfo) when a TCP connection arrives,
- * `'connectionClose'` (PythonConnectionInfo) when it is gone, `'call'`
- * (PythonCallEvent) when a proxy method call starts.
+ * `'accept'` (PythonConnectionInfo) when it becomes a method-call connection
+ * (a Python process, or thread, starts calling proxies), `'connectionClose'`
+ * (PythonConnectionInfo) when it is gone, `'call'` (PythonCallEvent) when a
+ * proxy method call starts, `'leasesReleased'` (PythonConnectionInfo, count)
+ * when a connection ended holding unacknowledged items (they were put back).
  */
 export class PythonManagerServer extends EventEmitter {
   readonly #registry: Registry;
@@ -107,6 +134,13 @@ export class PythonManagerServer extends EventEmitter {
   readonly #handshakeTimeoutMs: number;
   readonly #objects = new ObjectTable();
   readonly #connections = new Set<FramedSocket>();
+  /** Connections in the middle of a call (they close after their reply once closing). */
+  readonly #busy = new Set<FramedSocket>();
+  /** Aborted by `close()`: pending waits end, and every connection's signal with it. */
+  readonly #closing = new AbortController();
+  /** Set once the grace after `close()` is over: connections end as soon as they are idle. */
+  #graceOver = false;
+  #closed: Promise<void> | undefined;
   #server: Server | undefined;
   #address: PythonServerAddress | undefined;
   #nextConnectionId = 1;
@@ -151,25 +185,47 @@ export class PythonManagerServer extends EventEmitter {
     return this.#objects.size;
   }
 
-  /** Stops listening and closes every connection (their pending queue waits are cancelled). */
-  async close(): Promise<void> {
+  /**
+   * Stops listening, ends pending `get()` waits with `queue.Empty` (replies
+   * sent), gives idle method-call connections `CLOSE_GRACE_MS` to make one
+   * more call (answered the same way), then closes every connection; items
+   * leased to them go back to their queues. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closed ??= this.#close();
+    return this.#closed;
+  }
+
+  async #close(): Promise<void> {
     const server = this.#server;
     if (!server) return;
-    for (const channel of this.#connections) channel.close();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.#closing.abort(new ConnectionClosedError('the manager is shutting down'));
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    // A worker between two calls (its put answered, its next get on the way) is answered too.
+    if (this.#connections.size > 0) await new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS));
+    this.#graceOver = true;
+    for (const channel of this.#connections) if (!this.#busy.has(channel)) channel.end();
+    // Busy connections end after their reply; a call that outlives the flush time is cut.
+    const force = setTimeout(() => {
+      for (const channel of this.#connections) channel.close();
+    }, CLOSE_FLUSH_MS);
+    await stopped;
+    clearTimeout(force);
   }
 
   #accept(socket: Socket): void {
     const channel = new FramedSocket(socket, { maxFrameBytes: this.#options.maxFrameBytes });
-    const base = { id: this.#nextConnectionId++, remote: channel.remote, signal: channel.signal };
+    const base = { id: this.#nextConnectionId++, remote: channel.remote, signal: channel.signal, leases: 0 };
     const extra = this.#options.connectionSignal?.(base);
-    const info: PythonConnectionInfo = extra ? { ...base, signal: AbortSignal.any([channel.signal, extra]) } : base;
+    const signals = [channel.signal, this.#closing.signal, ...(extra ? [extra] : [])];
+    const info: PythonConnectionInfo = { ...base, signal: AbortSignal.any(signals) };
     const onExtraAbort = (): void => channel.close();
     extra?.addEventListener('abort', onExtraAbort, { once: true });
     this.#connections.add(channel);
     socket.once('close', () => {
       extra?.removeEventListener('abort', onExtraAbort);
       this.#connections.delete(channel);
+      this.#busy.delete(channel);
       this.emit('connectionClose', info);
     });
     this.emit('connection', info);
@@ -191,6 +247,7 @@ export class PythonManagerServer extends EventEmitter {
       stage = 'request';
       const request = decodeRequest(await channel.receive(), this.#options.unpickleLimits);
       clearTimeout(timer);
+      this.#busy.add(channel);
       await this.#serverCall(channel, info, request);
     } catch (err) {
       if (!timedOut) {
@@ -214,6 +271,7 @@ export class PythonManagerServer extends EventEmitter {
         const [name] = bindArgs('accept_connection', [{ name: 'name' }], request.args, request.kwds);
         info.name = String(name);
         await channel.send(encodeReply({ kind: '#RETURN', value: null }));
+        this.emit('accept', info);
         return await this.#serveMethods(channel, info);
       }
       if (request.method === 'shutdown') after = this.#shutdownHook();
@@ -284,36 +342,56 @@ export class PythonManagerServer extends EventEmitter {
     return tuple(served.ident, new PyTuple(served.binding.exposed));
   }
 
-  /** The long-lived loop after `accept_connection`: one call at a time, each answered in order. */
+  /**
+   * The long-lived loop after `accept_connection`: one call at a time, each
+   * answered in order. Items taken are leased to this connection's ledger
+   * until acknowledged; when the loop ends, the rest go back to their queues.
+   */
   async #serveMethods(channel: FramedSocket, info: PythonConnectionInfo): Promise<void> {
-    for (;;) {
-      let request: Request;
-      try {
-        request = decodeRequest(await channel.receive(), this.#options.unpickleLimits);
-      } catch (err) {
-        // A plain close is how a Python process ends its proxies; anything else is refused input.
-        if (!(err instanceof ConnectionClosedError) || channel.closedMidFrame) {
-          this.#logger.warn(`python manager: closed connection from ${info.remote}: ${describe(err)}`);
+    const ledger = new LeaseLedger();
+    const context: RemoteCallContext = { signal: info.signal, ledger };
+    Object.defineProperty(info, 'leases', { get: () => ledger.size, enumerable: true });
+    try {
+      for (;;) {
+        this.#busy.delete(channel);
+        if (this.#graceOver) {
+          channel.end();
+          return;
         }
-        channel.close();
-        return;
+        let request: Request;
+        try {
+          request = decodeRequest(await channel.receive(), this.#options.unpickleLimits);
+        } catch (err) {
+          // A plain close is how a Python process ends its proxies; anything else is refused input.
+          if (!(err instanceof ConnectionClosedError) || channel.closedMidFrame) {
+            this.#logger.warn(`python manager: closed connection from ${info.remote}: ${describe(err)}`);
+          }
+          channel.close();
+          return;
+        }
+        this.#busy.add(channel);
+        const { reply, undo } = await this.#serveOne(info, request, context);
+        if (channel.closed) {
+          // The caller went away while we worked: never hand an item to a dead socket.
+          undo?.();
+          return;
+        }
+        try {
+          await channel.send(this.#encode(reply, info));
+        } catch {
+          undo?.();
+          return;
+        }
       }
-      const { reply, undo } = await this.#serveOne(info, request);
-      if (channel.closed) {
-        // The caller went away while we worked: never hand an item to a dead socket.
-        undo?.();
-        return;
-      }
-      try {
-        await channel.send(this.#encode(reply, info));
-      } catch {
-        undo?.();
-        return;
-      }
+    } finally {
+      this.#busy.delete(channel);
+      const held = ledger.size;
+      ledger.releaseAll(`python connection from ${info.remote} closed`);
+      if (held > 0) this.emit('leasesReleased', info, held);
     }
   }
 
-  async #serveOne(info: PythonConnectionInfo, request: Request): Promise<Outcome> {
+  async #serveOne(info: PythonConnectionInfo, request: Request, context: RemoteCallContext): Promise<Outcome> {
     let served: ServedObject;
     try {
       served = this.#objects.get(String(request.ident));
@@ -330,9 +408,11 @@ export class PythonManagerServer extends EventEmitter {
     } satisfies PythonCallEvent);
     let result: Awaited<ReturnType<ServedObject['binding']['call']>>;
     try {
-      result = await served.binding.call(method, request.args, request.kwds, info.signal);
+      result = await served.binding.call(method, request.args, request.kwds, context);
     } catch (err) {
-      return { reply: { kind: '#ERROR', error: toPythonException(err) } };
+      // Shutting down: the master hands out nothing more, and a worker's `get` says so as queue.Empty.
+      const ending = this.#closing.signal.aborted && (method === 'get' || method === 'get_nowait');
+      return { reply: { kind: '#ERROR', error: toPythonException(ending ? new Empty() : err) } };
     }
     const proxyTypeid = served.registration.methodToTypeid?.[served.binding.jsName(method)];
     if (proxyTypeid === undefined)
