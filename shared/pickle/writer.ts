@@ -1,12 +1,22 @@
 /**
- * Growable output for the encoder: small writes fill 64 KiB chunks, large
- * byte strings are kept by reference, and `finish()` copies everything once.
+ * Growable output for the encoder: small writes fill chunks that start small
+ * and double up to 64 KiB, large byte strings are kept by reference, and
+ * `finish()` copies everything once.
  */
 import { ENCODE_CHUNK_BYTES } from './limits.js';
 
+/**
+ * Size of a writer's first chunk. Most messages (a queue call and its reply)
+ * are tens of bytes: a 64 KiB first chunk per message made the garbage
+ * collector the busiest part of a server answering a Python worker.
+ */
+const FIRST_CHUNK_BYTES = 256;
+
 export class ByteWriter {
   readonly #parts: Uint8Array[] = [];
-  #chunk = new Uint8Array(ENCODE_CHUNK_BYTES);
+  #chunk = new Uint8Array(FIRST_CHUNK_BYTES);
+  /** Size of the next chunk (doubling, up to ENCODE_CHUNK_BYTES). */
+  #nextChunk = Math.min(ENCODE_CHUNK_BYTES, FIRST_CHUNK_BYTES * 2);
   #view = new DataView(this.#chunk.buffer);
   #used = 0;
   #length = 0;
@@ -19,7 +29,8 @@ export class ByteWriter {
   #room(n: number): number {
     if (this.#used + n > this.#chunk.length) {
       this.#flush();
-      this.#chunk = new Uint8Array(Math.max(ENCODE_CHUNK_BYTES, n));
+      this.#chunk = new Uint8Array(Math.max(this.#nextChunk, n));
+      this.#nextChunk = Math.min(ENCODE_CHUNK_BYTES, this.#nextChunk * 2);
       this.#view = new DataView(this.#chunk.buffer);
     }
     const at = this.#used;
