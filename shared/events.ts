@@ -1,7 +1,9 @@
+import type { PeerPath } from './peer-link.js';
+
 /** What a manager reports about its peers (for CLIs, pages and tests). */
 export type ManagerEvent =
   | { type: 'worker-connecting'; peer: string }
-  | { type: 'worker-authenticated'; peer: string }
+  | { type: 'worker-authenticated'; peer: string; path?: PeerPath }
   | { type: 'worker-left'; peer: string; reason: string }
   | { type: 'auth-failed'; peer: string; reason: string }
   | { type: 'signaling-lost'; reason: string }

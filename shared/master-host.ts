@@ -153,7 +153,12 @@ export class MasterHost {
     this.#peers.set(peerId, { link, connection });
     this.#events.emit({ type: 'worker-connecting', peer: peerId });
     connection.ready.then(
-      () => this.#events.emit({ type: 'worker-authenticated', peer: peerId }),
+      async () => {
+        const path = await link.selectedPath();
+        // Unless it left meanwhile (then worker-left has been reported already).
+        if (this.#peers.get(peerId)?.connection !== connection) return;
+        this.#events.emit({ type: 'worker-authenticated', peer: peerId, ...(path && { path }) });
+      },
       () => {},
     );
   }

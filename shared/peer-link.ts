@@ -19,6 +19,15 @@ const DRAIN_POLL_MS = 5;
 const CHANNEL_LABEL = 'peerproc';
 const CHANNEL_ID = 0;
 
+/** Longest wait for the binding's stats when asking which path a connection took. */
+const STATS_TIMEOUT_MS = 2_000;
+
+/** The ICE candidate types ('host', 'srflx', 'prflx' or 'relay') of the pair a connection uses. */
+export interface PeerPath {
+  local: string;
+  remote: string;
+}
+
 /** What travels inside signaling `signal` messages between two peers. */
 export type LinkSignal = { sdp: SessionDescription } | { candidate: IceCandidate | null };
 
@@ -66,6 +75,30 @@ export function parseLinkSignal(data: unknown): LinkSignal {
     }
   }
   throw new ProtocolError('malformed signal from peer: expected {sdp:{type,sdp}} or {candidate}');
+}
+
+/**
+ * The selected candidate pair's types from a W3C stats report (a maplike of
+ * stats objects): the transport's selectedCandidatePairId, or else the
+ * pair flagged `selected` (Firefox) or nominated and succeeded.
+ */
+export function selectedPathOf(report: unknown): PeerPath | undefined {
+  const stats = new Map<string, Record<string, unknown>>();
+  const each = (report as { forEach?: unknown } | null)?.forEach;
+  if (typeof each !== 'function') return undefined;
+  each.call(report, (value: unknown) => {
+    const stat = value as Record<string, unknown> | null;
+    if (stat && typeof stat.id === 'string') stats.set(stat.id, stat);
+  });
+  const all = [...stats.values()];
+  const transportPair = all.find((s) => s.type === 'transport' && typeof s.selectedCandidatePairId === 'string');
+  const pair =
+    (transportPair && stats.get(transportPair.selectedCandidatePairId as string)) ??
+    all.find((s) => s.type === 'candidate-pair' && s.selected === true) ??
+    all.find((s) => s.type === 'candidate-pair' && s.nominated === true && s.state === 'succeeded');
+  const local = pair && stats.get(pair.localCandidateId as string)?.candidateType;
+  const remote = pair && stats.get(pair.remoteCandidateId as string)?.candidateType;
+  return typeof local === 'string' && typeof remote === 'string' ? { local, remote } : undefined;
 }
 
 export class PeerLink implements FrameChannel {
@@ -184,6 +217,25 @@ export class PeerLink implements FrameChannel {
       local: sdpFingerprint(this.#pc.localDescription?.sdp ?? ''),
       remote: sdpFingerprint(this.#pc.remoteDescription?.sdp ?? ''),
     };
+  }
+
+  /** Which path the open connection took (e.g. relay <-> relay); undefined if the binding does not say. */
+  async selectedPath(): Promise<PeerPath | undefined> {
+    if (!this.isOpen || typeof this.#pc.getStats !== 'function') return undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const report = await Promise.race([
+        this.#pc.getStats(),
+        new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), STATS_TIMEOUT_MS);
+        }),
+      ]);
+      return selectedPathOf(report);
+    } catch {
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   get isOpen(): boolean {

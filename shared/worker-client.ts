@@ -31,7 +31,7 @@ export class WorkerClient {
       const remaining = deadline - performance.now();
       if (remaining <= 0 && attempt > 0) break;
       try {
-        return await this.#attempt(Math.max(remaining, 0));
+        return await this.#attempt(Math.max(remaining, 0), attempt > 0 ? deadline : undefined);
       } catch (err) {
         if (err instanceof AuthenticationError) throw err;
         lastError = err as Error;
@@ -45,8 +45,12 @@ export class WorkerClient {
     );
   }
 
-  /** One try: register, wait for the master, open and authenticate a peer connection. */
-  async #attempt(waitMs: number): Promise<Connection> {
+  /**
+   * One try: register, wait for the master, open and authenticate a peer connection.
+   * A retry's peer connection gets only the time left before `deadline`, so that
+   * `wait` bounds the whole search (the first try always gets the full connect timeout).
+   */
+  async #attempt(waitMs: number, deadline: number | undefined): Promise<Connection> {
     // `master` can arrive in the same tick as `registered`: remember it until someone waits.
     let announcedMaster: string | undefined;
     let onMaster: (peer: string) => void = (peer) => {
@@ -94,7 +98,10 @@ export class WorkerClient {
         platform: this.#options.platform,
         offerer: true,
         iceServers,
-        connectTimeoutMs: this.#options.connectTimeoutMs,
+        connectTimeoutMs:
+          deadline === undefined
+            ? this.#options.connectTimeoutMs
+            : Math.min(this.#options.connectTimeoutMs, Math.max(Math.round(deadline - performance.now()), 1)),
         sendSignal: (data) => signaling.send({ type: 'signal', to, data }),
       });
       const connection = new Connection({
