@@ -9,7 +9,7 @@ import { Connection } from './connection.js';
 import { AddressInUseError, AuthenticationError, PeerShutdownError } from './errors.js';
 import type { EventHub } from './events.js';
 import { consoleLogger } from './logger.js';
-import type { ResolvedOptions } from './options.js';
+import { connectionSettings, type ResolvedOptions } from './options.js';
 import { PeerLink, parseLinkSignal } from './peer-link.js';
 import type { Registry } from './registry.js';
 import { SignalingClient } from './signaling-client.js';
@@ -131,11 +131,7 @@ export class MasterHost {
       registry: this.#registry,
       logger: this.#log,
       label: `worker ${peerId}`,
-      agent: this.#options.platform.name,
-      handshakeTimeoutMs: this.#options.handshakeTimeoutMs,
-      heartbeatIntervalMs: this.#options.heartbeatIntervalMs,
-      deadAfterMs: this.#options.deadAfterMs,
-      maxMessageBytes: this.#options.maxMessageBytes,
+      ...connectionSettings(this.#options),
       onClose: (reason) => {
         if (this.#peers.get(peerId)?.connection === connection) this.#peers.delete(peerId);
         if (reason instanceof AuthenticationError && !connection.authenticated) {

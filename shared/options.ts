@@ -122,6 +122,17 @@ export function resolveOptions(options: ManagerOptions): ResolvedOptions {
   };
 }
 
+/** The connection settings both roles take from the manager's options. */
+export function connectionSettings(options: ResolvedOptions) {
+  return {
+    agent: options.platform.name,
+    handshakeTimeoutMs: options.handshakeTimeoutMs,
+    heartbeatIntervalMs: options.heartbeatIntervalMs,
+    deadAfterMs: options.deadAfterMs,
+    maxMessageBytes: options.maxMessageBytes,
+  };
+}
+
 /** A random peer id for signaling (stable across signaling reconnects of one manager). */
 export function randomPeerId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12));

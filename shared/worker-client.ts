@@ -9,7 +9,7 @@ import { Connection } from './connection.js';
 import { AuthenticationError, ConnectTimeoutError } from './errors.js';
 import type { EventHub } from './events.js';
 import { consoleLogger } from './logger.js';
-import { type ResolvedOptions, randomPeerId } from './options.js';
+import { connectionSettings, type ResolvedOptions, randomPeerId } from './options.js';
 import { PeerLink, parseLinkSignal } from './peer-link.js';
 import { SignalingClient } from './signaling-client.js';
 import type { ServerMessage } from './signaling-protocol.js';
@@ -110,11 +110,7 @@ export class WorkerClient {
         authkey: this.#options.authkey,
         logger: this.#options.logger ?? consoleLogger,
         label: 'master',
-        agent: this.#options.platform.name,
-        handshakeTimeoutMs: this.#options.handshakeTimeoutMs,
-        heartbeatIntervalMs: this.#options.heartbeatIntervalMs,
-        deadAfterMs: this.#options.deadAfterMs,
-        maxMessageBytes: this.#options.maxMessageBytes,
+        ...connectionSettings(this.#options),
         onClose: (reason) => {
           if (connection.authenticated) {
             this.#events.emit({ type: 'master-lost', reason: reason?.message ?? 'closed' });

@@ -2,6 +2,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import type { Queue } from '../../shared/queue.js';
 import type { IceServer } from '../../shared/signaling-protocol.js';
 
 /** CLI diagnostics go to stderr, so stdout carries only the example's transcript. */
@@ -79,3 +80,9 @@ export const CONNECTION_FLAGS: Options = {
   'ice-servers': { type: 'string' },
   webrtc: { type: 'string' },
 };
+
+/** The registry of the distributed-process example, as the master and worker commands serve and use it. */
+export interface Jobs {
+  get_task_queue: Queue<number>;
+  get_result_queue: Queue<string>;
+}

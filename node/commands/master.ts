@@ -13,6 +13,7 @@ import {
   EXIT_FAILURE,
   EXIT_OK,
   iceServersFlag,
+  type Jobs,
   numberFlag,
   parseFlags,
   requireString,
@@ -32,11 +33,6 @@ export const MASTER_USAGE = `Usage: peerproc master --address ws://HOST:PORT/ROO
                        address (same authkey; their address=(HOST, PORT)); port 0: a free one
   --ice-servers JSON   STUN/TURN servers (default: those the signaling server hands out)
   --webrtc NAME        WebRTC binding: node-datachannel (default) or wrtc`;
-
-interface Jobs {
-  get_task_queue: Queue<number>;
-  get_result_queue: Queue<string>;
-}
 
 /** Resolves true once `count` workers have authenticated (in all), false after `seconds`. */
 function waitForWorkers(manager: Manager<Jobs>, count: number, seconds: number): Promise<boolean> {

@@ -4,7 +4,6 @@
  * down, and returns `n * n = n²` for each.
  */
 import { ConnectionClosedError, ConnectTimeoutError, Empty, PeerShutdownError } from '../../shared/errors.js';
-import type { Queue } from '../../shared/queue.js';
 import { BaseManager } from '../manager.js';
 import { loadPlatform } from '../platform.js';
 import {
@@ -12,6 +11,7 @@ import {
   EXIT_FAILURE,
   EXIT_OK,
   iceServersFlag,
+  type Jobs,
   numberFlag,
   parseFlags,
   requireString,
@@ -32,11 +32,6 @@ export const WORKER_USAGE = `Usage: peerproc worker --address ws://HOST:PORT/ROO
   --python-master HOST:PORT
                        work for an unmodified CPython master (task_master.py) over TCP
                        instead of a room; its address=(HOST, PORT) and authkey`;
-
-interface Jobs {
-  get_task_queue: Queue<number>;
-  get_result_queue: Queue<string>;
-}
 
 type Outcome = 'done' | 'master-shutdown' | 'master-lost';
 
