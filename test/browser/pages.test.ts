@@ -236,6 +236,7 @@ function checkCompletedRun(h: MasterPageHook, tasks: number): void {
   expect([...h.results].sort()).toEqual(expectedResults(h.tasks));
   expect(h.summary?.tasks).toBe(tasks);
   expect(h.summary?.verified).toBe(tasks);
+  expect(h.summary?.duplicates).toBe(0);
   expect(h.summary?.workers.reduce((sum, w) => sum + w.results, 0)).toBe(tasks);
 }
 

@@ -55,6 +55,8 @@ export interface RunSummary {
   tasksPerSecond: number;
   /** Results whose text is exactly `n * n = n²` for a task that was put. */
   verified: number;
+  /** Second results of redelivered tasks, set aside (each task's result is counted once). */
+  duplicates: number;
   workers: Array<{ peer: string; agent: string; results: number; share: number }>;
 }
 

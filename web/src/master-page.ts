@@ -316,9 +316,10 @@ function renderSummary(): void {
   setText(ui.summaryWorkers, formatCount(summary.workers.length));
   setText(
     ui.summaryCheck,
-    summary.verified === summary.tasks
+    (summary.verified === summary.tasks
       ? `✓ all ${formatCount(summary.tasks)} results check out`
-      : `${formatCount(summary.tasks - summary.verified)} results do not match their task`,
+      : `${formatCount(summary.tasks - summary.verified)} results do not match their task`) +
+      (summary.duplicates > 0 ? ` (${formatCount(summary.duplicates)} duplicates of redelivered tasks set aside)` : ''),
   );
   ui.summaryCheck.classList.toggle('bad', summary.verified !== summary.tasks);
   ui.summaryShares.tBodies[0].replaceChildren(

@@ -34,7 +34,9 @@ interface Account extends MasterWorkerRow {
 
 export interface Run {
   readonly tasks: number[];
+  /** One result per task, in arrival order (a redelivered task's second result is counted in `duplicates`). */
   readonly results: string[];
+  duplicates: number;
   /** Arrival time of each result, ms after the run started. */
   readonly arrivals: number[];
   readonly startedAt: number;
@@ -81,7 +83,14 @@ export class MasterSession {
       account.results = 0;
     }
     const tasks = Array.from({ length: count }, () => Math.floor(Math.random() * (MAX_TASK + 1)));
-    const run: Run = { tasks, results: [], arrivals: [], startedAt: performance.now(), finishedAt: null };
+    const run: Run = {
+      tasks,
+      results: [],
+      duplicates: 0,
+      arrivals: [],
+      startedAt: performance.now(),
+      finishedAt: null,
+    };
     this.run = run;
     let slice = performance.now();
     for (const n of tasks) {
@@ -89,9 +98,18 @@ export class MasterSession {
       if (performance.now() - slice > SLICE_MS) slice = await yieldToBrowser();
     }
     const signal = this.#abort.signal;
+    // Results name the task they answer: a task redelivered after its worker vanished may be answered twice.
+    const answered = new Set<number>();
     while (run.results.length < count) {
-      const text = await this.#result.get({ signal });
-      run.results.push(text);
+      const entry = await this.#result.getEntry({ signal });
+      if (entry.answers !== undefined) {
+        if (answered.has(entry.answers)) {
+          run.duplicates++;
+          continue;
+        }
+        answered.add(entry.answers);
+      }
+      run.results.push(entry.value);
       run.arrivals.push(performance.now() - run.startedAt);
       onResult();
       // Results already queued come back without leaving the microtask queue: let the page paint now and then.
@@ -153,6 +171,7 @@ export class MasterSession {
       }));
     return {
       tasks: run.tasks.length,
+      duplicates: run.duplicates,
       durationMs,
       tasksPerSecond: durationMs > 0 ? (run.tasks.length * 1000) / durationMs : 0,
       verified,
