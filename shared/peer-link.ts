@@ -64,11 +64,14 @@ export function parseLinkSignal(data: unknown): LinkSignal {
       const c = d.candidate as Record<string, unknown> | null;
       if (c === null) return { candidate: null };
       if (typeof c === 'object' && typeof c.candidate === 'string') {
+        // Some stacks send no sdpMLineIndex (node-datachannel) and libwebrtc refuses a null one: a link has a
+        // single media section, so index 0 is always right when the sender left it out.
+        const index = Number.isInteger(c.sdpMLineIndex) ? (c.sdpMLineIndex as number) : 0;
         return {
           candidate: {
             candidate: c.candidate,
             sdpMid: typeof c.sdpMid === 'string' ? c.sdpMid : null,
-            sdpMLineIndex: typeof c.sdpMLineIndex === 'number' ? c.sdpMLineIndex : null,
+            sdpMLineIndex: index,
           },
         };
       }
