@@ -41,14 +41,19 @@ export interface Lease {
 const EXPIRY_SWEEP_MS = 250;
 
 export class LeaseLedger {
-  /** By delivery number (an item redelivered to the same peer gets a second lease). */
-  #leases = new Map<number, Lease>();
-  #nextDelivery = 0;
+  /**
+   * Leases in delivery order, oldest at #head. Acknowledged slots in the middle
+   * (`taskDone()` on one queue of several) become holes; the common case, the
+   * oldest acknowledged first, is a plain shift. No map: this runs per item.
+   */
+  #slots: Array<Lease | undefined> = [];
+  #head = 0;
+  #live = 0;
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
   get size(): number {
-    return this.#leases.size;
+    return this.#live;
   }
 
   /** Records that `entry` was delivered to this ledger's peer. */
@@ -59,7 +64,8 @@ export class LeaseLedger {
     }
     const timeout = owner.leaseTimeout;
     const expires = timeout === null ? Number.POSITIVE_INFINITY : performance.now() + timeout * 1000;
-    this.#leases.set(this.#nextDelivery++, { owner, entry, expires });
+    this.#slots.push({ owner, entry, expires });
+    this.#live++;
     if (timeout !== null && this.#sweeper === undefined) {
       this.#sweeper = setInterval(() => this.#sweep(), EXPIRY_SWEEP_MS);
     }
@@ -67,10 +73,16 @@ export class LeaseLedger {
 
   /** Removes and returns the oldest lease (the item a `put` answers); `restore` undoes it if the put fails. */
   takeOldest(): Lease | undefined {
-    for (const [id, lease] of this.#leases) {
-      this.#leases.delete(id);
-      return lease;
+    while (this.#head < this.#slots.length) {
+      const lease = this.#slots[this.#head];
+      this.#slots[this.#head++] = undefined;
+      if (lease) {
+        this.#live--;
+        this.#compact();
+        return lease;
+      }
     }
+    this.#compact();
     return undefined;
   }
 
@@ -78,17 +90,20 @@ export class LeaseLedger {
   restore(lease: Lease): void {
     if (this.#closed) {
       if (!lease.expired) lease.owner.redeliver(lease.entry, 'connection closed');
-    } else {
-      // Back in front: it is still the oldest, the one the next put answers (rare path, so O(n) is fine).
-      this.#leases = new Map([[-this.#nextDelivery++ - 1, lease], ...this.#leases]);
+      return;
     }
+    if (this.#head > 0) this.#slots[--this.#head] = lease;
+    else this.#slots.unshift(lease);
+    this.#live++;
   }
 
   /** Acknowledges the oldest lease taken from `owner` (`taskDone()` on that queue). */
   ackOldestOf(owner: LeaseOwner): number | undefined {
-    for (const [key, lease] of this.#leases) {
-      if (lease.owner === owner) {
-        this.#leases.delete(key);
+    for (let i = this.#head; i < this.#slots.length; i++) {
+      const lease = this.#slots[i];
+      if (lease?.owner === owner) {
+        this.#slots[i] = undefined;
+        this.#live--;
         return lease.entry.id;
       }
     }
@@ -99,7 +114,7 @@ export class LeaseLedger {
   extend(owner: LeaseOwner, seconds: number): number {
     let count = 0;
     const expires = performance.now() + seconds * 1000;
-    for (const lease of this.#leases.values()) {
+    for (const lease of this.#liveLeases()) {
       if (lease.owner === owner && !lease.expired && lease.expires !== Number.POSITIVE_INFINITY) {
         lease.expires = Math.max(lease.expires, expires);
         count++;
@@ -110,7 +125,7 @@ export class LeaseLedger {
 
   #sweep(): void {
     const now = performance.now();
-    for (const lease of this.#leases.values()) {
+    for (const lease of this.#liveLeases()) {
       if (!lease.expired && lease.expires <= now) {
         lease.expired = true;
         lease.owner.redeliver(lease.entry, 'lease expired');
@@ -122,11 +137,31 @@ export class LeaseLedger {
   releaseAll(reason: string): void {
     this.#closed = true;
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
-    const leases = [...this.#leases.values()];
-    this.#leases.clear();
+    const leases = [...this.#liveLeases()];
+    this.#slots = [];
+    this.#head = 0;
+    this.#live = 0;
     // Oldest last, so that after the unshifts the oldest is again at the head.
     for (let i = leases.length - 1; i >= 0; i--) {
       if (!leases[i].expired) leases[i].owner.redeliver(leases[i].entry, reason);
+    }
+  }
+
+  *#liveLeases(): Generator<Lease> {
+    for (let i = this.#head; i < this.#slots.length; i++) {
+      const lease = this.#slots[i];
+      if (lease) yield lease;
+    }
+  }
+
+  /** Drops the consumed prefix once it dominates, so memory follows the live leases. */
+  #compact(): void {
+    if (this.#head === this.#slots.length) {
+      this.#slots.length = 0;
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#slots.length) {
+      this.#slots = this.#slots.slice(this.#head);
+      this.#head = 0;
     }
   }
 }

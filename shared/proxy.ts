@@ -57,9 +57,14 @@ export function localProxy<T>(obj: object, exposed: readonly string[]): ProxyOf<
   let released = false;
   for (const method of exposed) {
     const fn = (obj as Record<string, AnyFunction>)[method];
-    proxy[method] = async (...args: unknown[]) => {
-      if (released) throw new ConnectionClosedError('proxy was released');
-      return fn.apply(obj, args);
+    // Not an async function: a method that already returns a promise is passed through as is.
+    proxy[method] = (...args: unknown[]) => {
+      if (released) return Promise.reject(new ConnectionClosedError('proxy was released'));
+      try {
+        return Promise.resolve(fn.apply(obj, args));
+      } catch (err) {
+        return Promise.reject(err);
+      }
     };
   }
   const info: ProxyInfo = {

@@ -55,6 +55,7 @@ export const PUT_BATCH = '__putBatch';
 export const MAX_BATCH = 1024;
 
 let nextEntryId = 1;
+const RESOLVED: Promise<void> = Promise.resolve();
 
 function newEntry<T>(value: T, answers: number | undefined): QueueEntry<T> {
   return { value, id: nextEntryId++, deliveries: 0, answers };
@@ -200,12 +201,18 @@ export class Queue<T> implements LeaseOwner {
 
   /** Adds `item`, waiting for room in a full bounded queue unless `block` is false. */
   put(item: T, options: BlockingOptions = {}): Promise<void> {
+    // Fast path, no async machinery: the item fits now (the master's put loop runs here).
+    if (options.timeout === undefined && this.#offer(newEntry(item, undefined))) return RESOLVED;
     return this.#put(newEntry(item, undefined), options);
   }
 
   /** Removes and returns the oldest item, waiting for one unless `block` is false. */
-  async get(options: BlockingOptions = {}): Promise<T> {
-    return (await this.#get(options)).value;
+  get(options: BlockingOptions = {}): Promise<T> {
+    // Fast path: an item is waiting (the master's result loop runs here).
+    if (this.#items.length > 0 && (options.timeout === undefined || options.timeout === null || options.timeout >= 0)) {
+      return Promise.resolve(this.#take().value);
+    }
+    return this.#get(options).then((entry) => entry.value);
   }
 
   /** Like `get()`, with the item's id, delivery count and the id of the item it answers. */
@@ -357,11 +364,11 @@ export class Queue<T> implements LeaseOwner {
     const { signal, ledger } = context;
     switch (method) {
       case 'get':
-        return (await this.#deliver(await this.#get(withSignal(args[0], signal)), context)).value;
+        return this.#deliver(await this.#get(withSignal(args[0], signal)), context).value;
       case 'getNowait':
-        return (await this.#deliver(this.#takeNowait(), context)).value;
+        return this.#deliver(this.#takeNowait(), context).value;
       case 'getEntry':
-        return { ...(await this.#deliver(await this.#get(withSignal(args[0], signal)), context)) };
+        return { ...this.#deliver(await this.#get(withSignal(args[0], signal)), context) };
       case 'put':
         return this.#answer(args[0] as T, withSignal(args[1], signal), ledger);
       case 'putNowait':
@@ -381,7 +388,7 @@ export class Queue<T> implements LeaseOwner {
   }
 
   /** Leases an entry to the caller, or puts it back if the caller is already gone. */
-  async #deliver(entry: QueueEntry<T>, context: RemoteCallContext): Promise<QueueEntry<T>> {
+  #deliver(entry: QueueEntry<T>, context: RemoteCallContext): QueueEntry<T> {
     if (context.signal.aborted) {
       this.#unshift(entry);
       throw new ConnectionClosedError('the caller disconnected before receiving the item');
@@ -407,8 +414,13 @@ export class Queue<T> implements LeaseOwner {
     const limit = checkInteger('max', max, 1);
     const entries = [await this.#get(options)];
     while (entries.length < Math.min(limit, MAX_BATCH) && this.#items.length > 0) entries.push(this.#take());
+    if (context.signal.aborted) {
+      // The caller left while we waited: every item taken goes back, in order.
+      for (let i = entries.length - 1; i >= 0; i--) this.#unshift(entries[i]);
+      throw new ConnectionClosedError('the caller disconnected before receiving the items');
+    }
     const values: T[] = [];
-    for (const entry of entries) values.push((await this.#deliver(entry, context)).value);
+    for (const entry of entries) values.push(this.#deliver(entry, context).value);
     return values;
   }
 
