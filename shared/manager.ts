@@ -17,6 +17,7 @@ import { MasterHost, type WorkerInfo } from './master-host.js';
 import { type ManagerOptions, type ResolvedOptions, randomPeerId, resolveOptions } from './options.js';
 import { localProxy, type ProxyOf, remoteProxy } from './proxy.js';
 import { exposedMethods, lookupTypeid, type Registry, type TypeRegistration } from './registry.js';
+import type { Platform } from './rtc.js';
 import { WorkerClient } from './worker-client.js';
 
 export interface RegisterOptions {
@@ -223,3 +224,23 @@ export class ManagerCore<R extends object = Record<never, never>> {
 
 /** The manager type users see: its methods plus one proxy getter per registered typeid in `R`. */
 export type BaseManager<R extends object = Record<never, never>> = ManagerCore<R> & ProxyGetters<R>;
+
+/** Manager options where the platform is optional (a platform entry point fills in its default). */
+export type PlatformManagerOptions = Omit<ManagerOptions, 'platform'> & { platform?: Platform };
+
+/** The BaseManager class users see: `new BaseManager<R>(options)` and the static `register`. */
+export interface BaseManagerClass {
+  /** Registers a typeid for every manager of this class and its subclasses (Python's classmethod). */
+  register: typeof ManagerCore.register;
+  new <R extends object = Record<never, never>>(options: PlatformManagerOptions): BaseManager<R>;
+}
+
+/** The BaseManager of a platform entry point (node/, web/): `platform` defaults to `defaultPlatform`. */
+export function baseManagerFor(defaultPlatform: Platform): BaseManagerClass {
+  class PlatformManager extends ManagerCore {
+    constructor(options: PlatformManagerOptions) {
+      super({ platform: defaultPlatform, ...options } as ManagerOptions);
+    }
+  }
+  return PlatformManager as unknown as BaseManagerClass;
+}

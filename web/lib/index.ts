@@ -2,8 +2,12 @@
  * peerproc for browsers: the shared core with the browser's own RTCPeerConnection
  * and WebSocket. Same API as the Node entry point (node/index.ts).
  */
-import { type BaseManager as BaseManagerType, ManagerCore, type RegisterOptions } from '../../shared/manager.js';
-import type { ManagerOptions } from '../../shared/options.js';
+import {
+  type BaseManager as BaseManagerType,
+  baseManagerFor,
+  type PlatformManagerOptions,
+  type RegisterOptions,
+} from '../../shared/manager.js';
 import type { PeerConnectionConstructor, Platform, WebSocketConstructor } from '../../shared/rtc.js';
 
 export * from '../../shared/errors.js';
@@ -24,17 +28,8 @@ export const browserPlatform: Platform = {
   WebSocket: scope.WebSocket as WebSocketConstructor,
 };
 
-export type BrowserManagerOptions = Omit<ManagerOptions, 'platform'> & { platform?: Platform };
+export type BrowserManagerOptions = PlatformManagerOptions;
 
-class BrowserManager extends ManagerCore {
-  constructor(options: BrowserManagerOptions) {
-    super({ platform: browserPlatform, ...options } as ManagerOptions);
-  }
-}
-
-export const BaseManager = BrowserManager as unknown as {
-  /** Registers a typeid for every manager of this class and its subclasses (Python's classmethod). */
-  register: typeof ManagerCore.register;
-  new <R extends object = Record<never, never>>(options: BrowserManagerOptions): BaseManagerType<R>;
-};
+/** Python's BaseManager, with the browser's own WebRTC: the same API as in Node. */
+export const BaseManager = baseManagerFor(browserPlatform);
 export type BaseManager<R extends object = Record<never, never>> = BaseManagerType<R>;
