@@ -20,7 +20,22 @@ export interface RawPeer {
   close(): void;
 }
 
+/** Attempts at opening the raw peer connection (node-datachannel fails about one setup in 300). */
+const ATTEMPTS = 3;
+
 export async function connectRawPeer(address: string): Promise<RawPeer> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    try {
+      return await connectOnce(address);
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError;
+}
+
+async function connectOnce(address: string): Promise<RawPeer> {
   const { url } = parseAddress(address);
   let link: PeerLink | undefined;
   let masterId = '';
@@ -66,7 +81,12 @@ export async function connectRawPeer(address: string): Promise<RawPeer> {
       },
     });
   });
-  await opened;
+  try {
+    await opened;
+  } catch (err) {
+    signaling.close();
+    throw err;
+  }
   const peer = link as PeerLink;
   return {
     received,
