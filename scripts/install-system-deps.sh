@@ -16,7 +16,7 @@ command -v turnserver >/dev/null || missing+=(coturn)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "install-system-deps: installing ${missing[*]} (Debian packages)..."
   apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   exit 0
 fi
 
