@@ -5,7 +5,6 @@
  */
 import { ProtocolError } from './errors.js';
 import { LeaseLedger } from './leases.js';
-import { GET_BATCH, PUT_BATCH } from './queue.js';
 import type { AbortLike } from './queue-types.js';
 import { exposedFunction, exposedMethods, lookupTypeid, type Registry } from './registry.js';
 import {
@@ -14,6 +13,7 @@ import {
   remoteCall,
   remoteFeatures,
   remoteInternals,
+  remoteTally,
 } from './remote-call.js';
 
 /** A connection may hold at most this many served objects at once. */
@@ -87,7 +87,6 @@ export class ObjectTable {
     const served = this.#objects.get(objectId);
     if (!served) throw new ProtocolError(`no object with id ${objectId} on this connection`);
     const obj = served.obj;
-    this.#count(served.typeid, method, args);
     let result: unknown;
     if (isRemoteCallable(obj)) {
       // peerproc's own batch methods are served whatever `exposed` says; everything else must be exposed.
@@ -99,25 +98,20 @@ export class ObjectTable {
     const resultTypeid = served.methodToTypeid?.[method];
     if (result instanceof Promise) {
       return result.then((value) => {
-        if (method === GET_BATCH && Array.isArray(value)) this.#add(`${served.typeid}.get`, value.length);
+        this.#count(served, method, args, value);
         return this.#outcome(value, resultTypeid);
       });
     }
+    this.#count(served, method, args, result);
     return this.#outcome(result, resultTypeid);
   }
 
-  /**
-   * Counts a call under the method the user called: a queue proxy's batches
-   * stand for the calls they carry (`__putBatch([a, b, c])` is three `put`s;
-   * a `__getBatch` counts its items as `get`s once they are delivered).
-   */
-  #count(typeid: string, method: string, args: unknown[]): void {
-    if (method === GET_BATCH) return;
-    if (method === PUT_BATCH && Array.isArray(args[0])) this.#add(`${typeid}.put`, args[0].length);
-    else this.#add(`${typeid}.${method}`, 1);
-  }
-
-  #add(key: string, n: number): void {
+  /** Counts a served call under the user-level calls it stands for (see `remoteTally`). */
+  #count(served: Served, method: string, args: unknown[], result: unknown): void {
+    const obj = served.obj;
+    const [counted, n] =
+      isRemoteCallable(obj) && obj[remoteTally] ? obj[remoteTally](method, args, result) : [method, 1];
+    const key = `${served.typeid}.${counted}`;
     this.callCounts.set(key, (this.callCounts.get(key) ?? 0) + n);
   }
 

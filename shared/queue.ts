@@ -14,7 +14,7 @@
 import { ConnectionClosedError, Empty, Full } from './errors.js';
 import type { LeasedEntry, LeaseLedger, LeaseOwner } from './leases.js';
 import type { AbortLike, BlockingOptions } from './queue-types.js';
-import { type RemoteCallContext, remoteCall, remoteFeatures, remoteInternals } from './remote-call.js';
+import { type RemoteCallContext, remoteCall, remoteFeatures, remoteInternals, remoteTally } from './remote-call.js';
 
 export type { AbortLike, BlockingOptions } from './queue-types.js';
 
@@ -351,6 +351,13 @@ export class Queue<T> implements LeaseOwner {
   // ---- serving remote peers -------------------------------------------------
 
   readonly [remoteInternals] = [GET_BATCH, PUT_BATCH] as const;
+
+  /** A batch stands for the user's calls it carries: `__putBatch([a, b, c])` is three `put`s. */
+  [remoteTally](method: string, args: unknown[], result: unknown): [string, number] {
+    if (method === GET_BATCH) return ['get', Array.isArray(result) ? result.length : 0];
+    if (method === PUT_BATCH) return ['put', Array.isArray(args[0]) ? args[0].length : 0];
+    return [method, 1];
+  }
 
   [remoteFeatures](): Record<string, unknown> {
     return { queue: { bounded: this.maxsize > 0 } };

@@ -20,10 +20,17 @@ export interface RemoteCallContext {
   readonly ledger: LeaseLedger;
 }
 
+/**
+ * The user-level calls one remote call stands for, as `[method, count]` (a
+ * batch of three results is three `put`s): what per-worker statistics count.
+ */
+export const remoteTally: unique symbol = Symbol.for('peerproc.remoteTally');
+
 export interface RemoteCallable {
   [remoteCall](method: string, args: unknown[], context: RemoteCallContext): unknown;
   readonly [remoteInternals]?: readonly string[];
   [remoteFeatures]?(): Record<string, unknown>;
+  [remoteTally]?(method: string, args: unknown[], result: unknown): [string, number];
 }
 
 export function isRemoteCallable(obj: object): obj is RemoteCallable {

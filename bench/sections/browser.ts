@@ -10,6 +10,7 @@
 import { accessSync, constants } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { withTimeout } from '../lib/children.js';
+import { CHROMIUM_FLAGS, chromiumBinary } from '../lib/chromium.js';
 import { type Context, endScenario, startMaster } from '../lib/context.js';
 import type { Pages } from '../lib/pages.js';
 import { cellOf, type Row, row } from '../lib/report.js';
@@ -17,22 +18,6 @@ import { summarize } from '../lib/stats.js';
 import { cpythonConnectCell, type StartupResult } from './startup.js';
 
 export const PAGE_TO_FIRST_TASK_TARGET_MS = 500;
-export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
-
-/**
- * No sandbox (root in a container), no GPU, nothing that talks to the internet;
- * loopback candidates allowed so the page connects inside the namespace.
- */
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--allow-loopback-in-peer-connection',
-];
 
 export interface BrowserSample {
   /** Navigation start to the master handing the first task out, ms. */
@@ -45,7 +30,7 @@ export interface BrowserSample {
 export type BrowserResult = { skipped: string } | { chromium: string; pages: string; samples: BrowserSample[] };
 
 function chromiumPath(): string | undefined {
-  const path = process.env.PEERPROC_CHROMIUM || DEFAULT_CHROMIUM;
+  const path = chromiumBinary();
   try {
     accessSync(path, constants.X_OK);
     return path;

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI (npm test builds it first). */
@@ -8,77 +9,79 @@ export interface Run {
   child: ChildProcess;
   stdout: string[];
   stderr: string[];
-  /** Resolves with the exit code. */
+  /** Resolves with the exit code once the process has exited and its output is read. */
   exited: Promise<number | null>;
+  /** Resolves with the first line of `stream` matching `pattern`; rejects after `timeoutMs` or at exit. */
+  line(pattern: RegExp, stream?: 'stdout' | 'stderr', timeoutMs?: number): Promise<RegExpExecArray>;
   /** Resolves with the first stdout line matching `pattern`. */
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Both streams, for failure messages. */
+  output(): string;
 }
 
 const running = new Set<ChildProcess>();
 
-/** Spawns `peerproc ...args` with its output collected line by line. */
+/** Spawns `peerproc ...args` (the built CLI) with its output collected line by line. */
 export function peerproc(args: string[], env: Record<string, string> = {}): Run {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
   const child = spawn(process.execPath, [CLI, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const waiters: Array<{ pattern: RegExp; resolve(line: string): void }> = [];
-  const split = (sink: string[], notify: boolean) => {
+  const streams = { stdout: [] as string[], stderr: [] as string[] };
+  const waiters = new Set<() => void>();
+  let closed = false;
+  const collect = (sink: string[]) => {
     let rest = '';
     return (chunk: Buffer) => {
       const lines = (rest + chunk.toString()).split('\n');
       rest = lines.pop() ?? '';
-      for (const line of lines) {
-        sink.push(line);
-        if (!notify) continue;
-        for (const w of [...waiters]) {
-          if (w.pattern.test(line)) {
-            waiters.splice(waiters.indexOf(w), 1);
-            w.resolve(line);
-          }
-        }
-      }
+      sink.push(...lines);
+      for (const wake of [...waiters]) wake();
     };
   };
-  child.stdout?.on('data', split(stdout, true));
-  child.stderr?.on('data', split(stderr, false));
+  child.stdout?.on('data', collect(streams.stdout));
+  child.stderr?.on('data', collect(streams.stderr));
   const exited = new Promise<number | null>((resolve) => {
     child.on('close', (code) => {
+      closed = true;
       running.delete(child);
+      for (const wake of [...waiters]) wake();
       resolve(code);
     });
   });
-  return {
-    child,
-    stdout,
-    stderr,
-    exited,
-    waitForLine(pattern, timeoutMs = 20_000) {
-      const seen = stdout.find((l) => pattern.test(l));
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () =>
-            reject(
-              new Error(
-                `no line matching ${pattern} within ${timeoutMs} ms; stdout:\n${stdout.join('\n')}\nstderr:\n${stderr.join('\n')}`,
-              ),
-            ),
-          timeoutMs,
-        );
-        waiters.push({
-          pattern,
-          resolve: (line) => {
-            clearTimeout(timer);
-            resolve(line);
-          },
-        });
-      });
-    },
-  };
+  const output = () => `stdout:\n${streams.stdout.join('\n')}\nstderr:\n${streams.stderr.join('\n')}`;
+  const line = (pattern: RegExp, stream: 'stdout' | 'stderr' = 'stdout', timeoutMs = 30_000) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        waiters.delete(check);
+      };
+      const timer = setTimeout(() => {
+        finish();
+        reject(new Error(`no ${stream} line matching ${pattern} within ${timeoutMs} ms\n${output()}`));
+      }, timeoutMs);
+      const check = (): void => {
+        for (const l of streams[stream]) {
+          const match = pattern.exec(l);
+          if (match) {
+            finish();
+            resolve(match);
+            return;
+          }
+        }
+        if (closed) {
+          finish();
+          reject(new Error(`peerproc exited before printing ${pattern}\n${output()}`));
+        }
+      };
+      waiters.add(check);
+      check();
+    });
+  const waitForLine = (pattern: RegExp, timeoutMs = 20_000) =>
+    line(pattern, 'stdout', timeoutMs).then((match) => match.input);
+  return { child, stdout: streams.stdout, stderr: streams.stderr, exited, line, waitForLine, output };
 }
 
 /** Kills every process started with `peerproc()` that is still running. */

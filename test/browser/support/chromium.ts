@@ -8,28 +8,10 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
-
-export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
-
-/**
- * Flags: no sandbox (root in a container), no GPU, and nothing that talks to
- * the internet (background networking, component updates, sync, QUIC).
- * `--allow-loopback-in-peer-connection` lets WebRTC use 127.0.0.1, so pages
- * connect inside the test's private network namespace.
- */
-export const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--allow-loopback-in-peer-connection',
-];
+import { CHROMIUM_FLAGS, chromiumBinary } from '../../../bench/lib/chromium.js';
 
 export function chromiumPath(): string {
-  const path = process.env.PEERPROC_CHROMIUM || DEFAULT_CHROMIUM;
+  const path = chromiumBinary();
   try {
     accessSync(path, constants.X_OK);
   } catch {
