@@ -96,8 +96,6 @@ export class Connection {
   #resolveReady!: () => void;
   #rejectReady!: (err: Error) => void;
   #resolveClosed!: (reason: Error | undefined) => void;
-  /** Set when the peer said goodbye: pending calls then fail with its reason. */
-  #peerBye: string | undefined;
   #peerAgent = 'unknown';
   /** Set once a peer was refused: input is ignored until the connection ends, with this reason. */
   #refusal: Error | undefined;
@@ -214,8 +212,8 @@ export class Connection {
       return;
     }
     if (message[0] === Kind.Bye) {
-      this.#peerBye = message[1].slice(0, 200);
-      this.#end(new PeerShutdownError(`${this.label} closed the connection: ${this.#peerBye}`));
+      // Pending calls fail with the peer's own reason (bounded: it came from the network).
+      this.#end(new PeerShutdownError(`${this.label} closed the connection: ${message[1].slice(0, 200)}`));
       return;
     }
     this.rpc.handle(message);

@@ -3,7 +3,7 @@ import { authkeyBytes } from '../../shared/auth.js';
 import { Connection } from '../../shared/connection.js';
 import { AuthenticationError, ConnectionClosedError, Empty, MethodNotExposedError } from '../../shared/errors.js';
 import { silentLogger } from '../../shared/logger.js';
-import { type ProxyOf, remoteProxy } from '../../shared/proxy.js';
+import { type ProxyInfo, type ProxyOf, proxyInfo, remoteProxy } from '../../shared/proxy.js';
 import { Queue } from '../../shared/queue.js';
 import type { Registry } from '../../shared/registry.js';
 import { memoryLinkPair } from '../support/memory-link.js';
@@ -171,6 +171,20 @@ describe('manager and proxies over an in-memory link', () => {
     });
     await expect(worker.rpc.call(ref.objectId, 'burn', [])).rejects.toBeInstanceOf(MethodNotExposedError);
     await expect(worker.rpc.call(ref.objectId, 'constructor', [])).rejects.toBeInstanceOf(MethodNotExposedError);
+  });
+
+  it('releases a served object through proxyInfo; later calls fail by name', async () => {
+    const { registry } = jobs();
+    const { proxy } = await pair(registry);
+    const task = await proxy<Queue<number>>('tasks');
+    const info = (task as unknown as Record<symbol, ProxyInfo>)[proxyInfo];
+    expect(info.exposed).toContain('put');
+    await task.put(1);
+    info.release();
+    await expect(task.qsize()).rejects.toMatchObject({
+      name: 'ProtocolError',
+      message: expect.stringMatching(/no object with id/),
+    });
   });
 
   it('fails pending calls when the connection ends, never hanging', async () => {

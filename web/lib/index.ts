@@ -15,7 +15,7 @@ export type { ManagerEvent } from '../../shared/events.js';
 export { consoleLogger, type Logger, silentLogger } from '../../shared/logger.js';
 export type { WorkerInfo } from '../../shared/master-host.js';
 export type { ManagerOptions } from '../../shared/options.js';
-export type { ProxyOf } from '../../shared/proxy.js';
+export { type ProxyInfo, type ProxyOf, proxyInfo } from '../../shared/proxy.js';
 export { type DeadLetter, JoinableQueue, Queue, type QueueEntry, type QueueOptions } from '../../shared/queue.js';
 export { parseAddress } from '../../shared/signaling-protocol.js';
 export type { RegisterOptions };
