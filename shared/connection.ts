@@ -76,8 +76,6 @@ export class Connection {
   readonly rpc: RpcEndpoint;
   /** Resolves once both sides have proven the authkey. */
   readonly ready: Promise<void>;
-  /** Resolves when the connection has ended, with the reason. */
-  readonly closed: Promise<Error | undefined>;
 
   readonly #options: ConnectionOptions;
   readonly #link: Link;
@@ -95,7 +93,6 @@ export class Connection {
   #lastSent = 0;
   #resolveReady!: () => void;
   #rejectReady!: (err: Error) => void;
-  #resolveClosed!: (reason: Error | undefined) => void;
   #peerAgent = 'unknown';
   /** Set once a peer was refused: input is ignored until the connection ends, with this reason. */
   #refusal: Error | undefined;
@@ -121,9 +118,6 @@ export class Connection {
     });
     // Callers that never await `ready` must not see an unhandled rejection.
     this.ready.catch(() => {});
-    this.closed = new Promise((resolve) => {
-      this.#resolveClosed = resolve;
-    });
     this.#link.start({
       onOpen: () => this.#onOpen(),
       onFrame: (frame) => this.#onFrame(frame),
@@ -266,7 +260,6 @@ export class Connection {
     this.rpc.close(callError);
     this.#link.close();
     if (!this.#authenticated) this.#rejectReady(reason ?? new ConnectionClosedError(`${this.label} went away`));
-    this.#resolveClosed(reason);
     this.#options.onClose?.(reason);
   }
 }

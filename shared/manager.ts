@@ -189,11 +189,6 @@ export class ManagerCore<R extends object = Record<never, never>> {
     return this.#host?.workers() ?? [];
   }
 
-  /** Resolves when the worker's connection to the master ends, with the reason. */
-  get disconnected(): Promise<Error | undefined> {
-    return this.#connection?.closed ?? Promise.resolve(undefined);
-  }
-
   [managerInternals](): ManagerInternals {
     return {
       registry: this.#registry,

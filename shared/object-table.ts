@@ -55,10 +55,6 @@ export class ObjectTable {
     this.#context.ledger.releaseAll(reason);
   }
 
-  get leases(): number {
-    return this.#context.ledger.size;
-  }
-
   create(typeid: string, args: unknown[]): ServedReference {
     const registration = lookupTypeid(this.#registry, typeid);
     const obj = (registration.callable as (...a: unknown[]) => object)(...args);

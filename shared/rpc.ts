@@ -55,10 +55,6 @@ export class RpcEndpoint {
     return this.#closedWith;
   }
 
-  get pendingCalls(): number {
-    return this.#pending.size;
-  }
-
   create(typeid: string, args: unknown[] = []): Promise<ObjectReference> {
     return this.#request((id) => [Kind.Create, id, typeid, args], true) as Promise<ObjectReference>;
   }
