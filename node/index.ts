@@ -7,6 +7,7 @@ import type { RegisterOptions } from '../shared/manager.js';
 
 export * from '../shared/errors.js';
 export type { ManagerEvent } from '../shared/events.js';
+export { FirstAnswers } from '../shared/first-answers.js';
 export { consoleLogger, type Logger, silentLogger } from '../shared/logger.js';
 export type { WorkerInfo } from '../shared/master-host.js';
 export type { ManagerOptions } from '../shared/options.js';

@@ -4,6 +4,7 @@
  * waiting at most --timeout seconds for each.
  */
 import { Empty } from '../../shared/errors.js';
+import { FirstAnswers } from '../../shared/first-answers.js';
 import type { BaseManager as Manager } from '../../shared/manager.js';
 import { Queue, type QueueEntry } from '../../shared/queue.js';
 import { BaseManager } from '../manager.js';
@@ -121,27 +122,23 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
     }
     out('Try get results...');
     // A redelivered task can be answered twice; each result names the task it answers.
-    const answered = new Set<number>();
-    let duplicates = 0;
-    while (answered.size < tasks) {
+    const answers = new FirstAnswers();
+    while (answers.accepted < tasks) {
       let entry: QueueEntry<string>;
       try {
         entry = await result.getEntry({ timeout });
       } catch (err) {
         if (!(err instanceof Empty)) throw err;
         process.stderr.write(
-          `peerproc master: no result within ${timeout} s; got ${answered.size} of ${tasks} results (are workers connected to ${address}?)\n`,
+          `peerproc master: no result within ${timeout} s; got ${answers.accepted} of ${tasks} results (are workers connected to ${address}?)\n`,
         );
         return EXIT_FAILURE;
       }
-      if (entry.answers !== undefined && answered.has(entry.answers)) {
-        duplicates++;
-        continue;
-      }
-      answered.add(entry.answers ?? -entry.id);
-      out(`Result: ${entry.value}`);
+      if (answers.accept(entry)) out(`Result: ${entry.value}`);
     }
-    if (duplicates > 0) stderrLogger.info(`${duplicates} duplicate result(s) of redelivered tasks ignored`);
+    if (answers.duplicates > 0) {
+      stderrLogger.info(`${answers.duplicates} duplicate result(s) of redelivered tasks ignored`);
+    }
     return EXIT_OK;
   } finally {
     await manager.shutdown();

@@ -12,6 +12,7 @@ import type { PeerConnectionConstructor, Platform, WebSocketConstructor } from '
 
 export * from '../../shared/errors.js';
 export type { ManagerEvent } from '../../shared/events.js';
+export { FirstAnswers } from '../../shared/first-answers.js';
 export { consoleLogger, type Logger, silentLogger } from '../../shared/logger.js';
 export type { WorkerInfo } from '../../shared/master-host.js';
 export type { ManagerOptions } from '../../shared/options.js';

@@ -4,7 +4,7 @@
  * collects the results, and keeps a per-worker account from the manager's
  * events and `workers()` call counts.
  */
-import { BaseManager, type Logger, type ManagerEvent, type ProxyOf, Queue } from '../lib/index.js';
+import { BaseManager, FirstAnswers, type Logger, type ManagerEvent, type ProxyOf, Queue } from '../lib/index.js';
 import type { MasterWorkerRow, RunSummary, WorkerStatus } from './hooks.js';
 import { isCorrectResult, parseResult } from './square.js';
 
@@ -99,15 +99,12 @@ export class MasterSession {
     }
     const signal = this.#abort.signal;
     // Results name the task they answer: a task redelivered after its worker vanished may be answered twice.
-    const answered = new Set<number>();
+    const answers = new FirstAnswers();
     while (run.results.length < count) {
       const entry = await this.#result.getEntry({ signal });
-      if (entry.answers !== undefined) {
-        if (answered.has(entry.answers)) {
-          run.duplicates++;
-          continue;
-        }
-        answered.add(entry.answers);
+      if (!answers.accept(entry)) {
+        run.duplicates = answers.duplicates;
+        continue;
       }
       run.results.push(entry.value);
       run.arrivals.push(performance.now() - run.startedAt);
