@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../shared/errors.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './commands/common.js';
+import { exitAfterFlush } from './exit-after-flush.js';
 
 const USAGE = `Usage: peerproc <command> [options]
 
@@ -64,13 +65,10 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => {
-    // Native WebRTC threads can keep the event loop alive after every peer is closed.
-    process.exit(code);
-  },
+  (code) => exitAfterFlush(code),
   (err: unknown) => {
     const error = err instanceof Error ? err : new Error(String(err));
     process.stderr.write(`peerproc: ${error.name}: ${error.message}\n`);
-    process.exit(err instanceof ConfigError ? EXIT_USAGE : EXIT_FAILURE);
+    return exitAfterFlush(err instanceof ConfigError ? EXIT_USAGE : EXIT_FAILURE);
   },
 );

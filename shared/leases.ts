@@ -20,6 +20,8 @@ export interface LeasedEntry {
 export interface LeaseOwner {
   /** Returns a delivered-but-unacknowledged entry to the head of the queue (or to its dead letters). */
   redeliver(entry: LeasedEntry, reason: string): void;
+  /** The peer acknowledged `entry` (a result for it arrived, or `taskDone()`): it is no longer in flight. */
+  acknowledged(entry: LeasedEntry): void;
   /** Seconds a lease lasts before it is redelivered; null: until the connection ends. */
   readonly leaseTimeout: number | null;
 }
@@ -97,6 +99,15 @@ export class LeaseLedger {
     this.#live++;
   }
 
+  /**
+   * Settles a lease taken with `takeOldest` once the put that answers it is in.
+   * An expired lease was already redelivered (and counted back), so only a
+   * live one tells its queue that the item is no longer in flight.
+   */
+  acknowledge(lease: Lease): void {
+    if (!lease.expired) lease.owner.acknowledged(lease.entry);
+  }
+
   /** Acknowledges the oldest lease taken from `owner` (`taskDone()` on that queue). */
   ackOldestOf(owner: LeaseOwner): number | undefined {
     for (let i = this.#head; i < this.#slots.length; i++) {
@@ -104,10 +115,18 @@ export class LeaseLedger {
       if (lease?.owner === owner) {
         this.#slots[i] = undefined;
         this.#live--;
+        this.acknowledge(lease);
         return lease.entry.id;
       }
     }
     return undefined;
+  }
+
+  /** Live (unexpired, unacknowledged) leases of `owner` held by this ledger's peer. Walks the ledger: not per item. */
+  countOf(owner: LeaseOwner): number {
+    let count = 0;
+    for (const lease of this.#liveLeases()) if (lease.owner === owner && !lease.expired) count++;
+    return count;
   }
 
   /** Pushes back the deadline of every lease on `owner` by `seconds` from now (a worker still busy). */

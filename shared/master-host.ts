@@ -13,7 +13,7 @@ import { connectionSettings, type ResolvedOptions } from './options.js';
 import { PeerLink, parseLinkSignal } from './peer-link.js';
 import type { Registry } from './registry.js';
 import { SignalingClient } from './signaling-client.js';
-import type { IceServer, ServerMessage } from './signaling-protocol.js';
+import { CLOSE_MASTER_FINISHED, type IceServer, type ServerMessage } from './signaling-protocol.js';
 
 export interface WorkerInfo {
   peer: string;
@@ -171,7 +171,8 @@ export class MasterHost {
   /** Tells every worker we are shutting down, then closes everything. */
   async stop(reason: string): Promise<void> {
     this.#stopped = true;
-    this.#signaling?.close();
+    // The server tells waiting workers (and latecomers, for a while) that this run is over.
+    this.#signaling?.close(CLOSE_MASTER_FINISHED, 'master shut down');
     await Promise.all([...this.#peers.values()].map(({ connection }) => connection.bye(reason)));
     this.#peers.clear();
   }

@@ -5,7 +5,7 @@
  * and SCTP are up, with no extra round trip.
  */
 import { sdpFingerprint } from './auth.js';
-import { ConnectTimeoutError, ProtocolError } from './errors.js';
+import { ConnectionClosedError, ConnectTimeoutError, ProtocolError } from './errors.js';
 import type { FrameChannel } from './framing.js';
 import type { DataChannel, IceCandidate, PeerConnection, Platform, SessionDescription } from './rtc.js';
 import type { IceServer } from './signaling-protocol.js';
@@ -17,6 +17,8 @@ const LOW_WATER_BYTES = 256 * 1024;
 /** Poll interval for bindings without a bufferedamountlow event (and a safety net for those with one). */
 const DRAIN_POLL_MS = 5;
 const CHANNEL_LABEL = 'peerproc';
+/** Remote candidates held until both descriptions are set; a real peer sends a handful, a hostile one is cut off. */
+const MAX_PENDING_CANDIDATES = 64;
 const CHANNEL_ID = 0;
 
 /** Longest wait for the binding's stats when asking which path a connection took. */
@@ -110,7 +112,15 @@ export class PeerLink implements FrameChannel {
   readonly #options: PeerLinkOptions;
   #events: PeerLinkEvents | undefined;
   #pendingCandidates: IceCandidate[] = [];
+  /** The remote description arrived (a second one is a protocol error). */
   #remoteSet = false;
+  /**
+   * Both descriptions are in place, so remote candidates can be added. Until
+   * then they wait: libdatachannel refuses a candidate that arrives between the
+   * answerer's setRemoteDescription and its own answer ("Got a remote candidate
+   * without ICE transport").
+   */
+  #candidatesAccepted = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
   #opened = false;
@@ -192,17 +202,22 @@ export class PeerLink implements FrameChannel {
         if (signal.sdp.type !== expected || this.#remoteSet) {
           throw new ProtocolError(`unexpected ${signal.sdp.type} from peer`);
         }
-        await this.#pc.setRemoteDescription(signal.sdp);
         this.#remoteSet = true;
+        await this.#pc.setRemoteDescription(signal.sdp);
         if (!this.#options.offerer) {
           const answer = await this.#pc.createAnswer();
           await this.#pc.setLocalDescription(answer);
           this.#options.sendSignal({ sdp: this.#localDescription() });
         }
-        for (const c of this.#pendingCandidates.splice(0)) await this.#pc.addIceCandidate(c);
+        // Candidates that came meanwhile go in first, in order; later ones go straight in.
+        while (this.#pendingCandidates.length > 0 && !this.#closed) {
+          await this.#pc.addIceCandidate(this.#pendingCandidates.shift() as IceCandidate);
+        }
+        this.#candidatesAccepted = true;
       } else if (signal.candidate) {
-        if (this.#remoteSet) await this.#pc.addIceCandidate(signal.candidate);
-        else if (this.#pendingCandidates.length < 64) this.#pendingCandidates.push(signal.candidate);
+        if (this.#candidatesAccepted) await this.#pc.addIceCandidate(signal.candidate);
+        else if (this.#pendingCandidates.length < MAX_PENDING_CANDIDATES)
+          this.#pendingCandidates.push(signal.candidate);
       }
     } catch (err) {
       this.#fail(err instanceof ProtocolError ? err : new ProtocolError(`bad signal: ${(err as Error).message}`));
@@ -254,7 +269,11 @@ export class PeerLink implements FrameChannel {
     try {
       this.#channel.send(frame);
     } catch (err) {
-      this.#fail(new ProtocolError(`data channel send failed: ${(err as Error).message}`, { cause: err }));
+      // A send fails when the channel closed under us (the peer hung up while we were frozen, or the
+      // association died): that is the end of the connection, not a breach of the protocol.
+      this.#fail(
+        new ConnectionClosedError(`data channel closed while sending: ${(err as Error).message}`, { cause: err }),
+      );
     }
   }
 

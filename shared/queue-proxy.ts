@@ -3,11 +3,12 @@
  * seed's worker loop (`get`, compute, `put`):
  *
  * - Prefetch: `get()` asks for a batch of items at once (a window that starts
- *   at 1 and doubles while the queue has plenty, up to `prefetch`) and serves
- *   the next `get()`s locally; once half the buffer is used it asks for the
- *   next batch in the background, so the worker never waits a round trip
- *   while there is work. Prefetched items are leased like any other: if this
- *   worker dies, they are redelivered.
+ *   at 1, doubles while the queue has plenty, up to `prefetch`, and never holds
+ *   more than PREFETCH_HORIZON_MS of this worker's measured work: see
+ *   prefetch-window.ts) and serves the next `get()`s locally; once half the
+ *   buffer is used it asks for the next batch in the background, so the worker
+ *   never waits a round trip while there is work. Prefetched items are leased
+ *   like any other: if this worker dies, they are redelivered.
  * - Write-behind: on an unbounded queue, `put()` resolves at once and results
  *   travel in batches (flushed before any other call, when a batch is full,
  *   and within a millisecond otherwise). Each result still acknowledges its
@@ -16,6 +17,7 @@
  *   behind: their `put()` waits for room, as backpressure must.
  */
 import { ConnectionClosedError } from './errors.js';
+import { PrefetchWindow } from './prefetch-window.js';
 import type { ProxyOf } from './proxy.js';
 import { GET_BATCH, MAX_BATCH, PUT_BATCH, type Queue } from './queue.js';
 import type { BlockingOptions } from './queue-types.js';
@@ -49,7 +51,6 @@ export function queueProxy<T>(
 ): ProxyOf<Queue<T>> {
   const buffer: T[] = [];
   let head = 0;
-  let window = 1;
   let pending: T[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
   /** A failed batch of results: every later call reports it instead of carrying on. */
@@ -82,28 +83,29 @@ export function queueProxy<T>(
     return item;
   };
 
-  const maxWindow = Math.max(1, Math.min(options.prefetch, MAX_BATCH));
+  const fetchWindow = new PrefetchWindow(Math.min(options.prefetch, MAX_BATCH));
   /** A non-blocking fetch sent while the buffer still holds items, so the next batch is here before it runs dry. */
   let readAhead: Promise<void> | undefined;
   const buffered = (): number => buffer.length - head;
 
   /** Fetches up to a window of items into the buffer; returns how many came. */
   const refill = async (blocking: BlockingOptions): Promise<number> => {
+    const asked = fetchWindow.size;
     let items: T[];
     try {
-      items = (await rpc.call(objectId, GET_BATCH, [window, blocking])) as T[];
+      items = (await rpc.call(objectId, GET_BATCH, [asked, blocking])) as T[];
     } catch (err) {
-      window = 1;
+      fetchWindow.reset();
       throw err;
     }
-    // The queue had at least a window's worth: ask for more next time.
-    window = items.length >= window ? Math.min(window * 2, maxWindow) : Math.max(1, items.length);
+    fetchWindow.supplied(asked, items.length);
     for (const item of items) buffer.push(item);
     return items.length;
   };
 
   const maybeReadAhead = (): void => {
-    if (readAhead || window < 2 || buffered() * 2 > window || failure || rpc.closedWith) return;
+    const size = fetchWindow.size;
+    if (readAhead || size < 2 || buffered() * 2 > size || failure || rpc.closedWith) return;
     readAhead = refill({ block: false }).then(
       () => {
         readAhead = undefined;
@@ -120,16 +122,20 @@ export function queueProxy<T>(
     if (buffered() === 0 && readAhead) await readAhead;
     if (buffered() === 0) await refill(blocking);
     const item = takeBuffered();
+    fetchWindow.handedOut(performance.now());
     maybeReadAhead();
     return item;
   };
 
   const proxy = { ...base };
   proxy.get = (opts: BlockingOptions = {}): Promise<T> => {
+    const now = performance.now();
+    fetchWindow.asked(now);
     failure ??= rpc.castFailure;
     // The common case, an item already here, resolves without an async function's overhead.
     if (!failure && buffered() > 0) {
       const item = takeBuffered();
+      fetchWindow.handedOut(now);
       maybeReadAhead();
       return Promise.resolve(item);
     }

@@ -12,6 +12,7 @@
  * answers (`getEntry()`), so a master can report each task's result once.
  */
 import { ConnectionClosedError, Empty, Full } from './errors.js';
+import { turnIfDue } from './event-loop-turns.js';
 import type { LeasedEntry, LeaseLedger, LeaseOwner } from './leases.js';
 import type { AbortLike, BlockingOptions } from './queue-types.js';
 import { type RemoteCallContext, remoteCall, remoteFeatures, remoteInternals, remoteTally } from './remote-call.js';
@@ -70,6 +71,18 @@ interface Putter<T> extends Waiter<void> {
   entry: QueueEntry<T>;
 }
 
+/**
+ * A remote peer's `get`. Its timeout means "nothing queued and nothing in
+ * flight": while other peers hold leases on this queue, those items may come
+ * back (their holder died), so Empty waits until they are acknowledged or
+ * returned. `hold()` says whether that is still the case.
+ */
+interface Getter<T> extends Waiter<QueueEntry<T>> {
+  hold?: () => boolean;
+  /** The timeout passed while `hold()` was true: Empty is due once it is false. */
+  overdue?: boolean;
+}
+
 /** FIFO storage with O(1) push, shift and unshift. */
 class Deque<T> {
   #items: T[] = [];
@@ -125,14 +138,16 @@ function first<V>(set: Set<V>): V | undefined {
 
 /**
  * Waits in `waiters` until settled, the timeout passes (rejects with
- * `onTimeout()`), or the signal aborts. Always removes itself from `waiters`.
+ * `onTimeout(waiter)`, or keeps waiting if that returns undefined: the waiter
+ * is then settled by someone else), or the signal aborts. Always removes
+ * itself from `waiters`.
  */
 function wait<V, W extends Waiter<V>>(
   waiters: Set<W>,
   make: (waiter: Waiter<V>) => W,
   timeout: number | null,
   signal: AbortLike | undefined,
-  onTimeout: () => Error,
+  onTimeout: (waiter: W) => Error | undefined,
 ): Promise<V> {
   return new Promise<V>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -158,8 +173,11 @@ function wait<V, W extends Waiter<V>>(
     waiters.add(waiter);
     if (timeout !== null) {
       timer = setTimeout(() => {
+        timer = undefined;
+        const err = onTimeout(waiter);
+        if (err === undefined) return;
         cleanup();
-        reject(onTimeout());
+        reject(err);
       }, timeout * 1000);
     }
     signal?.addEventListener('abort', onAbort);
@@ -172,12 +190,14 @@ export class Queue<T> implements LeaseOwner {
   readonly maxDeliveries: number;
   readonly leaseTimeout: number | null;
   readonly #items = new Deque<QueueEntry<T>>();
-  readonly #getters = new Set<Waiter<QueueEntry<T>>>();
+  readonly #getters = new Set<Getter<T>>();
   readonly #putters = new Set<Putter<T>>();
   #unfinished = 0;
   #joiners: Array<() => void> = [];
   #deadLetters: Queue<DeadLetter<T>> | undefined;
   #redeliveries = 0;
+  /** Items delivered to remote peers and neither acknowledged nor returned yet. */
+  #inFlight = 0;
 
   /** `new Queue()`, `new Queue(100)` (maxsize, as in Python) or `new Queue({ maxsize, maxDeliveries, leaseTimeout })`. */
   constructor(options: number | QueueOptions = {}) {
@@ -199,18 +219,31 @@ export class Queue<T> implements LeaseOwner {
     return this.maxsize > 0 && this.#items.length >= this.maxsize;
   }
 
+  /**
+   * Items taken by remote peers and not yet acknowledged: they may still come
+   * back (their holder dies) until a result or `taskDone()` settles them.
+   * With `qsize()`, it tells whether the work is done: nothing queued and
+   * nothing in flight.
+   */
+  inFlight(): number {
+    return this.#inFlight;
+  }
+
   /** Adds `item`, waiting for room in a full bounded queue unless `block` is false. */
   put(item: T, options: BlockingOptions = {}): Promise<void> {
     // Fast path, no async machinery: the item fits now (the master's put loop runs here).
-    if (options.timeout === undefined && this.#offer(newEntry(item, undefined))) return RESOLVED;
+    // A long run of them still lets the event loop turn, so workers can connect meanwhile.
+    if (options.timeout === undefined && this.#offer(newEntry(item, undefined))) return turnIfDue() ?? RESOLVED;
     return this.#put(newEntry(item, undefined), options);
   }
 
   /** Removes and returns the oldest item, waiting for one unless `block` is false. */
   get(options: BlockingOptions = {}): Promise<T> {
     // Fast path: an item is waiting (the master's result loop runs here).
-    if (this.#items.length > 0 && (options.timeout === undefined || options.timeout === null || options.timeout >= 0)) {
-      return Promise.resolve(this.#take().value);
+    if (this.#items.length > 0 && (options.timeout === undefined || options.timeout === null)) {
+      const value = this.#take().value;
+      const turn = turnIfDue();
+      return turn ? turn.then(() => value) : Promise.resolve(value);
     }
     return this.#get(options).then((entry) => entry.value);
   }
@@ -275,12 +308,29 @@ export class Queue<T> implements LeaseOwner {
   redeliver(leased: LeasedEntry, reason: string): void {
     const entry = leased as QueueEntry<T>;
     this.#redeliveries++;
+    this.#inFlight--;
     if (entry.deliveries >= this.maxDeliveries) {
       this.deadLetters.putNowait({ value: entry.value, id: entry.id, deliveries: entry.deliveries, reason });
       if (this.#unfinished > 0) this.taskDone(); // it will not be processed: join() must not wait for it
+      this.#settleOverdue();
       return;
     }
     this.#unshift(entry);
+  }
+
+  /** LeaseOwner: a peer acknowledged an item it took; it is no longer in flight. */
+  acknowledged(_entry: LeasedEntry): void {
+    this.#inFlight--;
+    this.#settleOverdue();
+  }
+
+  /** Overdue getters get their Empty once no item they could still receive is in flight. */
+  #settleOverdue(): void {
+    if (this.#getters.size === 0) return;
+    // Deleting the visited entry while iterating a Set is safe.
+    for (const getter of this.#getters) {
+      if (getter.overdue && !getter.hold?.()) getter.reject(new Empty());
+    }
   }
 
   async #put(entry: QueueEntry<T>, options: BlockingOptions): Promise<void> {
@@ -297,17 +347,22 @@ export class Queue<T> implements LeaseOwner {
     );
   }
 
-  async #get(options: BlockingOptions): Promise<QueueEntry<T>> {
+  /** `hold`: for a remote caller, whether its Empty must wait for items in flight (see Getter). */
+  async #get(options: BlockingOptions, hold?: () => boolean): Promise<QueueEntry<T>> {
     const timeout = checkTimeout(options.timeout);
     if (this.#items.length > 0) return this.#take();
     if (options.block === false) throw new Empty();
     if (options.signal?.aborted) throw new Empty('get cancelled: the caller went away');
-    return wait(
+    return wait<QueueEntry<T>, Getter<T>>(
       this.#getters,
-      (w) => w,
+      (w) => ({ ...w, hold }),
       timeout,
       options.signal,
-      () => new Empty(),
+      (getter) => {
+        if (!getter.hold?.()) return new Empty();
+        getter.overdue = true;
+        return undefined;
+      },
     );
   }
 
@@ -369,13 +424,15 @@ export class Queue<T> implements LeaseOwner {
    */
   async [remoteCall](method: string, args: unknown[], context: RemoteCallContext): Promise<unknown> {
     const { signal, ledger } = context;
+    // Empty for this caller waits while other peers hold items that may still come back.
+    const hold = (): boolean => this.#inFlight - ledger.countOf(this) > 0;
     switch (method) {
       case 'get':
-        return this.#deliver(await this.#get(withSignal(args[0], signal)), context).value;
+        return this.#deliver(await this.#get(withSignal(args[0], signal), hold), context).value;
       case 'getNowait':
         return this.#deliver(this.#takeNowait(), context).value;
       case 'getEntry':
-        return { ...this.#deliver(await this.#get(withSignal(args[0], signal)), context) };
+        return { ...this.#deliver(await this.#get(withSignal(args[0], signal), hold), context) };
       case 'put':
         return this.#answer(args[0] as T, withSignal(args[1], signal), ledger);
       case 'putNowait':
@@ -386,7 +443,7 @@ export class Queue<T> implements LeaseOwner {
       case 'extendLease':
         return ledger.extend(this, checkTimeout((args[0] as number | undefined) ?? this.leaseTimeout ?? 0) ?? 0);
       case GET_BATCH:
-        return this.#getBatch(args[0], withSignal(args[1], signal), context);
+        return this.#getBatch(args[0], withSignal(args[1], signal), context, hold);
       case PUT_BATCH:
         return this.#putBatch(args[0], ledger);
       default:
@@ -401,6 +458,7 @@ export class Queue<T> implements LeaseOwner {
       throw new ConnectionClosedError('the caller disconnected before receiving the item');
     }
     entry.deliveries++;
+    this.#inFlight++;
     context.ledger.add(this, entry);
     return entry;
   }
@@ -414,12 +472,18 @@ export class Queue<T> implements LeaseOwner {
       if (answered) ledger.restore(answered);
       throw err;
     }
+    if (answered) ledger.acknowledge(answered);
   }
 
   /** Up to `max` items: waits (per options) for the first, then takes what is there. */
-  async #getBatch(max: unknown, options: BlockingOptions, context: RemoteCallContext): Promise<T[]> {
+  async #getBatch(
+    max: unknown,
+    options: BlockingOptions,
+    context: RemoteCallContext,
+    hold: () => boolean,
+  ): Promise<T[]> {
     const limit = checkInteger('max', max, 1);
-    const entries = [await this.#get(options)];
+    const entries = [await this.#get(options, hold)];
     while (entries.length < Math.min(limit, MAX_BATCH) && this.#items.length > 0) entries.push(this.#take());
     if (context.signal.aborted) {
       // The caller left while we waited: every item taken goes back, in order.
@@ -431,19 +495,24 @@ export class Queue<T> implements LeaseOwner {
     return values;
   }
 
-  /** Results written behind by a proxy (unbounded queues only): each answers one lease, in order. */
+  /**
+   * Results written behind by a proxy (unbounded queues only): each answers
+   * one lease, in order. Proxies never write behind to a bounded queue, but
+   * any peer can send this call: a batch that does not fit is refused whole.
+   */
   #putBatch(values: unknown, ledger: LeaseLedger): void {
     if (!Array.isArray(values) || values.length > MAX_BATCH) {
       throw new TypeError(`${PUT_BATCH} takes an array of at most ${MAX_BATCH} items`);
     }
+    if (this.maxsize > 0 && this.#items.length + values.length > this.maxsize) {
+      throw new Full(
+        `a batch of ${values.length} does not fit a queue of maxsize ${this.maxsize} holding ${this.#items.length}`,
+      );
+    }
     for (const value of values) {
       const answered = ledger.takeOldest();
-      // Bounded queues are never written behind, so this only fails if maxsize changed meaning: keep the item anyway.
-      const entry = newEntry(value as T, answered?.entry.id);
-      if (!this.#offer(entry)) {
-        this.#unfinished++;
-        this.#items.push(entry);
-      }
+      this.#offer(newEntry(value as T, answered?.entry.id));
+      if (answered) ledger.acknowledge(answered);
     }
   }
 }

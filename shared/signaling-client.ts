@@ -126,8 +126,9 @@ export class SignalingClient {
     if (this.#socket?.readyState === WS_OPEN) this.#socket.send(JSON.stringify(message));
   }
 
-  close(): void {
+  /** Closes the socket; a master that shut down passes CLOSE_MASTER_FINISHED. */
+  close(code?: number, reason?: string): void {
     this.#closedByUs = true;
-    this.#socket?.close();
+    this.#socket?.close(code, reason);
   }
 }

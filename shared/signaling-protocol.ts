@@ -63,6 +63,12 @@ export interface PeerLeftMessage {
 export interface MasterLeftMessage {
   type: 'master-left';
   peer: string;
+  /**
+   * The master shut down cleanly (its run is over), rather than vanishing
+   * (crash, network loss: it may come back). Also sent to a worker that
+   * registers shortly after its room's master finished.
+   */
+  finished?: boolean;
 }
 export interface PongMessage {
   type: 'pong';
@@ -112,6 +118,13 @@ export const FATAL_ERROR_CODES: ReadonlySet<SignalingErrorCode> = new Set([
   'UNAUTHORIZED',
   'SHUTTING_DOWN',
 ]);
+
+/**
+ * WebSocket close code a master uses when it shuts down cleanly, so the
+ * server can tell its workers that the run is over (4000-4999 are for
+ * applications; browsers allow them in close()).
+ */
+export const CLOSE_MASTER_FINISHED = 4001;
 
 /** Room names: URL path segments of unreserved characters, 1..128 chars in all. */
 export const ROOM_PATTERN = /^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;

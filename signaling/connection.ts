@@ -202,7 +202,7 @@ export class ClientConnection {
     clearTimeout(this.idleTimer);
     clearTimeout(this.closeTimer);
     try {
-      handleDisconnect(this, this.ctx);
+      handleDisconnect(this, this.ctx, code);
       this.log.info(
         {
           peer: this.member?.id,

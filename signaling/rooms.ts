@@ -4,6 +4,7 @@
  * The messages that pairing and leaving produce are sent by the handlers.
  */
 import type { Role, ServerMessage, SignalingErrorCode } from '../shared/signaling-protocol.js';
+import { FinishedRooms } from './finished-rooms.js';
 
 /** A registered client as the rooms see it. */
 export interface RoomMember {
@@ -39,8 +40,12 @@ export class RoomRegistry {
   private readonly rooms = new Map<string, Room>();
   private masterCount = 0;
   private workerCount = 0;
+  /** Rooms whose master shut down cleanly a moment ago. */
+  readonly finished: FinishedRooms;
 
-  constructor(private readonly limits: { readonly maxRooms: number; readonly maxPeersPerRoom: number }) {}
+  constructor(private readonly limits: { readonly maxRooms: number; readonly maxPeersPerRoom: number }) {
+    this.finished = new FinishedRooms(limits.maxRooms);
+  }
 
   /** Adds `member` to the room `name`, creating the room if needed and allowed. */
   join(name: string, member: RoomMember): JoinResult {
@@ -57,6 +62,7 @@ export class RoomRegistry {
     if (member.role === 'master') {
       room.master = member;
       this.masterCount += 1;
+      this.finished.clear(name);
     } else {
       room.workers.set(member.id, member);
       this.workerCount += 1;

@@ -1,12 +1,15 @@
 /**
  * `peerproc master`: Python's task_master.py. Puts --tasks random integers in
- * 0..10000 on the task queue, then prints each result as it comes back,
- * waiting at most --timeout seconds for each.
+ * 0..10000 on the task queue, then prints each result as it comes back. It
+ * waits while tasks are in flight or workers are connecting, and gives up
+ * after --timeout seconds in which nothing happens at all (StallWatch).
  */
 import { Empty } from '../../shared/errors.js';
 import { FirstAnswers } from '../../shared/first-answers.js';
 import type { BaseManager as Manager } from '../../shared/manager.js';
 import { Queue, type QueueEntry } from '../../shared/queue.js';
+import { StallWatch } from '../../shared/stall-watch.js';
+import { exitAfterFlush } from '../exit-after-flush.js';
 import { BaseManager } from '../manager.js';
 import { loadPlatform } from '../platform.js';
 import {
@@ -26,7 +29,8 @@ export const MASTER_USAGE = `Usage: peerproc master --address ws://HOST:PORT/ROO
   --address URL        signaling server and room (the master's address)
   --authkey KEY        shared secret (or PEERPROC_AUTHKEY)
   --tasks N            number of tasks to put (10)
-  --timeout SECONDS    longest wait for each result (10)
+  --timeout SECONDS    give up after this long without any result and without any worker
+                       joining or leaving, while no task is in flight (10)
   --min-workers N      wait for N workers to connect before putting tasks (0)
   --wait SECONDS       longest wait for --min-workers (30)
   --python-listen HOST:PORT
@@ -101,7 +105,7 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
   // Ctrl-C or a service stop: tell the workers (they exit cleanly) before leaving.
   const stop = (signal: NodeJS.Signals) => {
     stderrLogger.info(`${signal}: shutting down`);
-    void manager.shutdown().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    void manager.shutdown().finally(() => exitAfterFlush(signal === 'SIGINT' ? 130 : 143));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -123,18 +127,32 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
     out('Try get results...');
     // A redelivered task can be answered twice; each result names the task it answers.
     const answers = new FirstAnswers();
-    while (answers.accepted < tasks) {
-      let entry: QueueEntry<string>;
-      try {
-        entry = await result.getEntry({ timeout });
-      } catch (err) {
-        if (!(err instanceof Empty)) throw err;
-        process.stderr.write(
-          `peerproc master: no result within ${timeout} s; got ${answers.accepted} of ${tasks} results (are workers connected to ${address}?)\n`,
-        );
-        return EXIT_FAILURE;
+    const watch = new StallWatch(manager, taskQueue, timeout);
+    try {
+      while (answers.accepted < tasks) {
+        let entry: QueueEntry<string>;
+        try {
+          entry = await result.getEntry({ timeout: watch.nextWaitSeconds() });
+        } catch (err) {
+          if (!(err instanceof Empty)) throw err;
+          const stall = watch.stalled();
+          if (stall === undefined) continue;
+          const dead = taskQueue.deadLetters.qsize();
+          process.stderr.write(
+            `peerproc master: ${stall}; got ${answers.accepted} of ${tasks} results` +
+              (dead > 0 ? `; ${dead} task(s) given up after ${taskQueue.maxDeliveries} deliveries` : '') +
+              ` (are workers connected to ${address}?)\n`,
+          );
+          return EXIT_FAILURE;
+        }
+        watch.activity();
+        if (answers.accept(entry)) out(`Result: ${entry.value}`);
       }
-      if (answers.accept(entry)) out(`Result: ${entry.value}`);
+    } finally {
+      watch.close();
+    }
+    if (taskQueue.redeliveries > 0) {
+      stderrLogger.info(`${taskQueue.redeliveries} task(s) redelivered (their workers were lost)`);
     }
     if (answers.duplicates > 0) {
       stderrLogger.info(`${answers.duplicates} duplicate result(s) of redelivered tasks ignored`);

@@ -23,7 +23,8 @@ export const WORKER_USAGE = `Usage: peerproc worker --address ws://HOST:PORT/ROO
 
   --address URL        signaling server and room of the master
   --authkey KEY        shared secret (or PEERPROC_AUTHKEY)
-  --idle SECONDS       exit once the task queue has been empty this long (1)
+  --idle SECONDS       exit once the task queue has been empty this long, with no task
+                       in flight at other workers (those may still come back) (1)
   --wait SECONDS       how long to wait for the signaling server and a master, at start
                        and after losing a master that crashed or restarted (30)
   --work SECONDS       simulated work per task, like the seed's time.sleep(1) (0)
@@ -109,26 +110,31 @@ export async function runWorker(argv: string[], out: (line: string) => void): Pr
   const iceServers = iceServersFlag(values);
 
   out(`Connect to server ${address}...`);
-  try {
-    // A master that crashed or restarted is waited for (up to --wait); one that shut down cleanly ends the work.
-    for (let connected = false; ; connected = true) {
-      const manager = new BaseManager<Jobs>({ address, authkey, wait, iceServers, platform, logger: stderrLogger });
-      manager.register('get_task_queue');
-      manager.register('get_result_queue');
-      try {
-        await manager.connect();
-      } catch (err) {
-        if (connected && err instanceof ConnectTimeoutError) {
-          process.stderr.write(`peerproc worker: the master did not come back within ${wait} s\n`);
-          return EXIT_FAILURE;
-        }
-        throw err;
+  // A master that crashed or restarted is waited for (up to --wait); one that shut down cleanly ends the work.
+  for (let connected = false; ; connected = true) {
+    const manager = new BaseManager<Jobs>({ address, authkey, wait, iceServers, platform, logger: stderrLogger });
+    manager.register('get_task_queue');
+    manager.register('get_result_queue');
+    try {
+      await manager.connect();
+    } catch (err) {
+      if (err instanceof PeerShutdownError) {
+        // Started late, or the master finished while we connected: nothing left to do.
+        out(`${err.message}.`);
+        out('worker exit.');
+        return EXIT_OK;
       }
-      if (connected) out('reconnected to the master.');
-      const outcome = await serve(manager, idle, work, out);
-      if (outcome !== 'master-lost') return EXIT_OK;
+      if (connected && err instanceof ConnectTimeoutError) {
+        process.stderr.write(`peerproc worker: the master did not come back within ${wait} s\n`);
+        return EXIT_FAILURE;
+      }
+      throw err;
     }
-  } finally {
-    out('worker exit.');
+    if (connected) out('reconnected to the master.');
+    const outcome = await serve(manager, idle, work, out);
+    if (outcome !== 'master-lost') {
+      out('worker exit.');
+      return EXIT_OK;
+    }
   }
 }

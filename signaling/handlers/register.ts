@@ -50,6 +50,10 @@ export function handleRegister(connection: ClientConnection, message: RegisterMe
     for (const worker of room.workers.values()) pair(member, worker, ctx);
   } else if (room.master) {
     pair(room.master, member, ctx);
+  } else {
+    // A latecomer to a run that just ended: say so (it may still wait for a next master).
+    const finished = ctx.rooms.finished.get(roomName);
+    if (finished) member.send({ type: 'master-left', peer: finished.peer, finished: true });
   }
 }
 

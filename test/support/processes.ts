@@ -21,10 +21,28 @@ export interface Run {
 
 const running = new Set<ChildProcess>();
 
+export interface SpawnOptions {
+  /** Run inside the network namespace of this process (nsenter), e.g. a lossy one from isolated-net.ts. */
+  netnsOf?: number;
+}
+
 /** Spawns `peerproc ...args` (the built CLI) with its output collected line by line. */
-export function peerproc(args: string[], env: Record<string, string> = {}): Run {
+export function peerproc(args: string[], env: Record<string, string> = {}, options: SpawnOptions = {}): Run {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, [CLI, ...args], {
+  return collected(process.execPath, [CLI, ...args], env, options);
+}
+
+/** Spawns any command with its output collected line by line (killed by killAll()). */
+export function collected(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+  { netnsOf }: SpawnOptions = {},
+): Run {
+  // nsenter joins the namespace and execs the command: the pid stays the command's.
+  const [file, argv] =
+    netnsOf === undefined ? [command, args] : ['nsenter', [`--net=/proc/${netnsOf}/ns/net`, command, ...args]];
+  const child = spawn(file, argv, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,26 @@
+/**
+ * Exits once stdout and stderr have handed everything to the OS. On Linux,
+ * writes to a pipe are asynchronous: `process.exit()` right after the last
+ * write drops whatever a slow reader has not taken yet (20,000 result lines
+ * through `| (sleep 4; grep -c Result)` arrived as 0). A zero-length write's
+ * callback runs after every earlier write on that stream has been flushed.
+ */
+import type { Writable } from 'node:stream';
+
+function flushed(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || stream.writableEnded) {
+      resolve();
+      return;
+    }
+    // A reader that went away (EPIPE) has taken all it will take.
+    stream.once('error', () => resolve());
+    stream.write('', () => resolve());
+  });
+}
+
+export async function exitAfterFlush(code: number): Promise<never> {
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  // Native WebRTC threads can keep the event loop alive after every peer is closed: exit explicitly.
+  process.exit(code);
+}

@@ -1,0 +1,38 @@
+/**
+ * Calls that resolve at once (a local `put()` into a queue with room) never
+ * give the event loop a turn: `await` on a resolved promise is a microtask, so
+ * a master putting a million tasks would accept no worker and answer no
+ * heartbeat until it is done. `turnIfDue()` returns a promise that resolves on
+ * a macrotask once the current run of such calls has held the loop for
+ * SLICE_MS, and undefined otherwise (the fast path stays allocation-free).
+ */
+
+/** Longest run of synchronous fast-path calls before the event loop gets a turn. */
+const SLICE_MS = 10;
+/** The clock is read only every this many calls: it costs more than the call itself. */
+const CHECK_EVERY = 256;
+
+let calls = 0;
+/** When the event loop last ran a timer of ours (a turn was taken); -1: no marker pending. */
+let lastTurn = performance.now();
+let markerPending = false;
+
+function markTurn(): void {
+  markerPending = false;
+  lastTurn = performance.now();
+}
+
+/** A promise to await before going on when the loop is due a turn; undefined when it is not. */
+export function turnIfDue(): Promise<void> | undefined {
+  if (++calls % CHECK_EVERY !== 0) return undefined;
+  const now = performance.now();
+  if (!markerPending) {
+    // A timer that runs as soon as the loop turns: if it has not run SLICE_MS later, the loop is starved.
+    markerPending = true;
+    lastTurn = now;
+    setTimeout(markTurn, 0);
+    return undefined;
+  }
+  if (now - lastTurn < SLICE_MS) return undefined;
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
