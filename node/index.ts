@@ -3,16 +3,16 @@
  *
  *   import { BaseManager, Queue } from 'peerproc';
  */
-import type { RegisterOptions } from '../shared/manager.js';
+import type { RegisterOptions } from '../shared/manager/manager.js';
 
 export * from '../shared/errors.js';
-export type { ManagerEvent } from '../shared/events.js';
-export { FirstAnswers } from '../shared/first-answers.js';
 export { consoleLogger, type Logger, silentLogger } from '../shared/logger.js';
-export type { WorkerInfo } from '../shared/master-host.js';
-export type { ManagerOptions } from '../shared/options.js';
-export { type ProxyInfo, type ProxyOf, proxyInfo } from '../shared/proxy.js';
-export { type DeadLetter, JoinableQueue, Queue, type QueueEntry, type QueueOptions } from '../shared/queue.js';
+export type { ManagerEvent } from '../shared/manager/events.js';
+export type { WorkerInfo } from '../shared/manager/master-host.js';
+export type { ManagerOptions } from '../shared/manager/options.js';
+export { FirstAnswers } from '../shared/queue/first-answers.js';
+export { type DeadLetter, JoinableQueue, Queue, type QueueEntry, type QueueOptions } from '../shared/queue/queue.js';
+export { type ProxyInfo, type ProxyOf, proxyInfo } from '../shared/rpc/proxy.js';
 export { BaseManager, type NodeManagerOptions } from './manager.js';
 export { loadPlatform } from './platform.js';
 // CPython interoperability (TCP): serve a master to Python workers, work for or bridge a Python master.

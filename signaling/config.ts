@@ -5,7 +5,7 @@
  * `ConfigError` naming the option, the value and what was expected.
  */
 import type { Logger } from 'pino';
-import type { IceServer } from '../shared/signaling-protocol.js';
+import type { IceServer } from '../shared/signaling/protocol.js';
 import { ConfigError } from './errors.js';
 
 /** Loopback by default: exposing the server is a deliberate choice (`--host 0.0.0.0`). */

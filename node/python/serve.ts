@@ -5,8 +5,8 @@
  * queues as its WebRTC workers, with the same leases (see server.ts).
  */
 import { ConfigError, ManagerStateError } from '../../shared/errors.js';
-import { type BaseManager, managerInternals } from '../../shared/manager.js';
-import type { Registry } from '../../shared/registry.js';
+import { type BaseManager, managerInternals } from '../../shared/manager/manager.js';
+import type { Registry } from '../../shared/rpc/registry.js';
 import { PythonManagerServer, type PythonManagerServerOptions } from './server.js';
 
 export interface ServePythonOptions extends Omit<PythonManagerServerOptions, 'authkey'> {

@@ -28,30 +28,9 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ConnectionClosedError, Empty } from '../../shared/errors.js';
-import { LeaseLedger } from '../../shared/leases.js';
-import {
-  PickleError,
-  PyException,
-  PyToken,
-  PyTuple,
-  type PyValue,
-  pyRepr,
-  tuple,
-  type UnpickleOptions,
-} from '../../shared/pickle/index.js';
-import {
-  type ChallengeForm,
-  decodeRequest,
-  encodeReply,
-  PythonException,
-  type Reply,
-  type Request,
-  serverHandshake,
-  toPythonException,
-  tracebackText,
-} from '../../shared/python-wire/index.js';
-import { lookupTypeid, type Registry } from '../../shared/registry.js';
-import type { RemoteCallContext } from '../../shared/remote-call.js';
+import { LeaseLedger } from '../../shared/queue/leases.js';
+import { lookupTypeid, type Registry } from '../../shared/rpc/registry.js';
+import type { RemoteCallContext } from '../../shared/rpc/served.js';
 import { bindArgs } from './call-adapter.js';
 import { FramedSocket } from './framed-socket.js';
 import { ObjectTable, type ServedObject } from './object-table.js';
@@ -63,6 +42,27 @@ import {
   type PythonLogger,
   toAuthkey,
 } from './options.js';
+import {
+  PickleError,
+  PyException,
+  PyToken,
+  PyTuple,
+  type PyValue,
+  pyRepr,
+  tuple,
+  type UnpickleOptions,
+} from './pickle/index.js';
+import {
+  type ChallengeForm,
+  decodeRequest,
+  encodeReply,
+  PythonException,
+  type Reply,
+  type Request,
+  serverHandshake,
+  toPythonException,
+  tracebackText,
+} from './wire/index.js';
 
 export interface PythonManagerServerOptions {
   /** The manager's authkey (CPython `authkey=b'abc'`; a string is taken as UTF-8). */
@@ -71,7 +71,7 @@ export interface PythonManagerServerOptions {
   logger?: PythonLogger;
   /** Largest request frame accepted (default 256 MiB). */
   maxFrameBytes?: number;
-  /** Bounds for decoding requests (see shared/pickle/limits.ts). */
+  /** Bounds for decoding requests (see node/python/pickle/limits.ts). */
   unpickleLimits?: UnpickleOptions;
   /** Time for a new connection to authenticate and send its first request (default 10,000 ms). */
   handshakeTimeoutMs?: number;

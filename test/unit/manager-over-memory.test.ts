@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { authkeyBytes } from '../../shared/auth.js';
-import { Connection } from '../../shared/connection.js';
 import { AuthenticationError, ConnectionClosedError, Empty, MethodNotExposedError } from '../../shared/errors.js';
 import { silentLogger } from '../../shared/logger.js';
-import { type ProxyInfo, type ProxyOf, proxyInfo, remoteProxy } from '../../shared/proxy.js';
-import { Queue } from '../../shared/queue.js';
-import type { Registry } from '../../shared/registry.js';
+import { Queue } from '../../shared/queue/queue.js';
+import { type ProxyInfo, type ProxyOf, proxyInfo, remoteProxy } from '../../shared/rpc/proxy.js';
+import type { Registry } from '../../shared/rpc/registry.js';
+import { authkeyBytes } from '../../shared/wire/auth.js';
+import { Connection } from '../../shared/wire/connection.js';
 import { memoryLinkPair } from '../support/memory-link.js';
 
 const proxyOptions = { prefetch: 64, batchResults: true };

@@ -7,18 +7,18 @@ import {
   baseManagerFor,
   type PlatformManagerOptions,
   type RegisterOptions,
-} from '../../shared/manager.js';
-import type { PeerConnectionConstructor, Platform, WebSocketConstructor } from '../../shared/rtc.js';
+} from '../../shared/manager/manager.js';
+import type { PeerConnectionConstructor, Platform, WebSocketConstructor } from '../../shared/webrtc/platform.js';
 
 export * from '../../shared/errors.js';
-export type { ManagerEvent } from '../../shared/events.js';
-export { FirstAnswers } from '../../shared/first-answers.js';
 export { consoleLogger, type Logger, silentLogger } from '../../shared/logger.js';
-export type { WorkerInfo } from '../../shared/master-host.js';
-export type { ManagerOptions } from '../../shared/options.js';
-export { type ProxyInfo, type ProxyOf, proxyInfo } from '../../shared/proxy.js';
-export { type DeadLetter, JoinableQueue, Queue, type QueueEntry, type QueueOptions } from '../../shared/queue.js';
-export { parseAddress } from '../../shared/signaling-protocol.js';
+export type { ManagerEvent } from '../../shared/manager/events.js';
+export type { WorkerInfo } from '../../shared/manager/master-host.js';
+export type { ManagerOptions } from '../../shared/manager/options.js';
+export { FirstAnswers } from '../../shared/queue/first-answers.js';
+export { type DeadLetter, JoinableQueue, Queue, type QueueEntry, type QueueOptions } from '../../shared/queue/queue.js';
+export { type ProxyInfo, type ProxyOf, proxyInfo } from '../../shared/rpc/proxy.js';
+export { parseAddress } from '../../shared/signaling/protocol.js';
 export type { RegisterOptions };
 
 const scope = globalThis as unknown as { RTCPeerConnection?: unknown; WebSocket?: unknown };

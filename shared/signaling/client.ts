@@ -3,8 +3,8 @@
  * room, registers, and delivers pairing and relay messages. Messages from the
  * server are validated like any other network input.
  */
-import { AddressInUseError, ConnectionClosedError, ProtocolError, SignalingError } from './errors.js';
-import type { Platform, WebSocketLike } from './rtc.js';
+import { AddressInUseError, ConnectionClosedError, ProtocolError, SignalingError } from '../errors.js';
+import type { Platform, WebSocketLike } from '../webrtc/platform.js';
 import {
   type ClientMessage,
   FATAL_ERROR_CODES,
@@ -13,7 +13,7 @@ import {
   type ServerMessage,
   SIGNALING_ERROR_CODES,
   type SignalingErrorCode,
-} from './signaling-protocol.js';
+} from './protocol.js';
 
 /** Longest time to open the socket and get `registered` back. */
 const REGISTER_TIMEOUT_MS = 10_000;

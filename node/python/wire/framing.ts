@@ -5,7 +5,7 @@
  * whatever the transport delivers) and pull-based, so each frame can have its
  * own size limit (256 bytes during the handshake, much more afterwards).
  */
-import { MessageTooLargeError, ProtocolError } from '../errors.js';
+import { MessageTooLargeError, ProtocolError } from '../../../shared/errors.js';
 
 /** Default limit on one frame: a 100 MiB task (which CPython carries) with room to spare. */
 export const DEFAULT_MAX_FRAME_BYTES = 256 * 1024 * 1024;

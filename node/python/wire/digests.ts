@@ -6,7 +6,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { md5 } from '@noble/hashes/legacy.js';
 import { sha256, sha384 } from '@noble/hashes/sha2.js';
 import { sha3_256, sha3_384 } from '@noble/hashes/sha3.js';
-import { AuthenticationError } from '../errors.js';
+import { AuthenticationError } from '../../../shared/errors.js';
 
 export type DigestName = 'md5' | 'sha256' | 'sha384' | 'sha3_256' | 'sha3_384';
 

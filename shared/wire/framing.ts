@@ -12,7 +12,7 @@
  * large payload. The sender keeps the channel's bufferedAmount under a high
  * water mark and waits for it to drain before sending more.
  */
-import { MessageTooLargeError, ProtocolError } from './errors.js';
+import { MessageTooLargeError, ProtocolError } from '../errors.js';
 
 /** Largest frame handed to the data channel. */
 export const MAX_FRAME_BYTES = 16 * 1024;

@@ -4,8 +4,7 @@
  * a peer that vanished without closing. Any protocol breach closes this one
  * connection with a logged reason; nothing is thrown to the caller.
  */
-import { type AuthRole, type ChannelBinding, Handshake } from './auth.js';
-import { Codec } from './codec.js';
+
 import {
   AuthenticationError,
   ConnectionClosedError,
@@ -13,13 +12,15 @@ import {
   PeerprocError,
   PeerShutdownError,
   ProtocolError,
-} from './errors.js';
+} from '../errors.js';
+import type { Logger } from '../logger.js';
+import { RpcEndpoint } from '../rpc/endpoint.js';
+import { ObjectTable } from '../rpc/object-table.js';
+import { Kind, type Message, parseMessage } from '../rpc/protocol.js';
+import type { Registry } from '../rpc/registry.js';
+import { type AuthRole, type ChannelBinding, Handshake } from './auth.js';
+import { Codec } from './codec.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, type FrameChannel, FrameReceiver, FrameSender } from './framing.js';
-import type { Logger } from './logger.js';
-import { ObjectTable } from './object-table.js';
-import type { Registry } from './registry.js';
-import { RpcEndpoint } from './rpc.js';
-import { Kind, type Message, parseMessage } from './rpc-protocol.js';
 
 /**
  * One codec for every connection in the process: encoding and decoding are

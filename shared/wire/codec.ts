@@ -6,7 +6,7 @@
  * base64) and BigInt of any size (an extension type).
  */
 import { DecodeError, Decoder, Encoder, ExtensionCodec } from '@msgpack/msgpack';
-import { ProtocolError } from './errors.js';
+import { ProtocolError } from '../errors.js';
 
 /** MessagePack extension type for BigInt: the value as a decimal string (any size). */
 const BIGINT_EXT_TYPE = 1;

@@ -11,12 +11,12 @@
  * every item carries an id, its delivery count, and the id of the item it
  * answers (`getEntry()`), so a master can report each task's result once.
  */
-import { ConnectionClosedError, Empty, Full } from './errors.js';
+import { ConnectionClosedError, Empty, Full } from '../errors.js';
+import { type RemoteCallContext, remoteCall, remoteFeatures, remoteInternals, remoteTally } from '../rpc/served.js';
 import type { LeasedEntry, LeaseLedger, LeaseOwner } from './leases.js';
-import type { AbortLike, BlockingOptions } from './queue-types.js';
-import { type RemoteCallContext, remoteCall, remoteFeatures, remoteInternals, remoteTally } from './remote-call.js';
+import type { AbortLike, BlockingOptions } from './types.js';
 
-export type { AbortLike, BlockingOptions } from './queue-types.js';
+export type { AbortLike, BlockingOptions } from './types.js';
 
 /** An item with its bookkeeping. */
 export interface QueueEntry<T> extends LeasedEntry {

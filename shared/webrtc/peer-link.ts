@@ -4,11 +4,12 @@
  * channel is pre-negotiated (id 0 on both sides), so it opens as soon as DTLS
  * and SCTP are up, with no extra round trip.
  */
-import { sdpFingerprint } from './auth.js';
-import { ConnectTimeoutError, ProtocolError } from './errors.js';
-import type { FrameChannel } from './framing.js';
-import type { DataChannel, IceCandidate, PeerConnection, Platform, SessionDescription } from './rtc.js';
-import type { IceServer } from './signaling-protocol.js';
+
+import { ConnectTimeoutError, ProtocolError } from '../errors.js';
+import type { IceServer } from '../signaling/protocol.js';
+import { sdpFingerprint } from '../wire/auth.js';
+import type { FrameChannel } from '../wire/framing.js';
+import type { DataChannel, IceCandidate, PeerConnection, Platform, SessionDescription } from './platform.js';
 
 /** Default time from the first signal to an open channel before giving up (ICE found no path). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;

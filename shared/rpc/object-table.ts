@@ -3,9 +3,9 @@
  * dispatch of its calls to them: only exposed methods, errors reduced to name
  * and message. Objects live as long as the connection (or until released).
  */
-import { ProtocolError } from './errors.js';
-import { LeaseLedger } from './leases.js';
-import type { AbortLike } from './queue-types.js';
+import { ProtocolError } from '../errors.js';
+import { LeaseLedger } from '../queue/leases.js';
+import type { AbortLike } from '../queue/types.js';
 import { exposedFunction, exposedMethods, lookupTypeid, type Registry } from './registry.js';
 import {
   isRemoteCallable,
@@ -14,7 +14,7 @@ import {
   remoteFeatures,
   remoteInternals,
   remoteTally,
-} from './remote-call.js';
+} from './served.js';
 
 /** A connection may hold at most this many served objects at once. */
 const MAX_OBJECTS_PER_CONNECTION = 10_000;

@@ -3,9 +3,9 @@
  * return promises. `ProxyOf<Queue<number>>` offers `put(item: number, ...)` and
  * `get(...): Promise<number>`, typed from the served class.
  */
-import { ConnectionClosedError } from './errors.js';
-import { type QueueProxyOptions, queueProxy } from './queue-proxy.js';
-import { type ObjectReference, ProxyReturned, type RpcEndpoint } from './rpc.js';
+import { ConnectionClosedError } from '../errors.js';
+import { type QueueProxyOptions, queueProxy } from '../queue/proxy.js';
+import { type ObjectReference, ProxyReturned, type RpcEndpoint } from './endpoint.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: matches any method signature.
 type AnyFunction = (...args: any[]) => any;

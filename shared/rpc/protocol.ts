@@ -3,7 +3,7 @@
  * element is its kind. Many calls can be outstanding at once (ids pair
  * replies with calls), so a blocking `get()` never holds up other calls.
  */
-import { ProtocolError, type WireError } from './errors.js';
+import { ProtocolError, type WireError } from '../errors.js';
 
 export enum Kind {
   /** [CALL, id, objectId, method, args] */

@@ -1,4 +1,4 @@
-import type { PeerPath } from './peer-link.js';
+import type { PeerPath } from '../webrtc/peer-link.js';
 
 /** What a manager reports about its peers (for CLIs, pages and tests). */
 export type ManagerEvent =

@@ -4,8 +4,8 @@
  * cancelled when that peer's connection goes away, so that items a peer takes
  * are leased to it until acknowledged, and to offer batched transfer.
  */
-import type { LeaseLedger } from './leases.js';
-import type { AbortLike } from './queue-types.js';
+import type { LeaseLedger } from '../queue/leases.js';
+import type { AbortLike } from '../queue/types.js';
 
 export const remoteCall: unique symbol = Symbol.for('peerproc.remoteCall');
 /** Methods served through `[remoteCall]` in addition to the exposed ones (peerproc's own batch protocol). */

@@ -3,7 +3,7 @@
  * callable that makes the served object and the methods it exposes. Shared by
  * every front end that serves objects (WebRTC peers, the CPython protocol).
  */
-import { MethodNotExposedError, UnknownTypeidError } from './errors.js';
+import { MethodNotExposedError, UnknownTypeidError } from '../errors.js';
 
 export interface TypeRegistration {
   /** Makes (or returns) the served object; absent on the connecting side, as in Python. */

@@ -21,7 +21,7 @@
  */
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { AuthenticationError, ProtocolError } from './errors.js';
+import { AuthenticationError, ProtocolError } from '../errors.js';
 
 const CHALLENGE = 0xa1;
 const RESPONSE = 0xa2;

@@ -6,12 +6,12 @@
 import { backoffDelay, sleep } from '../../shared/backoff.js';
 import { AuthenticationError, ConnectionClosedError, ConnectTimeoutError, Empty } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import type { BaseManager } from '../../shared/manager.js';
-import type { PyValue } from '../../shared/pickle/index.js';
-import { PythonManagerClient } from './client.js';
-import { formatHostPort, type HostPort, parseHostPort } from './options.js';
-import { servePython } from './serve.js';
-import type { PythonConnectionInfo, PythonManagerServer } from './server.js';
+import type { BaseManager } from '../../shared/manager/manager.js';
+import { PythonManagerClient } from '../python/client.js';
+import { formatHostPort, type HostPort, parseHostPort } from '../python/options.js';
+import type { PyValue } from '../python/pickle/index.js';
+import { servePython } from '../python/serve.js';
+import type { PythonConnectionInfo, PythonManagerServer } from '../python/server.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;

@@ -10,14 +10,15 @@
  * per class (static `register`, copied to subclasses as in Python) or per
  * instance. Each registered typeid becomes a method returning a proxy.
  */
-import type { Connection } from './connection.js';
-import { ConfigError, ConnectionClosedError, ManagerStateError } from './errors.js';
+
+import { ConfigError, ConnectionClosedError, ManagerStateError } from '../errors.js';
+import { localProxy, type ProxyOf, remoteProxy } from '../rpc/proxy.js';
+import { exposedMethods, lookupTypeid, type Registry, type TypeRegistration } from '../rpc/registry.js';
+import type { Platform } from '../webrtc/platform.js';
+import type { Connection } from '../wire/connection.js';
 import { EventHub, type ManagerEventListener } from './events.js';
 import { MasterHost, type WorkerInfo } from './master-host.js';
 import { type ManagerOptions, type ResolvedOptions, randomPeerId, resolveOptions } from './options.js';
-import { localProxy, type ProxyOf, remoteProxy } from './proxy.js';
-import { exposedMethods, lookupTypeid, type Registry, type TypeRegistration } from './registry.js';
-import type { Platform } from './rtc.js';
 import { WorkerClient } from './worker-client.js';
 
 export interface RegisterOptions {

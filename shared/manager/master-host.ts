@@ -4,16 +4,16 @@
  * registry to it. Keeps serving established workers if the signaling server
  * goes away, and re-registers (with backoff) once it is back.
  */
-import { backoffDelay, sleep } from './backoff.js';
-import { Connection } from './connection.js';
-import { AddressInUseError, AuthenticationError, PeerShutdownError } from './errors.js';
+import { backoffDelay, sleep } from '../backoff.js';
+import { AddressInUseError, AuthenticationError, PeerShutdownError } from '../errors.js';
+import { consoleLogger } from '../logger.js';
+import type { Registry } from '../rpc/registry.js';
+import { SignalingClient } from '../signaling/client.js';
+import type { IceServer, ServerMessage } from '../signaling/protocol.js';
+import { PeerLink, parseLinkSignal } from '../webrtc/peer-link.js';
+import { Connection } from '../wire/connection.js';
 import type { EventHub } from './events.js';
-import { consoleLogger } from './logger.js';
 import { connectionSettings, type ResolvedOptions } from './options.js';
-import { PeerLink, parseLinkSignal } from './peer-link.js';
-import type { Registry } from './registry.js';
-import { SignalingClient } from './signaling-client.js';
-import type { IceServer, ServerMessage } from './signaling-protocol.js';
 
 export interface WorkerInfo {
   peer: string;

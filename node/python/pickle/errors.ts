@@ -3,7 +3,7 @@
  * `instanceof PickleError` or on the subclass `name`); decoding and encoding
  * never throw anything else for bad input.
  */
-import { PeerprocError } from '../errors.js';
+import { PeerprocError } from '../../../shared/errors.js';
 
 /** Base class: any input the codec refuses. */
 export class PickleError extends PeerprocError {}

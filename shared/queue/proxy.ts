@@ -15,11 +15,11 @@
  *   unacknowledged, and it is redelivered. Bounded queues are never written
  *   behind: their `put()` waits for room, as backpressure must.
  */
-import { ConnectionClosedError } from './errors.js';
-import type { ProxyOf } from './proxy.js';
+import { ConnectionClosedError } from '../errors.js';
+import type { RpcEndpoint } from '../rpc/endpoint.js';
+import type { ProxyOf } from '../rpc/proxy.js';
 import { GET_BATCH, MAX_BATCH, PUT_BATCH, type Queue } from './queue.js';
-import type { BlockingOptions } from './queue-types.js';
-import type { RpcEndpoint } from './rpc.js';
+import type { BlockingOptions } from './types.js';
 
 export interface QueueProxyOptions {
   /** Most items fetched ahead per request; 1 turns prefetch off (default 512). */

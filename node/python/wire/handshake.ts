@@ -14,7 +14,7 @@
  * delivers first then answers; the client answers first then delivers. The
  * authkey never crosses the wire. Every handshake frame is capped at 256 bytes.
  */
-import { AuthenticationError } from '../errors.js';
+import { AuthenticationError } from '../../../shared/errors.js';
 import { constantTimeEqual, type DigestName, hmacDigest, parseDigestPrefix } from './digests.js';
 
 const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));

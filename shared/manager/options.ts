@@ -1,11 +1,12 @@
 /** Manager options: one interface, defaults as named numbers, validation naming the bad option. */
-import { authkeyBytes } from './auth.js';
-import { ConfigError } from './errors.js';
-import type { Logger } from './logger.js';
-import { MAX_BATCH } from './queue.js';
-import { DEFAULT_PREFETCH } from './queue-proxy.js';
-import type { Platform } from './rtc.js';
-import { type IceServer, parseAddress } from './signaling-protocol.js';
+
+import { ConfigError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { DEFAULT_PREFETCH } from '../queue/proxy.js';
+import { MAX_BATCH } from '../queue/queue.js';
+import { type IceServer, parseAddress } from '../signaling/protocol.js';
+import type { Platform } from '../webrtc/platform.js';
+import { authkeyBytes } from '../wire/auth.js';
 
 export interface ManagerOptions {
   /** Signaling server URL plus room, e.g. `ws://127.0.0.1:8080/jobs`: the master's address. */

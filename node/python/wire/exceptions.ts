@@ -6,7 +6,7 @@
  * our `Empty`/`Full` and anything else a `RemoteError` with the Python class
  * name and message. Only names and messages cross: no stacks, no paths.
  */
-import { Empty, Full, PeerprocError, RemoteError } from '../errors.js';
+import { Empty, Full, PeerprocError, RemoteError } from '../../../shared/errors.js';
 import { BUILTIN_EXCEPTIONS, isAllowedException } from '../pickle/globals.js';
 import { PyException, type PyValue, pyRepr } from '../pickle/values.js';
 

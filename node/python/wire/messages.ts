@@ -6,7 +6,7 @@
  * - reply: `('#RETURN', value)`, `('#ERROR', exception)`, `('#TRACEBACK', text)`,
  *   `('#PROXY', (exposed, token))` or `('#UNSERIALIZABLE', text)`.
  */
-import { ProtocolError } from '../errors.js';
+import { ProtocolError } from '../../../shared/errors.js';
 import { type PickleOptions, pickle, type UnpickleOptions, unpickle } from '../pickle/index.js';
 import { PyToken, PyTuple, type PyValue, tuple } from '../pickle/values.js';
 

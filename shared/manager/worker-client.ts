@@ -4,15 +4,15 @@
  * signaling server and the master up to the `wait` limit; retries a peer
  * connection that fails to open (ICE/DTLS flakes); never retries a wrong key.
  */
-import { backoffDelay, sleep } from './backoff.js';
-import { Connection } from './connection.js';
-import { AuthenticationError, ConnectTimeoutError } from './errors.js';
+import { backoffDelay, sleep } from '../backoff.js';
+import { AuthenticationError, ConnectTimeoutError } from '../errors.js';
+import { consoleLogger } from '../logger.js';
+import { SignalingClient } from '../signaling/client.js';
+import type { ServerMessage } from '../signaling/protocol.js';
+import { PeerLink, parseLinkSignal } from '../webrtc/peer-link.js';
+import { Connection } from '../wire/connection.js';
 import type { EventHub } from './events.js';
-import { consoleLogger } from './logger.js';
 import { connectionSettings, type ResolvedOptions, randomPeerId } from './options.js';
-import { PeerLink, parseLinkSignal } from './peer-link.js';
-import { SignalingClient } from './signaling-client.js';
-import type { ServerMessage } from './signaling-protocol.js';
 
 export class WorkerClient {
   readonly #options: ResolvedOptions;

@@ -4,9 +4,9 @@
  * from an ObjectTable when this side serves objects. When the link ends, every
  * pending call rejects with the reason: nothing hangs.
  */
-import { ConnectionClosedError, fromWireError, ProtocolError, toWireError } from './errors.js';
+import { ConnectionClosedError, fromWireError, ProtocolError, toWireError } from '../errors.js';
 import type { CallOutcome, ObjectTable } from './object-table.js';
-import { CAST_ERROR_ID, Kind, type Message } from './rpc-protocol.js';
+import { CAST_ERROR_ID, Kind, type Message } from './protocol.js';
 
 interface Pending {
   resolve(value: unknown): void;
