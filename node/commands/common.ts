@@ -3,7 +3,7 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Queue } from '../../shared/queue/queue.js';
-import type { IceServer } from '../../shared/signaling/protocol.js';
+import type { IceServer } from '../../shared/webrtc/platform.js';
 
 /** CLI diagnostics go to stderr, so stdout carries only the example's transcript. */
 export const stderrLogger: Logger = {

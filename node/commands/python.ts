@@ -1,7 +1,7 @@
 /**
  * The Python sides of the `peerproc` commands: `master --python-listen`
- * (startPythonListener) and `worker --python-master` (runPythonWorker). The
- * commands in node/commands/ parse the flags and call these.
+ * (startPythonListener) and `worker --python-master` (runPythonWorker).
+ * master.ts and worker.ts parse the flags and call these.
  */
 import { backoffDelay, sleep } from '../../shared/backoff.js';
 import { AuthenticationError, ConnectionClosedError, ConnectTimeoutError, Empty } from '../../shared/errors.js';
@@ -12,9 +12,7 @@ import { formatHostPort, type HostPort, parseHostPort } from '../python/options.
 import type { PyValue } from '../python/pickle/index.js';
 import { servePython } from '../python/serve.js';
 import type { PythonConnectionInfo, PythonManagerServer } from '../python/server.js';
-
-const EXIT_OK = 0;
-const EXIT_FAILURE = 1;
+import { EXIT_FAILURE, EXIT_OK } from './common.js';
 
 /** Seconds between retries while the Python master is not up yet (it is a TCP connect: cheap). */
 const CONNECT_RETRY_MAX_MS = 1_000;

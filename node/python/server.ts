@@ -39,6 +39,7 @@ import {
   CLOSE_GRACE_MS,
   consoleLogger,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_PYTHON_HOST,
   type PythonLogger,
   toAuthkey,
 } from './options.js';
@@ -155,7 +156,7 @@ export class PythonManagerServer extends EventEmitter {
   }
 
   /** Starts listening; port 0 picks a free port. Resolves with the bound address. */
-  listen(port = 0, host = '127.0.0.1'): Promise<PythonServerAddress> {
+  listen(port = 0, host = DEFAULT_PYTHON_HOST): Promise<PythonServerAddress> {
     if (this.#server) return Promise.reject(new Error('PythonManagerServer is already listening'));
     const server = createServer((socket) => this.#accept(socket));
     this.#server = server;

@@ -12,6 +12,7 @@
  */
 
 import { ConfigError, ConnectionClosedError, ManagerStateError } from '../errors.js';
+import { queueProxies } from '../queue/proxy.js';
 import { localProxy, type ProxyOf, remoteProxy } from '../rpc/proxy.js';
 import { exposedMethods, lookupTypeid, type Registry, type TypeRegistration } from '../rpc/registry.js';
 import type { Platform } from '../webrtc/platform.js';
@@ -176,7 +177,7 @@ export class ManagerCore<R extends object = Record<never, never>> {
     }
     if (this.#state === 'connected' && this.#connection) {
       const reference = await this.#connection.rpc.create(typeid, args);
-      return remoteProxy(this.#connection.rpc, reference, this.#options);
+      return remoteProxy(this.#connection.rpc, reference, queueProxies(this.#options));
     }
     throw new ConnectionClosedError(
       this.#state === 'shutdown'

@@ -9,8 +9,9 @@ import { AddressInUseError, AuthenticationError, PeerShutdownError } from '../er
 import { consoleLogger } from '../logger.js';
 import type { Registry } from '../rpc/registry.js';
 import { SignalingClient } from '../signaling/client.js';
-import type { IceServer, ServerMessage } from '../signaling/protocol.js';
+import type { ServerMessage } from '../signaling/protocol.js';
 import { PeerLink, parseLinkSignal } from '../webrtc/peer-link.js';
+import type { IceServer } from '../webrtc/platform.js';
 import { Connection } from '../wire/connection.js';
 import type { EventHub } from './events.js';
 import { connectionSettings, type ResolvedOptions } from './options.js';

@@ -16,9 +16,10 @@
  *   behind: their `put()` waits for room, as backpressure must.
  */
 import { ConnectionClosedError } from '../errors.js';
-import type { RpcEndpoint } from '../rpc/endpoint.js';
-import type { ProxyOf } from '../rpc/proxy.js';
-import { GET_BATCH, MAX_BATCH, PUT_BATCH, type Queue } from './queue.js';
+import type { ObjectReference, RpcEndpoint } from '../rpc/endpoint.js';
+import type { ProxyOf, ProxySpecializer } from '../rpc/proxy.js';
+import { GET_BATCH, MAX_BATCH, PUT_BATCH } from './batch.js';
+import type { Queue } from './queue.js';
 import type { BlockingOptions } from './types.js';
 
 export interface QueueProxyOptions {
@@ -28,13 +29,6 @@ export interface QueueProxyOptions {
   batchResults: boolean;
 }
 
-/**
- * Measured here (seed workload, one worker): prefetch 64 / 256 / 1024 moved
- * about 97k / 136k / 185k tasks/s; each data-channel send costs tens of
- * microseconds, so fewer, fuller frames win. The window still starts at 1 and
- * grows only while the queue has plenty, so small runs stay shared.
- */
-export const DEFAULT_PREFETCH = 512;
 /** Results held before a batch is sent regardless of the timer. */
 const PUT_BATCH_SIZE = 512;
 /** Longest a written-behind result waits for company before it is sent. */
@@ -149,4 +143,17 @@ export function queueProxy<T>(
     proxy.putNowait = proxy.put;
   }
   return proxy as ProxyOf<Queue<T>>;
+}
+
+/**
+ * The choice of a queue proxy: objects whose reference announces
+ * `features.queue` (see Queue's `[remoteFeatures]`) get prefetch and
+ * write-behind; anything else keeps its plain proxy.
+ */
+export function queueProxies(options: QueueProxyOptions): ProxySpecializer {
+  return (base, rpc, { objectId, features }: ObjectReference) => {
+    const queue = features.queue as { bounded?: unknown } | undefined;
+    if (!queue || typeof queue !== 'object') return base;
+    return queueProxy(base, rpc, objectId, queue.bounded === true, options);
+  };
 }

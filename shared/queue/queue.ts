@@ -13,6 +13,7 @@
  */
 import { ConnectionClosedError, Empty, Full } from '../errors.js';
 import { type RemoteCallContext, remoteCall, remoteFeatures, remoteInternals, remoteTally } from '../rpc/served.js';
+import { GET_BATCH, MAX_BATCH, PUT_BATCH } from './batch.js';
 import type { LeasedEntry, LeaseLedger, LeaseOwner } from './leases.js';
 import type { AbortLike, BlockingOptions } from './types.js';
 
@@ -47,12 +48,6 @@ export interface QueueOptions {
 }
 
 export const DEFAULT_MAX_DELIVERIES = 5;
-
-/** Names of the batch methods remote queue proxies use (not part of the user API). */
-export const GET_BATCH = '__getBatch';
-export const PUT_BATCH = '__putBatch';
-/** Most items one batch request may take. */
-export const MAX_BATCH = 1024;
 
 let nextEntryId = 1;
 const RESOLVED: Promise<void> = Promise.resolve();

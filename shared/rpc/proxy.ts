@@ -4,7 +4,6 @@
  * `get(...): Promise<number>`, typed from the served class.
  */
 import { ConnectionClosedError } from '../errors.js';
-import { type QueueProxyOptions, queueProxy } from '../queue/proxy.js';
 import { type ObjectReference, ProxyReturned, type RpcEndpoint } from './endpoint.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: matches any method signature.
@@ -29,23 +28,31 @@ export interface ProxyInfo {
   release(): void;
 }
 
-/** A proxy for an object served across `rpc` (queues get prefetch and batched results). */
-export function remoteProxy<T>(rpc: RpcEndpoint, reference: ObjectReference, options: QueueProxyOptions): ProxyOf<T> {
-  const { objectId, exposed, features } = reference;
+/**
+ * Turns the plain proxy of a served object into a richer one, from what its
+ * reference announces (`features`); returns `base` itself when nothing applies.
+ * The manager passes queue/proxy.ts's `queueProxies`, so this layer needs no
+ * knowledge of queues.
+ */
+export type ProxySpecializer = (
+  base: Record<string | symbol, unknown>,
+  rpc: RpcEndpoint,
+  reference: ObjectReference,
+) => Record<string | symbol, unknown>;
+
+/** A proxy for an object served across `rpc`, specialized by `specialize` (queues get prefetch and batched results). */
+export function remoteProxy<T>(rpc: RpcEndpoint, reference: ObjectReference, specialize: ProxySpecializer): ProxyOf<T> {
+  const { objectId, exposed } = reference;
   const proxy: Record<string | symbol, unknown> = {};
   for (const method of exposed) {
     proxy[method] = async (...args: unknown[]) => {
       const value = await rpc.call(objectId, method, args);
-      return value instanceof ProxyReturned ? remoteProxy(rpc, value.reference, options) : value;
+      return value instanceof ProxyReturned ? remoteProxy(rpc, value.reference, specialize) : value;
     };
   }
   const info: ProxyInfo = { exposed, release: () => rpc.release(objectId) };
   proxy[proxyInfo] = info;
-  const queue = features.queue as { bounded?: unknown } | undefined;
-  if (queue && typeof queue === 'object') {
-    return queueProxy(proxy, rpc, objectId, queue.bounded === true, options) as ProxyOf<T>;
-  }
-  return proxy as ProxyOf<T>;
+  return specialize(proxy, rpc, reference) as ProxyOf<T>;
 }
 
 /**

@@ -5,14 +5,9 @@
  * sees the data channels or the authkey. Full description: docs/signaling.md.
  */
 
-export type Role = 'master' | 'worker';
+import type { IceServer } from '../webrtc/platform.js';
 
-/** RTCIceServer as configured by users and handed to peers. */
-export interface IceServer {
-  urls: string | string[];
-  username?: string;
-  credential?: string;
-}
+export type Role = 'master' | 'worker';
 
 // Client -> server
 export interface RegisterMessage {

@@ -6,10 +6,9 @@
  */
 
 import { ConnectTimeoutError, ProtocolError } from '../errors.js';
-import type { IceServer } from '../signaling/protocol.js';
 import { sdpFingerprint } from '../wire/auth.js';
 import type { FrameChannel } from '../wire/framing.js';
-import type { DataChannel, IceCandidate, PeerConnection, Platform, SessionDescription } from './platform.js';
+import type { DataChannel, IceCandidate, IceServer, PeerConnection, Platform, SessionDescription } from './platform.js';
 
 /** Default time from the first signal to an open channel before giving up (ICE found no path). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;

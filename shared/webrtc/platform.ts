@@ -5,6 +5,13 @@
  * point (node/, web/) supplies a `Platform`; shared/ never imports one.
  */
 
+/** RTCIceServer as configured by users and handed to peers (by the signaling server too). */
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
 export interface SessionDescription {
   type: 'offer' | 'answer' | 'pranswer' | 'rollback';
   sdp?: string;

@@ -29,6 +29,11 @@ import { DEFAULT_MAX_MESSAGE_BYTES, type FrameChannel, FrameReceiver, FrameSende
  */
 const sharedCodec = new Codec();
 
+/**
+ * A peer (or a CPython client on TCP) must finish authenticating within this
+ * long or be dropped: a real handshake takes milliseconds; the limit only
+ * stops a silent peer from holding a slot forever.
+ */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Each side sends at least one message this often (a ping when idle). */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000;
