@@ -3,7 +3,11 @@
  * as its default platform. Kept apart from index.ts so that commands load
  * only what they use (start-up time counts toward a worker's first task).
  */
-import { type BaseManager as BaseManagerType, baseManagerFor, type PlatformManagerOptions } from '../shared/manager.js';
+import {
+  type BaseManager as BaseManagerType,
+  baseManagerFor,
+  type PlatformManagerOptions,
+} from '../shared/manager/manager.js';
 import { nodeDataChannelPlatform } from './platform.js';
 
 /** Manager options in Node: `platform` defaults to the node-datachannel binding. */

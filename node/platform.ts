@@ -11,8 +11,12 @@ import { type IceServer as NativeIceServer, PeerConnection as NativePeerConnecti
 import { RTCPeerConnection as PolyfillPeerConnection } from 'node-datachannel/polyfill';
 import WebSocket from 'ws';
 import { ConfigError } from '../shared/errors.js';
-import type { PeerConnectionConstructor, Platform, WebSocketConstructor } from '../shared/rtc.js';
-import type { IceServer } from '../shared/signaling-protocol.js';
+import type {
+  IceServer,
+  PeerConnectionConstructor,
+  Platform,
+  WebSocketConstructor,
+} from '../shared/webrtc/platform.js';
 
 export type BindingName = 'node-datachannel' | 'wrtc';
 export const BINDING_NAMES: readonly BindingName[] = ['node-datachannel', 'wrtc'];

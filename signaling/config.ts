@@ -5,7 +5,7 @@
  * `ConfigError` naming the option, the value and what was expected.
  */
 import type { Logger } from 'pino';
-import type { IceServer } from '../shared/signaling-protocol.js';
+import type { IceServer } from '../shared/webrtc/platform.js';
 import { ConfigError } from './errors.js';
 
 /** Loopback by default: exposing the server is a deliberate choice (`--host 0.0.0.0`). */
@@ -13,7 +13,7 @@ export const DEFAULT_HOST = '127.0.0.1';
 /** The port used in peerproc's examples (`ws://host:8080/room`). */
 export const DEFAULT_PORT = 8080;
 /** SDP offers and answers are a few KiB; 64 KiB leaves room for long candidate lists and nothing more. */
-export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
+export const DEFAULT_MAX_SIGNALING_MESSAGE_BYTES = 64 * 1024;
 /** Rooms are cheap (a map entry each); the cap only stops a client from creating them without end. */
 export const DEFAULT_MAX_ROOMS = 10_000;
 /** A master with a thousand workers is a big cluster; beyond that, shard into several rooms. */
@@ -43,9 +43,9 @@ export const DEFAULT_TURN_TTL_SECONDS = 3_600;
 export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
 
 /** Smallest accepted message limit: a register message or a small SDP must always fit. */
-export const MIN_MAX_MESSAGE_BYTES = 1024;
+export const MIN_MAX_SIGNALING_MESSAGE_BYTES = 1024;
 /** Largest accepted message limit: ws holds a whole message in memory before we see it. */
-export const MAX_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+export const MAX_MAX_SIGNALING_MESSAGE_BYTES = 16 * 1024 * 1024;
 /** Shortest timers accepted: below this they would fire before a loopback round trip (tests use ~50 ms). */
 export const MIN_TIMER_MS = 10;
 /** Longest timers accepted: setTimeout overflows above 2^31-1 ms. */
@@ -104,7 +104,7 @@ export interface SignalingOptions {
 export const DEFAULT_SIGNALING_OPTIONS: SignalingOptions = Object.freeze({
   host: DEFAULT_HOST,
   port: DEFAULT_PORT,
-  maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+  maxMessageBytes: DEFAULT_MAX_SIGNALING_MESSAGE_BYTES,
   maxRooms: DEFAULT_MAX_ROOMS,
   maxPeersPerRoom: DEFAULT_MAX_PEERS_PER_ROOM,
   maxConnections: DEFAULT_MAX_CONNECTIONS,
@@ -233,7 +233,7 @@ export function resolveOptions(
   return Object.freeze({
     host,
     port: int('port', 0, 65_535),
-    maxMessageBytes: int('maxMessageBytes', MIN_MAX_MESSAGE_BYTES, MAX_MAX_MESSAGE_BYTES),
+    maxMessageBytes: int('maxMessageBytes', MIN_MAX_SIGNALING_MESSAGE_BYTES, MAX_MAX_SIGNALING_MESSAGE_BYTES),
     maxRooms: int('maxRooms', 1),
     maxPeersPerRoom: int('maxPeersPerRoom', 2),
     maxConnections: int('maxConnections', 1),

@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { type RawData, WebSocket } from 'ws';
-import { FATAL_ERROR_CODES, type ServerMessage, type SignalingErrorCode } from '../shared/signaling-protocol.js';
+import { FATAL_ERROR_CODES, type ServerMessage, type SignalingErrorCode } from '../shared/signaling/protocol.js';
 import type { ServerContext } from './context.js';
 import { handleDisconnect } from './handlers/disconnect.js';
 import { dispatch } from './handlers/index.js';

@@ -8,7 +8,7 @@ import {
   PEER_ID_PATTERN,
   type Role,
   type SignalingErrorCode,
-} from '../shared/signaling-protocol.js';
+} from '../shared/signaling/protocol.js';
 
 export type ParseResult =
   | { readonly ok: true; readonly message: ClientMessage }

@@ -3,7 +3,7 @@
  * and its rendering in the Prometheus text exposition format (version 0.0.4),
  * written by hand: a dozen series do not justify a dependency.
  */
-import { SIGNALING_ERROR_CODES, type SignalingErrorCode } from '../shared/signaling-protocol.js';
+import { SIGNALING_ERROR_CODES, type SignalingErrorCode } from '../shared/signaling/protocol.js';
 
 /** Why the server dropped a connection without a protocol error message. */
 export const TERMINATION_REASONS = ['heartbeat', 'slow_consumer', 'idle'] as const;

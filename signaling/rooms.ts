@@ -3,7 +3,7 @@
  * keyed by the room name taken from the URL path. Pure state: who is where.
  * The messages that pairing and leaving produce are sent by the handlers.
  */
-import type { Role, ServerMessage, SignalingErrorCode } from '../shared/signaling-protocol.js';
+import type { Role, ServerMessage, SignalingErrorCode } from '../shared/signaling/protocol.js';
 import { FinishedRooms } from './finished-rooms.js';
 
 /** A registered client as the rooms see it. */

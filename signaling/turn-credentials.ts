@@ -8,7 +8,7 @@
  * secret itself never leaves the server.
  */
 import { createHmac } from 'node:crypto';
-import type { IceServer } from '../shared/signaling-protocol.js';
+import type { IceServer } from '../shared/webrtc/platform.js';
 
 export interface TurnCredentials {
   readonly username: string;

@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
-import { MAX_ROOM_LENGTH, ROOM_PATTERN } from '../shared/signaling-protocol.js';
+import { MAX_ROOM_LENGTH, ROOM_PATTERN } from '../shared/signaling/protocol.js';
 
 /** Query parameter carrying the access token (browsers cannot set headers on a WebSocket). */
 export const TOKEN_QUERY_PARAM = 'token';

@@ -2,8 +2,8 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import type { Queue } from '../../shared/queue.js';
-import type { IceServer } from '../../shared/signaling-protocol.js';
+import type { Queue } from '../../shared/queue/queue.js';
+import type { IceServer } from '../../shared/webrtc/platform.js';
 
 /** CLI diagnostics go to stderr, so stdout carries only the example's transcript. */
 export const stderrLogger: Logger = {

@@ -5,10 +5,10 @@
  * after --timeout seconds in which nothing happens at all (StallWatch).
  */
 import { Empty } from '../../shared/errors.js';
-import { FirstAnswers } from '../../shared/first-answers.js';
-import type { BaseManager as Manager } from '../../shared/manager.js';
-import { Queue, type QueueEntry } from '../../shared/queue.js';
-import { StallWatch } from '../../shared/stall-watch.js';
+import type { BaseManager as Manager } from '../../shared/manager/manager.js';
+import { StallWatch } from '../../shared/manager/stall-watch.js';
+import { FirstAnswers } from '../../shared/queue/first-answers.js';
+import { Queue, type QueueEntry } from '../../shared/queue/queue.js';
 import { exitAfterFlush } from '../exit-after-flush.js';
 import { BaseManager } from '../manager.js';
 import { loadPlatform } from '../platform.js';
@@ -99,7 +99,7 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
   await manager.start();
   // CPython workers on TCP, beside the WebRTC ones (closed by manager.shutdown()).
   if (typeof values['python-listen'] === 'string') {
-    const { startPythonListener } = await import('../python/cli.js');
+    const { startPythonListener } = await import('./python.js');
     await startPythonListener(manager, values['python-listen'], stderrLogger);
   }
   // Ctrl-C or a service stop: tell the workers (they exit cleanly) before leaving.

@@ -89,7 +89,7 @@ export async function runWorker(argv: string[], out: (line: string) => void): Pr
     return EXIT_OK;
   }
   if (typeof values['python-master'] === 'string') {
-    const { runPythonWorker } = await import('../python/cli.js');
+    const { runPythonWorker } = await import('./python.js');
     return runPythonWorker(
       {
         master: values['python-master'],

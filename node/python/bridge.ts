@@ -19,12 +19,12 @@
  * results not yet forwarded) is lost, as for any CPython worker.
  */
 import { ConnectionClosedError, Empty } from '../../shared/errors.js';
-import type { LeasedEntry } from '../../shared/leases.js';
 import type { Logger } from '../../shared/logger.js';
-import type { BaseManager } from '../../shared/manager.js';
-import type { PyValue } from '../../shared/pickle/index.js';
-import { Queue, type QueueEntry } from '../../shared/queue.js';
+import type { BaseManager } from '../../shared/manager/manager.js';
+import type { LeasedEntry } from '../../shared/queue/leases.js';
+import { Queue, type QueueEntry } from '../../shared/queue/queue.js';
 import { PythonManagerClient, type PythonManagerClientOptions } from './client.js';
+import type { PyValue } from './pickle/index.js';
 import type { PythonProxy } from './proxy.js';
 
 /** Local task buffer by default: two full prefetch windows of peerproc workers (64 each). */

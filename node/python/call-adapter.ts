@@ -15,11 +15,11 @@
  * that is already gone goes back to the head of the queue.
  */
 
-import type { PyValue } from '../../shared/pickle/index.js';
-import type { BlockingOptions } from '../../shared/queue.js';
-import type { AbortLike } from '../../shared/queue-types.js';
-import { exposedFunction, exposedMethods, type TypeRegistration } from '../../shared/registry.js';
-import { isRemoteCallable, type RemoteCallContext, remoteCall } from '../../shared/remote-call.js';
+import type { BlockingOptions } from '../../shared/queue/queue.js';
+import type { AbortLike } from '../../shared/queue/types.js';
+import { exposedFunction, exposedMethods, type TypeRegistration } from '../../shared/rpc/registry.js';
+import { isRemoteCallable, type RemoteCallContext, remoteCall } from '../../shared/rpc/served.js';
+import type { PyValue } from './pickle/index.js';
 
 /** Python's `TypeError` for a call that does not match the signature (mapped to `builtins.TypeError`). */
 class PythonTypeError extends TypeError {

@@ -8,7 +8,10 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { ConnectionClosedError, ConnectTimeoutError, ProtocolError } from '../../shared/errors.js';
-import { PyTuple, type PyValue, type UnpickleOptions } from '../../shared/pickle/index.js';
+import { FramedSocket } from './framed-socket.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, toAuthkey } from './options.js';
+import { PyTuple, type PyValue, type UnpickleOptions } from './pickle/index.js';
+import { PythonProxy } from './proxy.js';
 import {
   type ChallengeForm,
   clientHandshake,
@@ -17,10 +20,7 @@ import {
   fromPythonException,
   fromTraceback,
   type Reply,
-} from '../../shared/python-wire/index.js';
-import { FramedSocket } from './framed-socket.js';
-import { DEFAULT_CONNECT_TIMEOUT_MS, toAuthkey } from './options.js';
-import { PythonProxy } from './proxy.js';
+} from './wire/index.js';
 
 export interface PythonManagerClientOptions {
   /** The CPython manager's address (CPython `address=(host, port)`). */
@@ -30,7 +30,7 @@ export interface PythonManagerClientOptions {
   authkey: Uint8Array | string;
   /** Largest reply frame accepted (default 256 MiB). */
   maxFrameBytes?: number;
-  /** Bounds for decoding replies (see shared/pickle/limits.ts). */
+  /** Bounds for decoding replies (see node/python/pickle/limits.ts). */
   unpickleLimits?: UnpickleOptions;
   /** Time for TCP connect plus handshake (default 10,000 ms). */
   connectTimeoutMs?: number;

@@ -7,13 +7,8 @@
  */
 import type { Socket } from 'node:net';
 import { ConnectionClosedError } from '../../shared/errors.js';
-import {
-  DEFAULT_MAX_FRAME_BYTES,
-  type FrameChannel,
-  FrameDecoder,
-  frameHeader,
-} from '../../shared/python-wire/index.js';
 import { CLOSE_FLUSH_MS } from './options.js';
+import { DEFAULT_MAX_FRAME_BYTES, type FrameChannel, FrameDecoder, frameHeader } from './wire/index.js';
 
 /** Frames up to this size go out as one write (header + payload), as CPython does, avoiding a Nagle stall. */
 const SINGLE_WRITE_MAX = 16 * 1024;

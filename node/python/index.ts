@@ -12,6 +12,7 @@ export {
   consoleLogger,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_PYTHON_HOST,
   formatHostPort,
   type HostPort,
   type PythonLogger,
@@ -19,7 +20,7 @@ export {
   toAuthkey,
 } from './options.js';
 export { type ProxyBlockingOptions, PythonProxy } from './proxy.js';
-export { DEFAULT_PYTHON_HOST, type ServePythonOptions, servePython } from './serve.js';
+export { type ServePythonOptions, servePython } from './serve.js';
 export {
   type PythonCallEvent,
   type PythonConnectionInfo,

@@ -6,10 +6,10 @@
  * later under the same ident).
  */
 
-import { PyException } from '../../shared/pickle/index.js';
-import { PythonException } from '../../shared/python-wire/index.js';
-import type { TypeRegistration } from '../../shared/registry.js';
+import type { TypeRegistration } from '../../shared/rpc/registry.js';
 import { bindObject, type PythonBinding } from './call-adapter.js';
+import { PyException } from './pickle/index.js';
+import { PythonException } from './wire/index.js';
 
 export interface ServedObject {
   /** Hex string, as CPython's `'%x' % id(obj)`. */

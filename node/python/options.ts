@@ -10,15 +10,18 @@ export interface PythonLogger {
 
 export const consoleLogger: PythonLogger = { warn: (message) => console.warn(message) };
 
+/** How long connecting to a CPython manager (TCP plus handshake) may take: as long as a peer connection may. */
+export { DEFAULT_CONNECT_TIMEOUT_MS } from '../../shared/webrtc/peer-link.js';
 /**
  * How long a new connection may take to authenticate and send its first
- * request. CPython has no limit, so a silent socket holds a server thread
- * forever; 10 s is far above a real handshake (a few ms, 300 ms with Nagle).
+ * request: peerproc's handshake limit, on TCP too. CPython has no limit, so a
+ * silent socket holds a server thread forever; a real handshake takes a few ms
+ * (300 ms with Nagle).
  */
-export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+export { DEFAULT_HANDSHAKE_TIMEOUT_MS } from '../../shared/wire/connection.js';
 
-/** How long connecting to a CPython manager (TCP plus handshake) may take. */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** Loopback by default: serving Python workers on other hosts is a deliberate choice. */
+export const DEFAULT_PYTHON_HOST = '127.0.0.1';
 
 /** Time given to a closing socket to flush its last message (e.g. `#FAILURE#`) before it is destroyed. */
 export const CLOSE_FLUSH_MS = 1_000;

@@ -7,8 +7,8 @@
  * as `RemoteError` with the Python class name and message.
  */
 import { MethodNotExposedError } from '../../shared/errors.js';
-import type { PyValue } from '../../shared/pickle/index.js';
 import type { CallOptions, PythonManagerClient, PythonResult } from './client.js';
+import type { PyValue } from './pickle/index.js';
 
 export interface ProxyBlockingOptions extends CallOptions {
   /** Wait for an item / for room (default true). */

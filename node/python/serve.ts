@@ -5,8 +5,9 @@
  * queues as its WebRTC workers, with the same leases (see server.ts).
  */
 import { ConfigError, ManagerStateError } from '../../shared/errors.js';
-import { type BaseManager, managerInternals } from '../../shared/manager.js';
-import type { Registry } from '../../shared/registry.js';
+import { type BaseManager, managerInternals } from '../../shared/manager/manager.js';
+import type { Registry } from '../../shared/rpc/registry.js';
+import { DEFAULT_PYTHON_HOST } from './options.js';
 import { PythonManagerServer, type PythonManagerServerOptions } from './server.js';
 
 export interface ServePythonOptions extends Omit<PythonManagerServerOptions, 'authkey'> {
@@ -17,8 +18,6 @@ export interface ServePythonOptions extends Omit<PythonManagerServerOptions, 'au
   /** The authkey Python workers use; default: the manager's own (required when serving a bare registry). */
   authkey?: Uint8Array | string;
 }
-
-export const DEFAULT_PYTHON_HOST = '127.0.0.1';
 
 // biome-ignore lint/suspicious/noExplicitAny: any manager, whatever it registers.
 type AnyManager = BaseManager<any>;

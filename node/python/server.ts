@@ -28,7 +28,21 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ConnectionClosedError, Empty } from '../../shared/errors.js';
-import { LeaseLedger } from '../../shared/leases.js';
+import { LeaseLedger } from '../../shared/queue/leases.js';
+import { lookupTypeid, type Registry } from '../../shared/rpc/registry.js';
+import type { RemoteCallContext } from '../../shared/rpc/served.js';
+import { bindArgs } from './call-adapter.js';
+import { FramedSocket } from './framed-socket.js';
+import { ObjectTable, type ServedObject } from './object-table.js';
+import {
+  CLOSE_FLUSH_MS,
+  CLOSE_GRACE_MS,
+  consoleLogger,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_PYTHON_HOST,
+  type PythonLogger,
+  toAuthkey,
+} from './options.js';
 import {
   PickleError,
   PyException,
@@ -38,7 +52,7 @@ import {
   pyRepr,
   tuple,
   type UnpickleOptions,
-} from '../../shared/pickle/index.js';
+} from './pickle/index.js';
 import {
   type ChallengeForm,
   decodeRequest,
@@ -49,20 +63,7 @@ import {
   serverHandshake,
   toPythonException,
   tracebackText,
-} from '../../shared/python-wire/index.js';
-import { lookupTypeid, type Registry } from '../../shared/registry.js';
-import type { RemoteCallContext } from '../../shared/remote-call.js';
-import { bindArgs } from './call-adapter.js';
-import { FramedSocket } from './framed-socket.js';
-import { ObjectTable, type ServedObject } from './object-table.js';
-import {
-  CLOSE_FLUSH_MS,
-  CLOSE_GRACE_MS,
-  consoleLogger,
-  DEFAULT_HANDSHAKE_TIMEOUT_MS,
-  type PythonLogger,
-  toAuthkey,
-} from './options.js';
+} from './wire/index.js';
 
 export interface PythonManagerServerOptions {
   /** The manager's authkey (CPython `authkey=b'abc'`; a string is taken as UTF-8). */
@@ -71,7 +72,7 @@ export interface PythonManagerServerOptions {
   logger?: PythonLogger;
   /** Largest request frame accepted (default 256 MiB). */
   maxFrameBytes?: number;
-  /** Bounds for decoding requests (see shared/pickle/limits.ts). */
+  /** Bounds for decoding requests (see node/python/pickle/limits.ts). */
   unpickleLimits?: UnpickleOptions;
   /** Time for a new connection to authenticate and send its first request (default 10,000 ms). */
   handshakeTimeoutMs?: number;
@@ -155,7 +156,7 @@ export class PythonManagerServer extends EventEmitter {
   }
 
   /** Starts listening; port 0 picks a free port. Resolves with the bound address. */
-  listen(port = 0, host = '127.0.0.1'): Promise<PythonServerAddress> {
+  listen(port = 0, host = DEFAULT_PYTHON_HOST): Promise<PythonServerAddress> {
     if (this.#server) return Promise.reject(new Error('PythonManagerServer is already listening'));
     const server = createServer((socket) => this.#accept(socket));
     this.#server = server;

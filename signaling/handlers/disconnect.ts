@@ -5,7 +5,7 @@
  * shut down cleanly: its workers' `master-left` says `finished`, and the room
  * remembers it for a while (finished-rooms.ts).
  */
-import { CLOSE_MASTER_FINISHED } from '../../shared/signaling-protocol.js';
+import { CLOSE_MASTER_FINISHED } from '../../shared/signaling/protocol.js';
 import type { ClientConnection } from '../connection.js';
 import type { ServerContext } from '../context.js';
 

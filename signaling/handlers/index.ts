@@ -2,7 +2,7 @@
  * Routes a parsed client message to its handler (one small file per type).
  * Only `register` is accepted before registration.
  */
-import type { ClientMessage } from '../../shared/signaling-protocol.js';
+import type { ClientMessage } from '../../shared/signaling/protocol.js';
 import type { ClientConnection } from '../connection.js';
 import type { ServerContext } from '../context.js';
 import { handlePing } from './ping.js';

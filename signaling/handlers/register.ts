@@ -5,7 +5,8 @@
  * worker, a new worker meets the room's master.
  */
 import { randomBytes } from 'node:crypto';
-import type { IceServer, RegisterMessage } from '../../shared/signaling-protocol.js';
+import type { RegisterMessage } from '../../shared/signaling/protocol.js';
+import type { IceServer } from '../../shared/webrtc/platform.js';
 import type { ClientConnection } from '../connection.js';
 import type { ServerContext } from '../context.js';
 import type { JoinRefusal, RoomMember } from '../rooms.js';

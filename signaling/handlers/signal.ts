@@ -2,7 +2,7 @@
  * `signal`: relays opaque `data` between a worker and the master of its room
  * (either direction), never between two workers or across rooms.
  */
-import type { SignalOutMessage } from '../../shared/signaling-protocol.js';
+import type { SignalOutMessage } from '../../shared/signaling/protocol.js';
 import type { ClientConnection } from '../connection.js';
 import type { ServerContext } from '../context.js';
 import { echoPeerId } from '../messages.js';

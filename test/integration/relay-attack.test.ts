@@ -10,7 +10,7 @@ import { afterAll, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { AuthenticationError, BaseManager, type Logger, Queue } from '../../node/index.js';
 import { nodeDataChannelPlatform } from '../../node/platform.js';
-import { PeerLink, parseLinkSignal } from '../../shared/peer-link.js';
+import { PeerLink, parseLinkSignal } from '../../shared/webrtc/peer-link.js';
 
 type Send = (message: object) => void;
 

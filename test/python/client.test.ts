@@ -5,8 +5,8 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PythonManagerClient } from '../../node/python/index.js';
+import type { PyValue } from '../../node/python/pickle/index.js';
 import { AuthenticationError, ConnectionClosedError, Empty, RemoteError } from '../../shared/errors.js';
-import type { PyValue } from '../../shared/pickle/index.js';
 import { FIXTURES, killAllPythons, pythonExecutables, spawnPython } from './helpers.js';
 
 const HOST = '127.0.0.1';

@@ -6,7 +6,6 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MessageTooLargeError, ProtocolError } from '../../shared/errors.js';
 import {
   PickleError,
   PyException,
@@ -17,8 +16,9 @@ import {
   type PyValue,
   pickle,
   unpickle,
-} from '../../shared/pickle/index.js';
-import { decodeRequest, encodeFrame, FrameDecoder } from '../../shared/python-wire/index.js';
+} from '../../node/python/pickle/index.js';
+import { decodeRequest, encodeFrame, FrameDecoder } from '../../node/python/wire/index.js';
+import { MessageTooLargeError, ProtocolError } from '../../shared/errors.js';
 
 /** Every opcode byte the decoder knows, supported or refused, to make random input go deep. */
 const OPCODES = [

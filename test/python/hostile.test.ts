@@ -10,9 +10,9 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FramedSocket, PythonManagerServer } from '../../node/python/index.js';
-import type { PyValue } from '../../shared/pickle/index.js';
-import { clientHandshake } from '../../shared/python-wire/index.js';
-import { Queue } from '../../shared/queue.js';
+import type { PyValue } from '../../node/python/pickle/index.js';
+import { clientHandshake } from '../../node/python/wire/index.js';
+import { Queue } from '../../shared/queue/queue.js';
 import { defaultPython, FIXTURES, killAllPythons, spawnPython } from './helpers.js';
 
 const HOST = '127.0.0.1';

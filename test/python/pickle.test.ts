@@ -22,7 +22,7 @@ import {
   pickle,
   tuple,
   unpickle,
-} from '../../shared/pickle/index.js';
+} from '../../node/python/pickle/index.js';
 import { runPython } from './helpers.js';
 
 interface Case {

@@ -1,19 +1,18 @@
 /**
- * shared/python-wire: framing, the handshake (both forms, both roles), the
+ * node/python/wire: framing, the handshake (both forms, both roles), the
  * request/reply messages and the error mapping, checked against CPython's own
  * `multiprocessing.connection` output where it matters.
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import {
-  AuthenticationError,
-  Empty,
-  Full,
-  MessageTooLargeError,
-  ProtocolError,
-  RemoteError,
-} from '../../shared/errors.js';
-import { PickleForbiddenError, PyException, PyToken, type PyValue, pickle, tuple } from '../../shared/pickle/index.js';
+  PickleForbiddenError,
+  PyException,
+  PyToken,
+  type PyValue,
+  pickle,
+  tuple,
+} from '../../node/python/pickle/index.js';
 import {
   answerChallenge,
   CHALLENGE,
@@ -38,7 +37,15 @@ import {
   toPythonException,
   tracebackText,
   WELCOME,
-} from '../../shared/python-wire/index.js';
+} from '../../node/python/wire/index.js';
+import {
+  AuthenticationError,
+  Empty,
+  Full,
+  MessageTooLargeError,
+  ProtocolError,
+  RemoteError,
+} from '../../shared/errors.js';
 import { defaultPython, runPython } from './helpers.js';
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);

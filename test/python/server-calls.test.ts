@@ -11,10 +11,10 @@ import {
   PythonManagerServer,
   PythonProxy,
 } from '../../node/python/index.js';
+import { PyToken, PyTuple, type PyValue } from '../../node/python/pickle/index.js';
 import { Empty, Full, RemoteError } from '../../shared/errors.js';
-import { PyToken, PyTuple, type PyValue } from '../../shared/pickle/index.js';
-import { JoinableQueue, Queue } from '../../shared/queue.js';
-import type { Registry } from '../../shared/registry.js';
+import { JoinableQueue, Queue } from '../../shared/queue/queue.js';
+import type { Registry } from '../../shared/rpc/registry.js';
 
 const HOST = '127.0.0.1';
 const cleanups: Array<() => Promise<unknown>> = [];

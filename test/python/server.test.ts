@@ -7,9 +7,9 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type PythonCallEvent, type PythonConnectionInfo, PythonManagerServer } from '../../node/python/index.js';
-import type { PyValue } from '../../shared/pickle/index.js';
-import { Queue } from '../../shared/queue.js';
-import type { Registry } from '../../shared/registry.js';
+import type { PyValue } from '../../node/python/pickle/index.js';
+import { Queue } from '../../shared/queue/queue.js';
+import type { Registry } from '../../shared/rpc/registry.js';
 import { FIXTURES, killAllPythons, type PythonExe, pythonExecutables, spawnPython } from './helpers.js';
 
 const HOST = '127.0.0.1';

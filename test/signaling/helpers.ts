@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { type ClientOptions, WebSocket } from 'ws';
-import type { Role, ServerMessage } from '../../shared/signaling-protocol.js';
+import type { Role, ServerMessage } from '../../shared/signaling/protocol.js';
 import type { SignalingOptions } from '../../signaling/config.js';
 import { type SignalingServer, startSignalingServer } from '../../signaling/server.js';
 

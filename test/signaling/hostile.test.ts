@@ -5,7 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIGNALING_ERROR_CODES } from '../../shared/signaling-protocol.js';
+import { SIGNALING_ERROR_CODES } from '../../shared/signaling/protocol.js';
 import type { SignalingServer } from '../../signaling/server.js';
 import { eventually, startTestServer, TestClient } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RegisteredMessage } from '../../shared/signaling-protocol.js';
+import type { RegisteredMessage } from '../../shared/signaling/protocol.js';
 import type { SignalingServer } from '../../signaling/server.js';
 import { makeTurnCredentials } from '../../signaling/turn-credentials.js';
 import { startTestServer, TestClient } from './helpers.js';

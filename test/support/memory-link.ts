@@ -1,5 +1,5 @@
 /** Two in-memory Links wired back to back, for unit tests of the connection layers. */
-import type { Link } from '../../shared/connection.js';
+import type { Link } from '../../shared/wire/connection.js';
 
 type Events = Parameters<Link['start']>[0];
 export type MemoryLink = Link & { hangUp(): void };

@@ -4,11 +4,11 @@
  */
 
 import { nodeDataChannelPlatform } from '../../node/platform.js';
-import { authkeyBytes, Handshake } from '../../shared/auth.js';
-import { randomPeerId } from '../../shared/options.js';
-import { PeerLink, parseLinkSignal } from '../../shared/peer-link.js';
-import { SignalingClient } from '../../shared/signaling-client.js';
-import { parseAddress } from '../../shared/signaling-protocol.js';
+import { randomPeerId } from '../../shared/manager/options.js';
+import { SignalingClient } from '../../shared/signaling/client.js';
+import { parseAddress } from '../../shared/signaling/protocol.js';
+import { PeerLink, parseLinkSignal } from '../../shared/webrtc/peer-link.js';
+import { authkeyBytes, Handshake } from '../../shared/wire/auth.js';
 
 export interface RawPeer {
   /** Frames received from the master, in order. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { authkeyBytes, type ChannelBinding, Handshake, sdpFingerprint } from '../../shared/auth.js';
 import { AuthenticationError, ProtocolError } from '../../shared/errors.js';
+import { authkeyBytes, type ChannelBinding, Handshake, sdpFingerprint } from '../../shared/wire/auth.js';
 
 const binding: ChannelBinding = { master: 'sha-256 AA:BB', worker: 'sha-256 CC:DD' };
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Codec, MAX_DEPTH } from '../../shared/codec.js';
 import { ProtocolError } from '../../shared/errors.js';
+import { Codec, MAX_DEPTH } from '../../shared/wire/codec.js';
 
 const codec = new Codec();
 

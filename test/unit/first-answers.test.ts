@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FirstAnswers } from '../../shared/first-answers.js';
+import { FirstAnswers } from '../../shared/queue/first-answers.js';
 
 const entry = (answers: number | undefined) => ({ value: 'r', id: 0, deliveries: 0, answers });
 

@@ -7,7 +7,7 @@ import {
   FrameSender,
   HIGH_WATER_BYTES,
   MAX_FRAME_BYTES,
-} from '../../shared/framing.js';
+} from '../../shared/wire/framing.js';
 
 /** An in-memory channel whose buffer drains only when the test says so. */
 class MemoryChannel implements FrameChannel {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { authkeyBytes } from '../../shared/auth.js';
-import { Connection } from '../../shared/connection.js';
 import { AuthenticationError, ConnectionClosedError, Empty, MethodNotExposedError } from '../../shared/errors.js';
 import { silentLogger } from '../../shared/logger.js';
-import { type ProxyInfo, type ProxyOf, proxyInfo, remoteProxy } from '../../shared/proxy.js';
-import { Queue } from '../../shared/queue.js';
-import type { Registry } from '../../shared/registry.js';
+import { queueProxies } from '../../shared/queue/proxy.js';
+import { Queue } from '../../shared/queue/queue.js';
+import { type ProxyInfo, type ProxyOf, proxyInfo, remoteProxy } from '../../shared/rpc/proxy.js';
+import type { Registry } from '../../shared/rpc/registry.js';
+import { authkeyBytes } from '../../shared/wire/auth.js';
+import { Connection } from '../../shared/wire/connection.js';
 import { memoryLinkPair } from '../support/memory-link.js';
 
 const proxyOptions = { prefetch: 64, batchResults: true };
@@ -24,7 +25,7 @@ async function pair(registry: Registry, workerKey = 'k', options = proxyOptions)
   const worker = new Connection({ ...common, link: b, role: 'worker', authkey: authkeyBytes(workerKey), label: 'm' });
   await worker.ready;
   const proxy = async <T>(typeid: string) =>
-    remoteProxy<T>(worker.rpc, await worker.rpc.create(typeid, []), options) as ProxyOf<T>;
+    remoteProxy<T>(worker.rpc, await worker.rpc.create(typeid, []), queueProxies(options)) as ProxyOf<T>;
   return { master, worker, proxy, links: [a, b] };
 }
 

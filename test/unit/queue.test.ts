@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Empty, Full } from '../../shared/errors.js';
-import { JoinableQueue, Queue } from '../../shared/queue.js';
+import { JoinableQueue, Queue } from '../../shared/queue/queue.js';
 
 describe('Queue (Python semantics)', () => {
   it('is FIFO with qsize, empty and full', async () => {
@@ -109,7 +109,7 @@ describe('Queue (Python semantics)', () => {
 
 describe('LeaseLedger', () => {
   it('acknowledges first-in first-out, and a failed put gives its lease back as the oldest', async () => {
-    const { LeaseLedger } = await import('../../shared/leases.js');
+    const { LeaseLedger } = await import('../../shared/queue/leases.js');
     const q = new Queue<string>();
     const ledger = new LeaseLedger();
     for (const v of ['a', 'b', 'c']) q.putNowait(v);

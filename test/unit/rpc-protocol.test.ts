@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Codec } from '../../shared/codec.js';
 import { ProtocolError } from '../../shared/errors.js';
-import { Kind, parseMessage } from '../../shared/rpc-protocol.js';
+import { Kind, parseMessage } from '../../shared/rpc/protocol.js';
+import { Codec } from '../../shared/wire/codec.js';
 
 describe('parseMessage', () => {
   it('accepts every well-formed message kind', () => {

@@ -1,25 +1,15 @@
 /**
- * peerproc for browsers: the shared core with the browser's own RTCPeerConnection
- * and WebSocket. Same API as the Node entry point (node/index.ts).
+ * peerproc for browsers: the shared public API (shared/index.ts) with the
+ * browser's own RTCPeerConnection and WebSocket; node/index.ts adds Node's.
  */
 import {
   type BaseManager as BaseManagerType,
   baseManagerFor,
   type PlatformManagerOptions,
-  type RegisterOptions,
-} from '../../shared/manager.js';
-import type { PeerConnectionConstructor, Platform, WebSocketConstructor } from '../../shared/rtc.js';
+} from '../../shared/manager/manager.js';
+import type { PeerConnectionConstructor, Platform, WebSocketConstructor } from '../../shared/webrtc/platform.js';
 
-export * from '../../shared/errors.js';
-export type { ManagerEvent } from '../../shared/events.js';
-export { FirstAnswers } from '../../shared/first-answers.js';
-export { consoleLogger, type Logger, silentLogger } from '../../shared/logger.js';
-export type { WorkerInfo } from '../../shared/master-host.js';
-export type { ManagerOptions } from '../../shared/options.js';
-export { type ProxyInfo, type ProxyOf, proxyInfo } from '../../shared/proxy.js';
-export { type DeadLetter, JoinableQueue, Queue, type QueueEntry, type QueueOptions } from '../../shared/queue.js';
-export { parseAddress } from '../../shared/signaling-protocol.js';
-export type { RegisterOptions };
+export * from '../../shared/index.js';
 
 const scope = globalThis as unknown as { RTCPeerConnection?: unknown; WebSocket?: unknown };
 

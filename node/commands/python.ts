@@ -1,0 +1,132 @@
+/**
+ * The Python sides of the `peerproc` commands: `master --python-listen`
+ * (startPythonListener) and `worker --python-master` (runPythonWorker).
+ * master.ts and worker.ts parse the flags and call these.
+ */
+import { backoffDelay, sleep } from '../../shared/backoff.js';
+import { AuthenticationError, ConnectionClosedError, ConnectTimeoutError, Empty } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import type { BaseManager } from '../../shared/manager/manager.js';
+import { PythonManagerClient } from '../python/client.js';
+import { formatHostPort, type HostPort, parseHostPort } from '../python/options.js';
+import type { PyValue } from '../python/pickle/index.js';
+import { servePython } from '../python/serve.js';
+import type { PythonConnectionInfo, PythonManagerServer } from '../python/server.js';
+import { EXIT_FAILURE, EXIT_OK } from './common.js';
+
+/** Seconds between retries while the Python master is not up yet (it is a TCP connect: cheap). */
+const CONNECT_RETRY_MAX_MS = 1_000;
+
+function workerName(info: PythonConnectionInfo): string {
+  return `python worker ${info.remote}${info.name ? ` (${info.name})` : ''}`;
+}
+
+/**
+ * `peerproc master --python-listen HOST:PORT`: serves the master's queues to
+ * CPython workers too, logging who comes and goes (and what they held) to `log`.
+ */
+export async function startPythonListener(
+  // biome-ignore lint/suspicious/noExplicitAny: any master, whatever it registers.
+  manager: BaseManager<any>,
+  flag: string,
+  log: Logger,
+): Promise<PythonManagerServer> {
+  const { host, port } = parseHostPort(flag, 'python-listen');
+  const server = await servePython(manager, { host, port, logger: { warn: (m) => log.warn(m) } });
+  server.on('accept', (info: PythonConnectionInfo) => log.info(`${workerName(info)} connected`));
+  server.on('connectionClose', (info: PythonConnectionInfo) => {
+    if (info.name !== undefined) log.info(`${workerName(info)} left`);
+  });
+  server.on('leasesReleased', (info: PythonConnectionInfo, count: number) =>
+    log.warn(`${workerName(info)} left holding ${count} unacknowledged item(s); they go back to their queue`),
+  );
+  log.info(`serving Python workers on ${formatHostPort(server.address as HostPort)}`);
+  return server;
+}
+
+export interface PythonWorkerOptions {
+  /** `HOST:PORT` of the CPython master (`--python-master`). */
+  master: string;
+  authkey: string;
+  /** Seconds of empty task queue before leaving (the classic worker's `get(timeout=1)`). */
+  idle: number;
+  /** Seconds to keep retrying while the master is not listening yet. */
+  wait: number;
+  /** Simulated work per task, in seconds. */
+  work: number;
+}
+
+/** `n * n = n²` as Python's `'%d * %d = %d'` prints it, exact for big ints too. */
+export function squareLine(n: PyValue): string {
+  if (typeof n === 'bigint') return `${n} * ${n} = ${n * n}`;
+  if (typeof n === 'number' && Number.isInteger(n)) {
+    const square = n * n;
+    return `${n} * ${n} = ${Number.isSafeInteger(square) ? square : BigInt(n) * BigInt(n)}`;
+  }
+  throw new TypeError(`task ${String(n)} is not an integer`);
+}
+
+async function connectWithRetry(client: PythonManagerClient, target: string, waitSeconds: number): Promise<void> {
+  const deadline = performance.now() + waitSeconds * 1000;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await client.connect();
+      return;
+    } catch (err) {
+      // Nothing listening yet: wait for it. A wrong key or a broken peer is final.
+      if (!(err instanceof ConnectionClosedError) || performance.now() >= deadline) {
+        if (err instanceof ConnectionClosedError) {
+          throw new ConnectTimeoutError(`no Python master at ${target} within ${waitSeconds} s (${err.message})`);
+        }
+        throw err;
+      }
+    }
+    await sleep(Math.min(backoffDelay(attempt, 50, CONNECT_RETRY_MAX_MS), Math.max(0, deadline - performance.now())));
+  }
+}
+
+/**
+ * `peerproc worker --python-master HOST:PORT`: the classic task_worker.py
+ * against an unmodified CPython master, with the same transcript as our
+ * WebRTC worker. The master shutting down while we wait for a task (the
+ * classic master does so right after its last result) ends the work cleanly.
+ */
+export async function runPythonWorker(options: PythonWorkerOptions, out: (line: string) => void): Promise<number> {
+  const { host, port } = parseHostPort(options.master, 'python-master');
+  const target = formatHostPort({ host, port });
+  const client = new PythonManagerClient({ host, port, authkey: options.authkey });
+  out(`Connect to server ${target}...`);
+  try {
+    await connectWithRetry(client, target, options.wait);
+    const task = await client.proxy('get_task_queue');
+    const result = await client.proxy('get_result_queue');
+    for (;;) {
+      let n: PyValue;
+      try {
+        n = await task.get({ timeout: options.idle });
+      } catch (err) {
+        if (err instanceof Empty) {
+          out('task queue is empty.');
+          return EXIT_OK;
+        }
+        if (err instanceof ConnectionClosedError) {
+          process.stderr.write(`peerproc worker: the Python master at ${target} closed the connection\n`);
+          return EXIT_OK;
+        }
+        throw err;
+      }
+      out(`run task ${String(n)} * ${String(n)}...`);
+      if (options.work > 0) await sleep(options.work * 1000);
+      await result.put(squareLine(n));
+    }
+  } catch (err) {
+    if (err instanceof AuthenticationError) {
+      process.stderr.write(`peerproc worker: the Python master at ${target} rejected the authkey (${err.message})\n`);
+      return EXIT_FAILURE;
+    }
+    throw err;
+  } finally {
+    await client.close();
+    out('worker exit.');
+  }
+}

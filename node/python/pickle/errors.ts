@@ -1,0 +1,27 @@
+/**
+ * Errors of the pickle codec. Every refusal is a `PickleError` (match on
+ * `instanceof PickleError` or on the subclass `name`); decoding and encoding
+ * never throw anything else for bad input.
+ */
+import { PeerprocError } from '../../../shared/errors.js';
+
+/** Base class: any input the codec refuses. */
+export class PickleError extends PeerprocError {}
+
+/** The bytes are not a well-formed pickle: truncated, bad lengths, stack misuse, invalid UTF-8. */
+export class PickleDecodeError extends PickleError {}
+
+/** An opcode outside the supported set (text protocols, persistent ids, extension registry, out-of-band buffers). */
+export class PickleOpcodeError extends PickleError {}
+
+/**
+ * The pickle names a global, callable or class the codec does not allow. This
+ * is the refusal that keeps hostile pickles (`posix.system` via REDUCE...) inert.
+ */
+export class PickleForbiddenError extends PickleError {}
+
+/** A configured bound was exceeded: input size, nesting depth, memo entries, value count, integer size. */
+export class PickleLimitError extends PickleError {}
+
+/** A value has no pickle form here (functions, class instances, undefined inside containers...). */
+export class PickleEncodeError extends PickleError {}

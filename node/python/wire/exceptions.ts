@@ -1,0 +1,78 @@
+/**
+ * Errors across the Python boundary. Outgoing, our errors become the Python
+ * exceptions a CPython manager would have raised (`Empty` is
+ * `_queue.Empty()`, exactly as CPython pickles it, so a Python worker's
+ * `except queue.Empty` fires). Incoming, `queue.Empty`/`queue.Full` become
+ * our `Empty`/`Full` and anything else a `RemoteError` with the Python class
+ * name and message. Only names and messages cross: no stacks, no paths.
+ */
+import { Empty, Full, PeerprocError, RemoteError } from '../../../shared/errors.js';
+import { BUILTIN_EXCEPTIONS, isAllowedException } from '../pickle/globals.js';
+import { PyException, type PyValue, pyRepr } from '../pickle/values.js';
+
+/**
+ * Throw this to make a Python caller see exactly `exception` (e.g. CPython's
+ * `KeyError(ident)` for an unknown object id). Its `name` is the Python class name.
+ */
+export class PythonException extends PeerprocError {
+  readonly exception: PyException;
+
+  constructor(exception: PyException) {
+    super(exception.message);
+    this.name = exception.name;
+    this.exception = exception;
+  }
+}
+
+/** Our error names that have a natural Python builtin counterpart. */
+const PYTHON_NAMES: Readonly<Record<string, string>> = {
+  RangeError: 'ValueError',
+  MethodNotExposedError: 'AttributeError',
+  UnknownTypeidError: 'KeyError',
+  ConnectionClosedError: 'EOFError',
+  ConfigError: 'ValueError',
+};
+
+/** The Python exception standing for `err`; unknown kinds become `RuntimeError('Name: message')`. */
+export function toPythonException(err: unknown): PyException {
+  if (err instanceof PythonException && isAllowedException(err.exception.module, err.exception.name)) {
+    return err.exception;
+  }
+  if (err instanceof Empty) return new PyException('_queue', 'Empty');
+  if (err instanceof Full) return new PyException('queue', 'Full');
+  const name = err instanceof Error ? err.name : 'Error';
+  const message = err instanceof Error ? err.message : String(err);
+  const pythonName = PYTHON_NAMES[name] ?? (BUILTIN_EXCEPTIONS.has(name) ? name : undefined);
+  if (pythonName) return new PyException('builtins', pythonName, [message]);
+  return new PyException('builtins', 'RuntimeError', [`${name}: ${message}`]);
+}
+
+/** The error to throw for a `#ERROR` reply. */
+export function fromPythonException(value: PyValue): Error {
+  if (value instanceof PyException) {
+    if (value.name === 'Empty' && (value.module === '_queue' || value.module === 'queue')) return new Empty();
+    if (value.name === 'Full' && value.module === 'queue') return new Full();
+    return new RemoteError(value.name, value.message);
+  }
+  return new RemoteError('RemoteError', pyRepr(value));
+}
+
+/**
+ * The short `#TRACEBACK` text we send instead of a Python traceback: the
+ * shape Python's `RemoteError` prints, with the last line `Name: message`.
+ */
+export function tracebackText(err: unknown): string {
+  const exception = toPythonException(err);
+  const message = exception.message;
+  return `Traceback (most recent call last):\n  [stack not sent by the peerproc manager]\n${exception.name}${message ? `: ${message}` : ''}\n`;
+}
+
+/** The error to throw for a `#TRACEBACK` or `#UNSERIALIZABLE` text: named after its last `Name: message` line. */
+export function fromTraceback(text: string, kind: '#TRACEBACK' | '#UNSERIALIZABLE' = '#TRACEBACK'): Error {
+  if (kind === '#UNSERIALIZABLE') return new RemoteError('RemoteError', `Unserializable message: ${text.trim()}`);
+  const last = text.trim().split('\n').pop() ?? '';
+  const match = /^([A-Za-z_][\w.]*)(?::\s?(.*))?$/.exec(last.trim());
+  if (!match) return new RemoteError('RemoteError', text.trim());
+  const name = (match[1] as string).split('.').pop() as string;
+  return new RemoteError(name, match[2] ?? '');
+}

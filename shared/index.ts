@@ -1,0 +1,34 @@
+/**
+ * peerproc's public API, the same on every platform. The entry points
+ * (node/index.ts, web/lib/index.ts) re-export this and add only their
+ * platform: the WebRTC and WebSocket classes and a `BaseManager` bound to them
+ * (and, in Node, the CPython interop). Internals such as the wire format stay out.
+ */
+export {
+  AddressInUseError,
+  AuthenticationError,
+  ConfigError,
+  ConnectionClosedError,
+  ConnectTimeoutError,
+  Empty,
+  Full,
+  ManagerStateError,
+  MessageTooLargeError,
+  MethodNotExposedError,
+  PeerprocError,
+  PeerShutdownError,
+  ProtocolError,
+  RemoteError,
+  SignalingError,
+  UnknownTypeidError,
+} from './errors.js';
+export { consoleLogger, type Logger, silentLogger } from './logger.js';
+export type { ManagerEvent } from './manager/events.js';
+export type { RegisterOptions } from './manager/manager.js';
+export type { WorkerInfo } from './manager/master-host.js';
+export type { ManagerOptions } from './manager/options.js';
+export { StallWatch, type WatchedMaster, type WatchedQueue } from './manager/stall-watch.js';
+export { FirstAnswers } from './queue/first-answers.js';
+export { type DeadLetter, JoinableQueue, Queue, type QueueEntry, type QueueOptions } from './queue/queue.js';
+export { type ProxyInfo, type ProxyOf, proxyInfo } from './rpc/proxy.js';
+export { parseAddress } from './signaling/protocol.js';

@@ -1,0 +1,521 @@
+/**
+ * Queues with the semantics of Python's `queue.Queue` (and so also
+ * `multiprocessing.JoinableQueue`: `taskDone()` and `join()`), usable locally
+ * and through proxies.
+ *
+ * Blocking calls return promises; timeouts are in seconds, as in Python.
+ * `get()` with `block: false` (or `getNowait()`) raises `Empty`; `put()` on a
+ * full bounded queue with `block: false` (or `putNowait()`) raises `Full`.
+ *
+ * Items taken by remote peers are leased until acknowledged (see leases.ts);
+ * every item carries an id, its delivery count, and the id of the item it
+ * answers (`getEntry()`), so a master can report each task's result once.
+ */
+import { ConnectionClosedError, Empty, Full } from '../errors.js';
+import { type RemoteCallContext, remoteCall, remoteFeatures, remoteInternals, remoteTally } from '../rpc/served.js';
+import { GET_BATCH, MAX_BATCH, PUT_BATCH } from './batch.js';
+import { turnIfDue } from './event-loop-turns.js';
+import type { LeasedEntry, LeaseLedger, LeaseOwner } from './leases.js';
+import type { AbortLike, BlockingOptions } from './types.js';
+
+export type { AbortLike, BlockingOptions } from './types.js';
+
+/** An item with its bookkeeping. */
+export interface QueueEntry<T> extends LeasedEntry {
+  readonly value: T;
+  /** Unique in this process. */
+  readonly id: number;
+  /** Times the item has been delivered to a remote peer. */
+  deliveries: number;
+  /** The id of the item whose lease the `put` of this one acknowledged (a result's task). */
+  readonly answers: number | undefined;
+}
+
+/** An item that was delivered `maxDeliveries` times without being acknowledged. */
+export interface DeadLetter<T> {
+  value: T;
+  id: number;
+  deliveries: number;
+  reason: string;
+}
+
+export interface QueueOptions {
+  /** Capacity; 0 or less means unbounded (as in Python). */
+  maxsize?: number;
+  /** Deliveries after which an unacknowledged item goes to `deadLetters` (default 5). */
+  maxDeliveries?: number;
+  /** Seconds a remote peer may hold an item unacknowledged before it is redelivered; null (default): until its connection ends. */
+  leaseTimeout?: number | null;
+}
+
+export const DEFAULT_MAX_DELIVERIES = 5;
+
+let nextEntryId = 1;
+const RESOLVED: Promise<void> = Promise.resolve();
+
+function newEntry<T>(value: T, answers: number | undefined): QueueEntry<T> {
+  return { value, id: nextEntryId++, deliveries: 0, answers };
+}
+
+interface Waiter<V> {
+  resolve(value: V): void;
+  reject(err: Error): void;
+}
+
+interface Putter<T> extends Waiter<void> {
+  entry: QueueEntry<T>;
+}
+
+/**
+ * A remote peer's `get`. Its timeout means "nothing queued and nothing in
+ * flight": while other peers hold leases on this queue, those items may come
+ * back (their holder died), so Empty waits until they are acknowledged or
+ * returned. `hold()` says whether that is still the case.
+ */
+interface Getter<T> extends Waiter<QueueEntry<T>> {
+  hold?: () => boolean;
+  /** The timeout passed while `hold()` was true: Empty is due once it is false. */
+  overdue?: boolean;
+}
+
+/** FIFO storage with O(1) push, shift and unshift. */
+class Deque<T> {
+  #items: T[] = [];
+  #head = 0;
+
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  push(item: T): void {
+    this.#items.push(item);
+  }
+
+  unshift(item: T): void {
+    if (this.#head > 0) this.#items[--this.#head] = item;
+    else this.#items.unshift(item);
+  }
+
+  shift(): T | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const item = this.#items[this.#head];
+    this.#items[this.#head++] = undefined as T;
+    // Compact once the consumed prefix dominates, so memory follows the live size.
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+}
+
+function checkTimeout(timeout: number | null | undefined): number | null {
+  if (timeout === null || timeout === undefined) return null;
+  if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
+    throw new RangeError(
+      `'timeout' must be a non-negative number of seconds or null, got ${String(timeout)} (${typeof timeout})`,
+    );
+  }
+  return timeout;
+}
+
+function checkInteger(name: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new TypeError(`'${name}' must be an integer of at least ${min}, got ${String(value)} (${typeof value})`);
+  }
+  return value;
+}
+
+function first<V>(set: Set<V>): V | undefined {
+  for (const value of set) return value;
+  return undefined;
+}
+
+/**
+ * Waits in `waiters` until settled, the timeout passes (rejects with
+ * `onTimeout(waiter)`, or keeps waiting if that returns undefined: the waiter
+ * is then settled by someone else), or the signal aborts. Always removes
+ * itself from `waiters`.
+ */
+function wait<V, W extends Waiter<V>>(
+  waiters: Set<W>,
+  make: (waiter: Waiter<V>) => W,
+  timeout: number | null,
+  signal: AbortLike | undefined,
+  onTimeout: (waiter: W) => Error | undefined,
+): Promise<V> {
+  return new Promise<V>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const cleanup = (): void => {
+      waiters.delete(waiter);
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const onAbort = (): void => {
+      cleanup();
+      reject(new Empty('wait cancelled: the caller went away'));
+    };
+    const waiter = make({
+      resolve: (value) => {
+        cleanup();
+        resolve(value);
+      },
+      reject: (err) => {
+        cleanup();
+        reject(err);
+      },
+    });
+    waiters.add(waiter);
+    if (timeout !== null) {
+      timer = setTimeout(() => {
+        timer = undefined;
+        const err = onTimeout(waiter);
+        if (err === undefined) return;
+        cleanup();
+        reject(err);
+      }, timeout * 1000);
+    }
+    signal?.addEventListener('abort', onAbort);
+  });
+}
+
+export class Queue<T> implements LeaseOwner {
+  /** Capacity; 0 or less means unbounded (as in Python). */
+  readonly maxsize: number;
+  readonly maxDeliveries: number;
+  readonly leaseTimeout: number | null;
+  readonly #items = new Deque<QueueEntry<T>>();
+  readonly #getters = new Set<Getter<T>>();
+  readonly #putters = new Set<Putter<T>>();
+  #unfinished = 0;
+  #joiners: Array<() => void> = [];
+  #deadLetters: Queue<DeadLetter<T>> | undefined;
+  #redeliveries = 0;
+  /** Items delivered to remote peers and neither acknowledged nor returned yet. */
+  #inFlight = 0;
+
+  /** `new Queue()`, `new Queue(100)` (maxsize, as in Python) or `new Queue({ maxsize, maxDeliveries, leaseTimeout })`. */
+  constructor(options: number | QueueOptions = {}) {
+    const o = typeof options === 'number' ? { maxsize: options } : options;
+    this.maxsize = checkInteger('maxsize', o.maxsize ?? 0, Number.MIN_SAFE_INTEGER);
+    this.maxDeliveries = checkInteger('maxDeliveries', o.maxDeliveries ?? DEFAULT_MAX_DELIVERIES, 1);
+    this.leaseTimeout = o.leaseTimeout === undefined ? null : checkTimeout(o.leaseTimeout);
+  }
+
+  qsize(): number {
+    return this.#items.length;
+  }
+
+  empty(): boolean {
+    return this.#items.length === 0;
+  }
+
+  full(): boolean {
+    return this.maxsize > 0 && this.#items.length >= this.maxsize;
+  }
+
+  /**
+   * Items taken by remote peers and not yet acknowledged: they may still come
+   * back (their holder dies) until a result or `taskDone()` settles them.
+   * With `qsize()`, it tells whether the work is done: nothing queued and
+   * nothing in flight.
+   */
+  inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Adds `item`, waiting for room in a full bounded queue unless `block` is false. */
+  put(item: T, options: BlockingOptions = {}): Promise<void> {
+    // Fast path, no async machinery: the item fits now (the master's put loop runs here).
+    // A long run of them still lets the event loop turn, so workers can connect meanwhile.
+    if (options.timeout === undefined && this.#offer(newEntry(item, undefined))) return turnIfDue() ?? RESOLVED;
+    return this.#put(newEntry(item, undefined), options);
+  }
+
+  /** Removes and returns the oldest item, waiting for one unless `block` is false. */
+  get(options: BlockingOptions = {}): Promise<T> {
+    // Fast path: an item is waiting (the master's result loop runs here).
+    if (this.#items.length > 0 && (options.timeout === undefined || options.timeout === null)) {
+      const value = this.#take().value;
+      const turn = turnIfDue();
+      return turn ? turn.then(() => value) : Promise.resolve(value);
+    }
+    return this.#get(options).then((entry) => entry.value);
+  }
+
+  /** Like `get()`, with the item's id, delivery count and the id of the item it answers. */
+  getEntry(options: BlockingOptions = {}): Promise<QueueEntry<T>> {
+    return this.#get(options);
+  }
+
+  putNowait(item: T): void {
+    if (!this.#offer(newEntry(item, undefined))) throw new Full();
+  }
+
+  getNowait(): T {
+    return this.#takeNowait().value;
+  }
+
+  /** Marks one item taken with `get()` as processed (and, for a remote peer, acknowledges its lease). */
+  taskDone(): void {
+    if (this.#unfinished <= 0) {
+      throw new RangeError('taskDone() called more times than there were items put');
+    }
+    if (--this.#unfinished === 0) {
+      const joiners = this.#joiners;
+      this.#joiners = [];
+      for (const resolve of joiners) resolve();
+    }
+  }
+
+  /** Resolves once every item put has been marked done with `taskDone()`. */
+  join(): Promise<void> {
+    if (this.#unfinished === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#joiners.push(resolve));
+  }
+
+  unfinishedTasks(): number {
+    return this.#unfinished;
+  }
+
+  /** Items that were delivered `maxDeliveries` times without acknowledgement, with the reason. */
+  get deadLetters(): Queue<DeadLetter<T>> {
+    this.#deadLetters ??= new Queue<DeadLetter<T>>();
+    return this.#deadLetters;
+  }
+
+  /** Extends the caller's leases on this queue (remote peers still working); a no-op locally. */
+  extendLease(_seconds?: number): number {
+    return 0;
+  }
+
+  /** Puts an item back at the head, ignoring `maxsize` (an item whose consumer vanished). */
+  requeue(item: T): void {
+    this.#unshift(newEntry(item, undefined));
+  }
+
+  /** How many items came back because the peer holding them was lost or their lease expired. */
+  get redeliveries(): number {
+    return this.#redeliveries;
+  }
+
+  /** LeaseOwner: an unacknowledged item comes back, or goes to the dead letters after too many tries. */
+  redeliver(leased: LeasedEntry, reason: string): void {
+    const entry = leased as QueueEntry<T>;
+    this.#redeliveries++;
+    this.#inFlight--;
+    if (entry.deliveries >= this.maxDeliveries) {
+      this.deadLetters.putNowait({ value: entry.value, id: entry.id, deliveries: entry.deliveries, reason });
+      if (this.#unfinished > 0) this.taskDone(); // it will not be processed: join() must not wait for it
+      this.#settleOverdue();
+      return;
+    }
+    this.#unshift(entry);
+  }
+
+  /** LeaseOwner: a peer acknowledged an item it took; it is no longer in flight. */
+  acknowledged(_entry: LeasedEntry): void {
+    this.#inFlight--;
+    this.#settleOverdue();
+  }
+
+  /** Overdue getters get their Empty once no item they could still receive is in flight. */
+  #settleOverdue(): void {
+    if (this.#getters.size === 0) return;
+    // Deleting the visited entry while iterating a Set is safe.
+    for (const getter of this.#getters) {
+      if (getter.overdue && !getter.hold?.()) getter.reject(new Empty());
+    }
+  }
+
+  async #put(entry: QueueEntry<T>, options: BlockingOptions): Promise<void> {
+    const timeout = checkTimeout(options.timeout);
+    if (this.#offer(entry)) return;
+    if (options.block === false) throw new Full();
+    if (options.signal?.aborted) throw new Full('put cancelled: the caller went away');
+    await wait<void, Putter<T>>(
+      this.#putters,
+      (w) => ({ ...w, entry }),
+      timeout,
+      options.signal,
+      () => new Full(),
+    );
+  }
+
+  /** `hold`: for a remote caller, whether its Empty must wait for items in flight (see Getter). */
+  async #get(options: BlockingOptions, hold?: () => boolean): Promise<QueueEntry<T>> {
+    const timeout = checkTimeout(options.timeout);
+    if (this.#items.length > 0) return this.#take();
+    if (options.block === false) throw new Empty();
+    if (options.signal?.aborted) throw new Empty('get cancelled: the caller went away');
+    return wait<QueueEntry<T>, Getter<T>>(
+      this.#getters,
+      (w) => ({ ...w, hold }),
+      timeout,
+      options.signal,
+      (getter) => {
+        if (!getter.hold?.()) return new Empty();
+        getter.overdue = true;
+        return undefined;
+      },
+    );
+  }
+
+  #takeNowait(): QueueEntry<T> {
+    if (this.#items.length === 0) throw new Empty();
+    return this.#take();
+  }
+
+  #unshift(entry: QueueEntry<T>): void {
+    const getter = first(this.#getters);
+    if (getter) getter.resolve(entry);
+    else this.#items.unshift(entry);
+  }
+
+  /** Hands the entry to a waiting getter or stores it; false when full. */
+  #offer(entry: QueueEntry<T>): boolean {
+    const getter = first(this.#getters);
+    if (getter) {
+      this.#unfinished++;
+      getter.resolve(entry);
+      return true;
+    }
+    if (this.full()) return false;
+    this.#unfinished++;
+    this.#items.push(entry);
+    return true;
+  }
+
+  #take(): QueueEntry<T> {
+    const entry = this.#items.shift() as QueueEntry<T>;
+    // Room was made: admit the oldest waiting putter.
+    const putter = first(this.#putters);
+    if (putter) {
+      this.#unfinished++;
+      this.#items.push(putter.entry);
+      putter.resolve();
+    }
+    return entry;
+  }
+
+  // ---- serving remote peers -------------------------------------------------
+
+  readonly [remoteInternals] = [GET_BATCH, PUT_BATCH] as const;
+
+  /** A batch stands for the user's calls it carries: `__putBatch([a, b, c])` is three `put`s. */
+  [remoteTally](method: string, args: unknown[], result: unknown): [string, number] {
+    if (method === GET_BATCH) return ['get', Array.isArray(result) ? result.length : 0];
+    if (method === PUT_BATCH) return ['put', Array.isArray(args[0]) ? args[0].length : 0];
+    return [method, 1];
+  }
+
+  [remoteFeatures](): Record<string, unknown> {
+    return { queue: { bounded: this.maxsize > 0 } };
+  }
+
+  /**
+   * Calls from a remote peer: blocking waits end when its connection does,
+   * items it takes are leased to it, and its puts acknowledge its oldest lease.
+   */
+  async [remoteCall](method: string, args: unknown[], context: RemoteCallContext): Promise<unknown> {
+    const { signal, ledger } = context;
+    // Empty for this caller waits while other peers hold items that may still come back.
+    const hold = (): boolean => this.#inFlight - ledger.countOf(this) > 0;
+    switch (method) {
+      case 'get':
+        return this.#deliver(await this.#get(withSignal(args[0], signal), hold), context).value;
+      case 'getNowait':
+        return this.#deliver(this.#takeNowait(), context).value;
+      case 'getEntry':
+        return { ...this.#deliver(await this.#get(withSignal(args[0], signal), hold), context) };
+      case 'put':
+        return this.#answer(args[0] as T, withSignal(args[1], signal), ledger);
+      case 'putNowait':
+        return this.#answer(args[0] as T, { block: false }, ledger);
+      case 'taskDone':
+        ledger.ackOldestOf(this);
+        return this.taskDone();
+      case 'extendLease':
+        return ledger.extend(this, checkTimeout((args[0] as number | undefined) ?? this.leaseTimeout ?? 0) ?? 0);
+      case GET_BATCH:
+        return this.#getBatch(args[0], withSignal(args[1], signal), context, hold);
+      case PUT_BATCH:
+        return this.#putBatch(args[0], ledger);
+      default:
+        return (this as unknown as Record<string, (...a: unknown[]) => unknown>)[method](...args);
+    }
+  }
+
+  /** Leases an entry to the caller, or puts it back if the caller is already gone. */
+  #deliver(entry: QueueEntry<T>, context: RemoteCallContext): QueueEntry<T> {
+    if (context.signal.aborted) {
+      this.#unshift(entry);
+      throw new ConnectionClosedError('the caller disconnected before receiving the item');
+    }
+    entry.deliveries++;
+    this.#inFlight++;
+    context.ledger.add(this, entry);
+    return entry;
+  }
+
+  /** A put from a peer answers (acknowledges) its oldest lease, once the item is in. */
+  async #answer(value: T, options: BlockingOptions, ledger: LeaseLedger): Promise<void> {
+    const answered = ledger.takeOldest();
+    try {
+      await this.#put(newEntry(value, answered?.entry.id), options);
+    } catch (err) {
+      if (answered) ledger.restore(answered);
+      throw err;
+    }
+    if (answered) ledger.acknowledge(answered);
+  }
+
+  /** Up to `max` items: waits (per options) for the first, then takes what is there. */
+  async #getBatch(
+    max: unknown,
+    options: BlockingOptions,
+    context: RemoteCallContext,
+    hold: () => boolean,
+  ): Promise<T[]> {
+    const limit = checkInteger('max', max, 1);
+    const entries = [await this.#get(options, hold)];
+    while (entries.length < Math.min(limit, MAX_BATCH) && this.#items.length > 0) entries.push(this.#take());
+    if (context.signal.aborted) {
+      // The caller left while we waited: every item taken goes back, in order.
+      for (let i = entries.length - 1; i >= 0; i--) this.#unshift(entries[i]);
+      throw new ConnectionClosedError('the caller disconnected before receiving the items');
+    }
+    const values: T[] = [];
+    for (const entry of entries) values.push(this.#deliver(entry, context).value);
+    return values;
+  }
+
+  /**
+   * Results written behind by a proxy (unbounded queues only): each answers
+   * one lease, in order. Proxies never write behind to a bounded queue, but
+   * any peer can send this call: a batch that does not fit is refused whole.
+   */
+  #putBatch(values: unknown, ledger: LeaseLedger): void {
+    if (!Array.isArray(values) || values.length > MAX_BATCH) {
+      throw new TypeError(`${PUT_BATCH} takes an array of at most ${MAX_BATCH} items`);
+    }
+    if (this.maxsize > 0 && this.#items.length + values.length > this.maxsize) {
+      throw new Full(
+        `a batch of ${values.length} does not fit a queue of maxsize ${this.maxsize} holding ${this.#items.length}`,
+      );
+    }
+    for (const value of values) {
+      const answered = ledger.takeOldest();
+      this.#offer(newEntry(value as T, answered?.entry.id));
+      if (answered) ledger.acknowledge(answered);
+    }
+  }
+}
+
+function withSignal(options: unknown, signal: AbortLike): BlockingOptions {
+  const o = typeof options === 'object' && options !== null ? (options as BlockingOptions) : {};
+  return { block: o.block, timeout: o.timeout, signal };
+}
+
+/** Python's `multiprocessing.JoinableQueue`; every Queue already has `taskDone()` and `join()`, as `queue.Queue` does. */
+export class JoinableQueue<T> extends Queue<T> {}

@@ -1,0 +1,38 @@
+/**
+ * Objects that need to know about the caller of a remote method implement
+ * `[remoteCall]`. Queues use it so that a blocking `get()` made for a peer is
+ * cancelled when that peer's connection goes away, so that items a peer takes
+ * are leased to it until acknowledged, and to offer batched transfer.
+ */
+import type { LeaseLedger } from '../queue/leases.js';
+import type { AbortLike } from '../queue/types.js';
+
+export const remoteCall: unique symbol = Symbol.for('peerproc.remoteCall');
+/** Methods served through `[remoteCall]` in addition to the exposed ones (peerproc's own batch protocol). */
+export const remoteInternals: unique symbol = Symbol.for('peerproc.remoteInternals');
+/** What a proxy for this object can do beyond plain calls, sent with the object reference. */
+export const remoteFeatures: unique symbol = Symbol.for('peerproc.remoteFeatures');
+
+export interface RemoteCallContext {
+  /** Aborted when the calling peer's connection closes. */
+  readonly signal: AbortLike;
+  /** Items leased to the calling peer. */
+  readonly ledger: LeaseLedger;
+}
+
+/**
+ * The user-level calls one remote call stands for, as `[method, count]` (a
+ * batch of three results is three `put`s): what per-worker statistics count.
+ */
+export const remoteTally: unique symbol = Symbol.for('peerproc.remoteTally');
+
+export interface RemoteCallable {
+  [remoteCall](method: string, args: unknown[], context: RemoteCallContext): unknown;
+  readonly [remoteInternals]?: readonly string[];
+  [remoteFeatures]?(): Record<string, unknown>;
+  [remoteTally]?(method: string, args: unknown[], result: unknown): [string, number];
+}
+
+export function isRemoteCallable(obj: object): obj is RemoteCallable {
+  return typeof (obj as Partial<RemoteCallable>)[remoteCall] === 'function';
+}

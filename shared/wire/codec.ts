@@ -1,0 +1,111 @@
+/**
+ * The value codec: MessagePack (via @msgpack/msgpack), hardened for data from
+ * untrusted peers. Decoding never runs code, rejects `__proto__` keys, and
+ * bounds string/binary/array/map sizes and nesting depth. Round-trips numbers,
+ * strings, booleans, null, arrays, plain objects, Uint8Array (raw bytes, no
+ * base64) and BigInt of any size (an extension type).
+ */
+import { DecodeError, Decoder, Encoder, ExtensionCodec } from '@msgpack/msgpack';
+import { ProtocolError } from '../errors.js';
+
+/** MessagePack extension type for BigInt: the value as a decimal string (any size). */
+const BIGINT_EXT_TYPE = 1;
+/** Longest BigInt accepted from a peer, in decimal digits (parsing is quadratic). */
+const MAX_BIGINT_DIGITS = 10_000;
+/** Deepest nesting of arrays/objects encoded or accepted from a peer. */
+export const MAX_DEPTH = 64;
+
+export interface CodecLimits {
+  /** Largest string or binary value, in bytes. */
+  maxValueBytes: number;
+  /** Most elements in one array or entries in one map. */
+  maxCollectionLength: number;
+}
+
+export const DEFAULT_CODEC_LIMITS: CodecLimits = {
+  maxValueBytes: 256 * 1024 * 1024,
+  maxCollectionLength: 1_000_000,
+};
+
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+const extensionCodec = new ExtensionCodec();
+extensionCodec.register({
+  type: BIGINT_EXT_TYPE,
+  encode: (value: unknown) => (typeof value === 'bigint' ? utf8.encode(value.toString()) : null),
+  decode: (data: Uint8Array) => {
+    const text = utf8Decoder.decode(data);
+    if (text.length > MAX_BIGINT_DIGITS + 1 || !/^-?\d+$/.test(text)) {
+      throw new DecodeError(`invalid BigInt extension payload (${data.length} bytes)`);
+    }
+    return BigInt(text);
+  },
+});
+
+/**
+ * @msgpack/msgpack decodes without recursion and has no depth option; its
+ * array/map states go through these two methods, so a subclass bounds depth there.
+ */
+class DepthLimitedDecoder extends Decoder {}
+for (const method of ['pushArrayState', 'pushMapState'] as const) {
+  const proto = Decoder.prototype as unknown as Record<string, (size: number) => void>;
+  const original = proto[method];
+  (DepthLimitedDecoder.prototype as unknown as Record<string, (size: number) => void>)[method] = function (
+    this: { stack: { length: number } },
+    size: number,
+  ) {
+    if (this.stack.length >= MAX_DEPTH) {
+      throw new DecodeError(`nesting deeper than ${MAX_DEPTH} levels`);
+    }
+    original.call(this, size);
+  };
+}
+
+export class Codec {
+  readonly #encoder: Encoder;
+  readonly #decoder: Decoder;
+
+  constructor(limits: CodecLimits = DEFAULT_CODEC_LIMITS) {
+    this.#encoder = new Encoder({ extensionCodec, maxDepth: MAX_DEPTH, ignoreUndefined: false });
+    this.#decoder = new DepthLimitedDecoder({
+      extensionCodec,
+      maxStrLength: limits.maxValueBytes,
+      maxBinLength: limits.maxValueBytes,
+      maxExtLength: MAX_BIGINT_DIGITS + 1,
+      maxArrayLength: limits.maxCollectionLength,
+      maxMapLength: limits.maxCollectionLength,
+    });
+  }
+
+  /** Encodes one value; the result is a fresh copy the caller owns. */
+  encode(value: unknown): Uint8Array {
+    try {
+      return this.#encoder.encode(value);
+    } catch (err) {
+      throw new TypeError(`cannot encode value: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** Decodes exactly one value; throws ProtocolError on anything malformed or over the limits. */
+  decode(bytes: Uint8Array): unknown {
+    try {
+      return this.#decoder.decode(bytes);
+    } catch (err) {
+      throw new ProtocolError(`undecodable message (${bytes.length} bytes): ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+
+  /** Decodes a sequence of concatenated values (a batch frame). */
+  decodeAll(bytes: Uint8Array): unknown[] {
+    try {
+      return [...this.#decoder.decodeMulti(bytes)];
+    } catch (err) {
+      throw new ProtocolError(`undecodable message batch (${bytes.length} bytes): ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+}

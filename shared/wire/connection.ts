@@ -1,0 +1,271 @@
+/**
+ * One authenticated peer connection: the link's first frames run the authkey
+ * handshake; only then do framed, encoded RPC messages flow. Heartbeats detect
+ * a peer that vanished without closing. Any protocol breach closes this one
+ * connection with a logged reason; nothing is thrown to the caller.
+ */
+
+import {
+  AuthenticationError,
+  ConnectionClosedError,
+  ConnectTimeoutError,
+  PeerprocError,
+  PeerShutdownError,
+  ProtocolError,
+} from '../errors.js';
+import type { Logger } from '../logger.js';
+import { RpcEndpoint } from '../rpc/endpoint.js';
+import { ObjectTable } from '../rpc/object-table.js';
+import { Kind, type Message, parseMessage } from '../rpc/protocol.js';
+import type { Registry } from '../rpc/registry.js';
+import { type AuthRole, type ChannelBinding, Handshake } from './auth.js';
+import { Codec } from './codec.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, type FrameChannel, FrameReceiver, FrameSender } from './framing.js';
+
+/**
+ * One codec for every connection in the process: encoding and decoding are
+ * synchronous, so sharing is safe, and a master with hundreds of workers keeps
+ * one set of buffers and caches instead of one per connection.
+ */
+const sharedCodec = new Codec();
+
+/**
+ * A peer (or a CPython client on TCP) must finish authenticating within this
+ * long or be dropped: a real handshake takes milliseconds; the limit only
+ * stops a silent peer from holding a slot forever.
+ */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Each side sends at least one message this often (a ping when idle). */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000;
+/** A peer silent for this long is considered gone (its leases are released). */
+export const DEFAULT_DEAD_AFTER_MS = 5_000;
+/** Longest wait, after a goodbye, for the peer to hang up before we close anyway. */
+const BYE_LINGER_MS = 2_000;
+/** Longest wait for queued messages (say a large result) to leave before saying goodbye: 64 MiB at ~10 MB/s. */
+const FLUSH_DATA_BEFORE_BYE_MS = 10_000;
+/**
+ * Closing the peer connection right after a send can drop the frame in flight.
+ * So after sending FAILURE the master lets the refused worker close first (it
+ * does as soon as it reads FAILURE, and so learns its key was rejected), and
+ * closes itself only after this long.
+ */
+const REFUSAL_LINGER_MS = 2_000;
+
+/** The transport under a connection (PeerLink in production, in-memory pairs in unit tests). */
+export interface Link extends FrameChannel {
+  start(events: { onOpen(): void; onFrame(frame: Uint8Array): void; onClose(reason: Error | undefined): void }): void;
+  fingerprints(): { local: string; remote: string };
+  close(): void;
+}
+
+export interface ConnectionOptions {
+  link: Link;
+  role: AuthRole;
+  authkey: Uint8Array;
+  /** Objects this side serves to the peer (the master's registry). */
+  registry?: Registry;
+  logger: Logger;
+  /** Name used in log lines, e.g. the peer id. */
+  label: string;
+  /** What this side tells the peer it runs (platform name), for the master's worker list. */
+  agent: string;
+  handshakeTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  deadAfterMs?: number;
+  maxMessageBytes?: number;
+  /** Called once when the connection ends, with the reason (undefined for a clean close). */
+  onClose?(reason: Error | undefined): void;
+}
+
+export class Connection {
+  readonly label: string;
+  readonly rpc: RpcEndpoint;
+  /** Resolves once both sides have proven the authkey. */
+  readonly ready: Promise<void>;
+
+  readonly #options: ConnectionOptions;
+  readonly #link: Link;
+  readonly #codec: Codec;
+  readonly #sender: FrameSender;
+  readonly #receiver: FrameReceiver;
+  readonly #abort = new AbortController();
+  readonly #table: ObjectTable | undefined;
+  #handshake: Handshake | undefined;
+  #authenticated = false;
+  #ended = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #lastReceived = 0;
+  #lastSent = 0;
+  #resolveReady!: () => void;
+  #rejectReady!: (err: Error) => void;
+  #peerAgent = 'unknown';
+  /** Set once a peer was refused: input is ignored until the connection ends, with this reason. */
+  #refusal: Error | undefined;
+
+  constructor(options: ConnectionOptions) {
+    this.#options = options;
+    this.label = options.label;
+    this.#link = options.link;
+    this.#codec = sharedCodec;
+    this.#sender = new FrameSender(this.#link);
+    this.#receiver = new FrameReceiver(
+      (batch) => {
+        for (const value of this.#codec.decodeAll(batch)) this.#dispatch(value);
+      },
+      (message) => this.#dispatch(this.#codec.decode(message)),
+      options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    );
+    this.#table = options.registry ? new ObjectTable(options.registry, this.#abort.signal) : undefined;
+    this.rpc = new RpcEndpoint((message) => this.#send(message), this.#table);
+    this.ready = new Promise((resolve, reject) => {
+      this.#resolveReady = resolve;
+      this.#rejectReady = reject;
+    });
+    // Callers that never await `ready` must not see an unhandled rejection.
+    this.ready.catch(() => {});
+    this.#link.start({
+      onOpen: () => this.#onOpen(),
+      onFrame: (frame) => this.#onFrame(frame),
+      onClose: (reason) =>
+        this.#end(this.#refusal ?? reason ?? new ConnectionClosedError(`connection to ${this.label} closed`)),
+    });
+  }
+
+  get authenticated(): boolean {
+    return this.#authenticated;
+  }
+
+  /** What the peer says it runs ("browser", "node-datachannel", ...); "unknown" until it says. */
+  get peerAgent(): string {
+    return this.#peerAgent;
+  }
+
+  /** Calls served for the peer, by "typeid.method". */
+  callCounts(): ReadonlyMap<string, number> {
+    return this.#table?.callCounts ?? new Map();
+  }
+
+  #onOpen(): void {
+    const { local, remote } = this.#link.fingerprints();
+    const binding: ChannelBinding =
+      this.#options.role === 'master' ? { master: local, worker: remote } : { master: remote, worker: local };
+    this.#handshake = new Handshake(this.#options.role, this.#options.authkey, binding, (f) => this.#link.send(f));
+    const timeoutMs = this.#options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    this.#timer = setTimeout(() => {
+      this.#end(new ConnectTimeoutError(`authentication with ${this.label} not completed within ${timeoutMs} ms`));
+    }, timeoutMs);
+    this.#handshake.start();
+  }
+
+  #onFrame(frame: Uint8Array): void {
+    if (this.#ended || this.#refusal) return;
+    this.#lastReceived = performance.now();
+    try {
+      if (this.#authenticated) {
+        this.#receiver.receive(frame);
+      } else if (this.#handshake?.receive(frame)) {
+        this.#onAuthenticated();
+      } else if (!this.#handshake) {
+        throw new ProtocolError('frame before the channel opened');
+      }
+    } catch (err) {
+      const reason = err instanceof Error ? err : new ProtocolError(String(err));
+      if (this.#options.role === 'master' && !this.#authenticated && reason instanceof AuthenticationError) {
+        this.#endAfterFlush(reason);
+      } else {
+        this.#end(reason);
+      }
+    }
+  }
+
+  /** Stops reading and waits for the refused peer to hang up (or REFUSAL_LINGER_MS), then ends. */
+  #endAfterFlush(reason: Error): void {
+    this.#refusal = reason;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#end(reason), REFUSAL_LINGER_MS);
+  }
+
+  #onAuthenticated(): void {
+    this.#authenticated = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#lastSent = this.#lastReceived = performance.now();
+    const interval = this.#options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+    const deadAfter = this.#options.deadAfterMs ?? DEFAULT_DEAD_AFTER_MS;
+    this.#heartbeat = setInterval(() => {
+      const now = performance.now();
+      if (now - this.#lastReceived > deadAfter) {
+        this.#end(new ConnectionClosedError(`${this.label} sent nothing for ${deadAfter} ms (heartbeat lost)`));
+      } else if (now - this.#lastSent >= interval) {
+        this.#send([Kind.Ping]);
+      }
+    }, interval);
+    this.#send([Kind.Hello, this.#options.agent]);
+    this.#resolveReady();
+  }
+
+  #dispatch(value: unknown): void {
+    const message = parseMessage(value);
+    if (message[0] === Kind.Ping) return;
+    if (message[0] === Kind.Hello) {
+      this.#peerAgent = message[1];
+      return;
+    }
+    if (message[0] === Kind.Bye) {
+      // Pending calls fail with the peer's own reason (bounded: it came from the network).
+      this.#end(new PeerShutdownError(`${this.label} closed the connection: ${message[1].slice(0, 200)}`));
+      return;
+    }
+    this.rpc.handle(message);
+  }
+
+  #send(message: Message): void {
+    if (this.#ended) throw new ConnectionClosedError(`connection to ${this.label} is closed`);
+    this.#sender.send(this.#codec.encode(message));
+    this.#lastSent = performance.now();
+  }
+
+  /** Tells the peer why we are leaving, lets queued frames go, then closes. */
+  async bye(reason: string): Promise<void> {
+    if (this.#ended) return;
+    if (this.#authenticated) {
+      this.rpc.flush();
+      // Small messages overtake the chunks of large ones, so the goodbye waits until
+      // every queued message has left; otherwise it could arrive before a large result.
+      await this.#drain(() => this.#sender.queuedBytes > 0, FLUSH_DATA_BEFORE_BYE_MS);
+      if (!this.#ended) this.#send([Kind.Bye, reason]);
+      // An empty send buffer does not mean delivered: SCTP may still hold data in flight,
+      // and closing now would drop it. The peer hangs up when it reads the goodbye.
+      await this.#drain(() => true, BYE_LINGER_MS);
+    }
+    this.#end(undefined);
+  }
+
+  /** Waits while `busy()` holds, at most `ms`, or until the connection ends. */
+  async #drain(busy: () => boolean, ms: number): Promise<void> {
+    const deadline = performance.now() + ms;
+    while (busy() && performance.now() < deadline && !this.#ended) {
+      await new Promise<void>((resolve) => setTimeout(() => resolve(), 5));
+    }
+  }
+
+  close(reason?: Error): void {
+    this.#end(this.#refusal ?? reason);
+  }
+
+  #end(reason: Error | undefined): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
+    this.#sender.close();
+    this.#abort.abort();
+    this.#table?.releaseLeases(reason?.message ?? 'connection closed');
+    const callError =
+      reason instanceof PeerprocError ? reason : new ConnectionClosedError(`connection to ${this.label} closed`);
+    this.rpc.close(callError);
+    this.#link.close();
+    if (!this.#authenticated) this.#rejectReady(reason ?? new ConnectionClosedError(`${this.label} went away`));
+    this.#options.onClose?.(reason);
+  }
+}
