@@ -74,6 +74,8 @@ interface Putter<T> extends Waiter<void> {
  */
 interface Getter<T> extends Waiter<QueueEntry<T>> {
   hold?: () => boolean;
+  /** A remote caller's liveness (RemoteCallContext.heardFrom): a silent one gets items only if no other waits. */
+  heardFrom?: () => boolean;
   /** The timeout passed while `hold()` was true: Empty is due once it is false. */
   overdue?: boolean;
 }
@@ -129,6 +131,20 @@ function checkInteger(name: string, value: unknown, min: number): number {
 function first<V>(set: Set<V>): V | undefined {
   for (const value of set) return value;
   return undefined;
+}
+
+/**
+ * The getter an item goes to: the longest-waiting one whose peer is not
+ * silent. A worker SIGKILLed while its `get` waited here stays in the set
+ * until its death is declared; handing it the item would only strand it again.
+ */
+function liveGetter<T>(getters: Set<Getter<T>>): Getter<T> | undefined {
+  let fallback: Getter<T> | undefined;
+  for (const getter of getters) {
+    if (!getter.heardFrom || getter.heardFrom()) return getter;
+    fallback ??= getter;
+  }
+  return fallback;
 }
 
 /**
@@ -342,15 +358,18 @@ export class Queue<T> implements LeaseOwner {
     );
   }
 
-  /** `hold`: for a remote caller, whether its Empty must wait for items in flight (see Getter). */
-  async #get(options: BlockingOptions, hold?: () => boolean): Promise<QueueEntry<T>> {
+  /** `remote`: for a remote caller, whether its Empty must wait for items in flight, and its liveness (see Getter). */
+  async #get(
+    options: BlockingOptions,
+    remote?: { hold: () => boolean; heardFrom?: () => boolean },
+  ): Promise<QueueEntry<T>> {
     const timeout = checkTimeout(options.timeout);
     if (this.#items.length > 0) return this.#take();
     if (options.block === false) throw new Empty();
     if (options.signal?.aborted) throw new Empty('get cancelled: the caller went away');
     return wait<QueueEntry<T>, Getter<T>>(
       this.#getters,
-      (w) => ({ ...w, hold }),
+      (w) => ({ ...w, ...remote }),
       timeout,
       options.signal,
       (getter) => {
@@ -367,14 +386,14 @@ export class Queue<T> implements LeaseOwner {
   }
 
   #unshift(entry: QueueEntry<T>): void {
-    const getter = first(this.#getters);
+    const getter = liveGetter(this.#getters);
     if (getter) getter.resolve(entry);
     else this.#items.unshift(entry);
   }
 
   /** Hands the entry to a waiting getter or stores it; false when full. */
   #offer(entry: QueueEntry<T>): boolean {
-    const getter = first(this.#getters);
+    const getter = liveGetter(this.#getters);
     if (getter) {
       this.#unfinished++;
       getter.resolve(entry);
@@ -420,14 +439,14 @@ export class Queue<T> implements LeaseOwner {
   async [remoteCall](method: string, args: unknown[], context: RemoteCallContext): Promise<unknown> {
     const { signal, ledger } = context;
     // Empty for this caller waits while other peers hold items that may still come back.
-    const hold = (): boolean => this.#inFlight - ledger.countOf(this) > 0;
+    const remote = { hold: (): boolean => this.#inFlight - ledger.countOf(this) > 0, heardFrom: context.heardFrom };
     switch (method) {
       case 'get':
-        return this.#deliver(await this.#get(withSignal(args[0], signal), hold), context).value;
+        return this.#deliver(await this.#get(withSignal(args[0], signal), remote), context).value;
       case 'getNowait':
         return this.#deliver(this.#takeNowait(), context).value;
       case 'getEntry':
-        return { ...this.#deliver(await this.#get(withSignal(args[0], signal), hold), context) };
+        return { ...this.#deliver(await this.#get(withSignal(args[0], signal), remote), context) };
       case 'put':
         return this.#answer(args[0] as T, withSignal(args[1], signal), ledger);
       case 'putNowait':
@@ -438,7 +457,7 @@ export class Queue<T> implements LeaseOwner {
       case 'extendLease':
         return ledger.extend(this, checkTimeout((args[0] as number | undefined) ?? this.leaseTimeout ?? 0) ?? 0);
       case GET_BATCH:
-        return this.#getBatch(args[0], withSignal(args[1], signal), context, hold);
+        return this.#getBatch(args[0], withSignal(args[1], signal), context, remote);
       case PUT_BATCH:
         return this.#putBatch(args[0], ledger);
       default:
@@ -452,7 +471,8 @@ export class Queue<T> implements LeaseOwner {
       this.#unshift(entry);
       throw new ConnectionClosedError('the caller disconnected before receiving the item');
     }
-    entry.deliveries++;
+    // Sent to a peer that has gone silent (probably dead): if it never comes back, that is no fault of the item's.
+    if (context.heardFrom?.() !== false) entry.deliveries++;
     this.#inFlight++;
     context.ledger.add(this, entry);
     return entry;
@@ -475,10 +495,10 @@ export class Queue<T> implements LeaseOwner {
     max: unknown,
     options: BlockingOptions,
     context: RemoteCallContext,
-    hold: () => boolean,
+    remote: { hold: () => boolean; heardFrom?: () => boolean },
   ): Promise<T[]> {
     const limit = checkInteger('max', max, 1);
-    const entries = [await this.#get(options, hold)];
+    const entries = [await this.#get(options, remote)];
     while (entries.length < Math.min(limit, MAX_BATCH) && this.#items.length > 0) entries.push(this.#take());
     if (context.signal.aborted) {
       // The caller left while we waited: every item taken goes back, in order.

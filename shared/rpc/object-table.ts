@@ -44,10 +44,10 @@ export class ObjectTable {
   readonly callCounts = new Map<string, number>();
   #nextId = 1;
 
-  /** `signal` aborts when the peer's connection ends. */
-  constructor(registry: Registry, signal: AbortLike) {
+  /** `signal` aborts when the peer's connection ends; `heardFrom` tells whether the peer spoke lately. */
+  constructor(registry: Registry, signal: AbortLike, heardFrom?: () => boolean) {
     this.#registry = registry;
-    this.#context = { signal, ledger: new LeaseLedger() };
+    this.#context = { signal, ledger: new LeaseLedger(), heardFrom };
   }
 
   /** The connection ended: items leased to the peer go back to their queues. */

@@ -18,6 +18,14 @@ export interface RemoteCallContext {
   readonly signal: AbortLike;
   /** Items leased to the calling peer. */
   readonly ledger: LeaseLedger;
+  /**
+   * False while the calling peer has been silent for more than a couple of
+   * heartbeats: it may have died without a word (SIGKILL, power loss), and its
+   * death is only declared after `deadAfter`. Queues then prefer other
+   * callers, and a delivery made to it does not count against `maxDeliveries`.
+   * Absent: always considered alive (e.g. TCP peers, whose sockets say when they die).
+   */
+  readonly heardFrom?: () => boolean;
 }
 
 /**

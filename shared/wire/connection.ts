@@ -39,6 +39,12 @@ export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000;
 /** A peer silent for this long is considered gone (its leases are released). */
 export const DEFAULT_DEAD_AFTER_MS = 5_000;
+/**
+ * A peer silent for this many heartbeat intervals has probably died (a live
+ * one sends at least a ping every interval); it is declared dead only after
+ * `deadAfter`, but queues stop preferring it at once (see RemoteCallContext.heardFrom).
+ */
+const SILENT_AFTER_HEARTBEATS = 2.5;
 /** Longest wait, after a goodbye, for the peer to hang up before we close anyway. */
 const BYE_LINGER_MS = 2_000;
 /** Longest wait for queued messages (say a large result) to leave before saying goodbye: 64 MiB at ~10 MB/s. */
@@ -116,7 +122,9 @@ export class Connection {
       (message) => this.#dispatch(this.#codec.decode(message)),
       options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     );
-    this.#table = options.registry ? new ObjectTable(options.registry, this.#abort.signal) : undefined;
+    const heartbeatMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+    const heardFrom = () => performance.now() - this.#lastReceived < heartbeatMs * SILENT_AFTER_HEARTBEATS;
+    this.#table = options.registry ? new ObjectTable(options.registry, this.#abort.signal, heardFrom) : undefined;
     this.rpc = new RpcEndpoint((message) => this.#send(message), this.#table);
     this.ready = new Promise((resolve, reject) => {
       this.#resolveReady = resolve;
