@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { PREFETCH_HORIZON_MS, PrefetchWindow } from '../../shared/queue/prefetch-window.js';
+
+/** Drives the window as a consumer spending `msPerItem` on each item, with a queue that always has plenty. */
+function run(window: PrefetchWindow, msPerItem: number, items: number): number {
+  let now = 0;
+  for (let i = 0; i < items; i++) {
+    window.asked(now);
+    const asked = window.size;
+    window.supplied(asked, asked);
+    window.handedOut(now);
+    now += msPerItem;
+  }
+  return window.size;
+}
+
+describe('PrefetchWindow', () => {
+  it('starts at one item', () => {
+    expect(new PrefetchWindow(512).size).toBe(1);
+  });
+
+  it('grows to the maximum for a fast consumer', () => {
+    expect(run(new PrefetchWindow(512), 0.003, 50)).toBe(512);
+  });
+
+  it('holds about PREFETCH_HORIZON_MS of work for a slower one', () => {
+    expect(run(new PrefetchWindow(512), 1, 50)).toBe(PREFETCH_HORIZON_MS);
+  });
+
+  it('keeps one item for a consumer slower than the horizon', () => {
+    expect(run(new PrefetchWindow(512), 50, 20)).toBe(1);
+  });
+
+  it('shrinks to what the queue had, and starts over after a failure', () => {
+    const w = new PrefetchWindow(512);
+    run(w, 0.003, 50);
+    w.supplied(512, 3);
+    expect(w.size).toBe(3);
+    w.reset();
+    expect(w.size).toBe(1);
+  });
+});

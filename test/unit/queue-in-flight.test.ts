@@ -1,0 +1,131 @@
+/**
+ * The end-of-work rule on the serving side: a remote `get`'s Empty means
+ * "nothing queued and nothing in flight at other peers"; live callers are
+ * served before silent ones; deliveries to a silent peer do not count.
+ */
+import { describe, expect, it } from 'vitest';
+import { Empty, Full } from '../../shared/errors.js';
+import { GET_BATCH, PUT_BATCH } from '../../shared/queue/batch.js';
+import { LeaseLedger } from '../../shared/queue/leases.js';
+import { Queue } from '../../shared/queue/queue.js';
+import { type RemoteCallContext, remoteCall } from '../../shared/rpc/served.js';
+
+function peer(heard = true): RemoteCallContext & { abort(): void; alive: { value: boolean } } {
+  const controller = new AbortController();
+  const alive = { value: heard };
+  return {
+    signal: controller.signal,
+    ledger: new LeaseLedger(),
+    heardFrom: () => alive.value,
+    abort: () => controller.abort(),
+    alive,
+  };
+}
+
+const call = <T>(q: Queue<T>, ctx: RemoteCallContext, method: string, ...args: unknown[]) =>
+  q[remoteCall](method, args, ctx);
+
+describe('a remote get while other peers hold leases', () => {
+  it('waits past its timeout until the leases are acknowledged, then raises Empty', async () => {
+    const tasks = new Queue<number>();
+    const results = new Queue<string>();
+    const busy = peer();
+    const idle = peer();
+    tasks.putNowait(1);
+    expect(await call(tasks, busy, 'get')).toBe(1);
+    expect(tasks.inFlight()).toBe(1);
+    let settled = false;
+    const waiting = call(tasks, idle, 'get', { timeout: 0.02 }).finally(() => {
+      settled = true;
+    });
+    waiting.catch(() => {});
+    await new Promise((r) => setTimeout(r, 60));
+    expect(settled).toBe(false); // the timeout passed, but item 1 may still come back
+    await call(results, busy, 'put', '1 done'); // acknowledges busy's lease
+    expect(tasks.inFlight()).toBe(0);
+    await expect(waiting).rejects.toBeInstanceOf(Empty);
+  });
+
+  it('receives the item when its holder dies instead', async () => {
+    const tasks = new Queue<number>();
+    const dying = peer();
+    const idle = peer();
+    tasks.putNowait(7);
+    await call(tasks, dying, GET_BATCH, 8, {});
+    const waiting = call(tasks, idle, GET_BATCH, 8, { timeout: 0.01 });
+    await new Promise((r) => setTimeout(r, 30));
+    dying.ledger.releaseAll('heartbeat lost');
+    expect(await waiting).toEqual([7]);
+    expect(tasks.inFlight()).toBe(1);
+  });
+
+  it("does not wait for the caller's own leases", async () => {
+    const tasks = new Queue<number>();
+    const me = peer();
+    tasks.putNowait(1);
+    await call(tasks, me, 'get');
+    await expect(call(tasks, me, 'get', { timeout: 0.01 })).rejects.toBeInstanceOf(Empty);
+  });
+
+  it('a non-blocking get raises Empty at once, as in Python', async () => {
+    const tasks = new Queue<number>();
+    tasks.putNowait(1);
+    await call(tasks, peer(), 'get');
+    await expect(call(tasks, peer(), 'get', { block: false })).rejects.toBeInstanceOf(Empty);
+  });
+});
+
+describe('silent peers', () => {
+  it('an item goes to a live waiting peer before a silent one that waited longer', async () => {
+    const tasks = new Queue<number>();
+    const silent = peer(false);
+    const live = peer(true);
+    const first = call(tasks, silent, 'get');
+    const second = call(tasks, live, 'get');
+    tasks.putNowait(5);
+    expect(await second).toBe(5);
+    silent.abort();
+    await expect(first).rejects.toBeDefined();
+  });
+
+  it('a delivery to a silent peer does not count toward maxDeliveries', async () => {
+    const tasks = new Queue<number>({ maxDeliveries: 1 });
+    const silent = peer(false);
+    tasks.putNowait(9);
+    await call(tasks, silent, 'get');
+    silent.ledger.releaseAll('heartbeat lost');
+    expect(tasks.deadLetters.qsize()).toBe(0);
+    expect(tasks.qsize()).toBe(1);
+    const live = peer(true);
+    await call(tasks, live, 'get');
+    live.ledger.releaseAll('heartbeat lost');
+    expect(tasks.deadLetters.qsize()).toBe(1);
+  });
+});
+
+describe('__putBatch', () => {
+  it('is refused whole past maxsize, leaving the leases unacknowledged', async () => {
+    const tasks = new Queue<number>();
+    const results = new Queue<string>(2);
+    const w = peer();
+    tasks.putNowait(1);
+    await call(tasks, w, 'get');
+    await expect(call(results, w, PUT_BATCH, ['a', 'b', 'c'])).rejects.toBeInstanceOf(Full);
+    expect(results.qsize()).toBe(0);
+    expect(tasks.inFlight()).toBe(1);
+  });
+});
+
+it('a long run of local puts lets the event loop turn', async () => {
+  const q = new Queue<number>();
+  let timerRan = false;
+  setTimeout(() => {
+    timerRan = true;
+  }, 0);
+  let putsBeforeTimer: number | undefined;
+  for (let i = 0; i < 3_000_000 && putsBeforeTimer === undefined; i++) {
+    await q.put(i);
+    if (timerRan) putsBeforeTimer = i;
+  }
+  expect(putsBeforeTimer).toBeDefined();
+});
