@@ -248,6 +248,18 @@ export class Queue<T> implements LeaseOwner {
     return this.#put(newEntry(item, undefined), options);
   }
 
+  /**
+   * Like `put()`, resolving with the item's entry: a result that answers this
+   * item carries its `id` in `answers` (see `getEntry()`), so a master can tell
+   * which of its tasks each result belongs to.
+   */
+  async putEntry(item: T, options: BlockingOptions = {}): Promise<QueueEntry<T>> {
+    const entry = newEntry(item, undefined);
+    if (options.timeout === undefined && this.#offer(entry)) await turnIfDue();
+    else await this.#put(entry, options);
+    return entry;
+  }
+
   /** Removes and returns the oldest item, waiting for one unless `block` is false. */
   get(options: BlockingOptions = {}): Promise<T> {
     // Fast path: an item is waiting (the master's result loop runs here).
@@ -448,6 +460,7 @@ export class Queue<T> implements LeaseOwner {
       case 'getEntry':
         return { ...this.#deliver(await this.#get(withSignal(args[0], signal), remote), context) };
       case 'put':
+      case 'putEntry': // a peer's put always answers its oldest lease; the entry stays on this side
         return this.#answer(args[0] as T, withSignal(args[1], signal), ledger);
       case 'putNowait':
         return this.#answer(args[0] as T, { block: false }, ledger);
