@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../shared/errors.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './commands/common.js';
 import { exitAfterFlush } from './exit-after-flush.js';
+import { outputLine } from './output.js';
 
 const USAGE = `Usage: peerproc <command> [options]
 
@@ -28,9 +29,7 @@ function withBuiltPages(argv: string[]): string[] {
   return chosen || !existsSync(`${BUILT_PAGES}/worker.html`) ? argv : [...argv, '--static-dir', BUILT_PAGES];
 }
 
-const out = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
+const out = outputLine;
 
 // Each command loads only what it needs: a worker's start-up time is part of its time to first task.
 async function main(argv: string[]): Promise<number> {

@@ -8,6 +8,7 @@ import type { BaseManager } from '../../shared/manager/manager.js';
 import { StallWatch } from '../../shared/manager/stall-watch.js';
 import type { Queue, QueueEntry } from '../../shared/queue/queue.js';
 import { RunJournal } from '../journal/run-journal.js';
+import { flushOutput } from '../output.js';
 import { EXIT_FAILURE, EXIT_OK, type Jobs, stderrLogger } from './common.js';
 
 /** The seed's tasks: random integers in 0..MAX_TASK, as task_master.py puts them. */
@@ -76,7 +77,10 @@ export async function runJournaled(
     }
     out('Try get results...');
     // Printed only once durable, a batch in one write: a crash before the commit leaves those tasks unanswered.
-    journal.onDurable((batch) => out(batch.map(({ result }) => `Result: ${result}`).join('\n')));
+    journal.onDurable((batch) => {
+      out(batch.map(({ result }) => `Result: ${result}`).join('\n'));
+      flushOutput(); // now, not at the end of the turn: a crash must not find it committed but unwritten
+    });
     while (journal.answeredCount < journal.total) {
       const progress = { got: journal.answeredCount, tasks: journal.total, address };
       const entry = await nextResult(resultQueue, watch, taskQueue, progress);

@@ -23,6 +23,12 @@ import { JOURNAL_ERROR_CODES, JournalError } from './errors.js';
 /** What makes two runs the same run: compared field by field when a journal is reopened. */
 export type RunIdentity = Readonly<Record<string, string | number>>;
 
+/**
+ * Results wait at most this long for their commit. One commit (an fsync) costs
+ * about 0.4-1 ms here whatever its size: grouping a few milliseconds of
+ * results keeps the journal's cost well under half the run's throughput.
+ */
+const COMMIT_EVERY_MS = 5;
 /** Bumped when the layout changes; an older journal is refused with a clear message. */
 const JOURNAL_FORMAT = 1;
 
@@ -158,8 +164,8 @@ export class RunJournal<T = unknown, R = unknown> {
     this.#batch.push({ index, result });
     if (!this.#commitScheduled) {
       this.#commitScheduled = true;
-      // After the I/O callbacks of this turn: every result that arrived with this one shares the commit.
-      setImmediate(() => this.#commit());
+      // Every result that arrives meanwhile shares the commit (and its fsync).
+      setTimeout(() => this.#commit(), COMMIT_EVERY_MS);
     }
     return true;
   }
