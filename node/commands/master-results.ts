@@ -69,25 +69,19 @@ export async function runJournaled(
     if (journal.answeredCount > 0) {
       out(`Resume: ${journal.answeredCount} of ${journal.total} tasks already answered (journal ${journal.path})`);
     }
-    // Which task each result answers: results name the queue entry of their task.
-    const indexOf = new Map<number, number>();
-    for (const [index, n] of journal.unanswered()) {
-      out(`Put task ${n}...`);
-      indexOf.set((await taskQueue.putEntry(n)).id, index);
-    }
+    await journal.putUnanswered(taskQueue, (n) => out(`Put task ${n}...`));
     out('Try get results...');
     // Printed only once durable, a batch in one write: a crash before the commit leaves those tasks unanswered.
     journal.onDurable((batch) => {
       out(batch.map(({ result }) => `Result: ${result}`).join('\n'));
       flushOutput(); // now, not at the end of the turn: a crash must not find it committed but unwritten
     });
-    while (journal.answeredCount < journal.total) {
+    while (!journal.complete) {
       const progress = { got: journal.answeredCount, tasks: journal.total, address };
       const entry = await nextResult(resultQueue, watch, taskQueue, progress);
       if (entry === undefined) return EXIT_FAILURE;
       watch.activity();
-      const index = entry.answers === undefined ? undefined : indexOf.get(entry.answers);
-      if (index === undefined || !journal.answer(index, entry.value)) duplicates++;
+      if (!journal.record(entry)) duplicates++;
     }
     if (duplicates > 0) stderrLogger.info(`${duplicates} duplicate result(s) of redelivered tasks ignored`);
     return EXIT_OK;

@@ -17,6 +17,7 @@
 import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { open, type RootDatabase } from 'lmdb';
+import type { QueueEntry } from '../../shared/queue/queue.js';
 import { checkJournalFile } from './check-file.js';
 import { JOURNAL_ERROR_CODES, JournalError } from './errors.js';
 
@@ -64,6 +65,8 @@ export class RunJournal<T = unknown, R = unknown> {
   readonly total: number;
   readonly #db: RootDatabase;
   readonly #answered = new Set<number>();
+  /** Queue entry id -> task index, for the tasks this process put (results name their task's entry). */
+  readonly #indexOfEntry = new Map<number, number>();
   /** Results waiting for the next commit, with what to do once they are durable. */
   #batch: Array<{ index: number; result: R }> = [];
   #onDurable: (batch: ReadonlyArray<{ index: number; result: R }>) => void = () => {};
@@ -136,6 +139,39 @@ export class RunJournal<T = unknown, R = unknown> {
   /** The tasks not answered yet, in order. */
   *unanswered(): Generator<[index: number, task: T]> {
     for (let index = 0; index < this.total; index++) if (!this.#answered.has(index)) yield [index, this.task(index)];
+  }
+
+  /**
+   * Puts the unanswered tasks on `queue` (a master's task queue), remembering
+   * which entry is which task so that `record()` can file each result.
+   * `onPut` sees each task as it goes (the CLI prints it). Returns how many were put.
+   */
+  async putUnanswered(
+    queue: { putEntry(item: T): Promise<QueueEntry<T>> },
+    onPut: (task: T, index: number) => void = () => {},
+  ): Promise<number> {
+    let count = 0;
+    for (const [index, task] of this.unanswered()) {
+      onPut(task, index);
+      this.#indexOfEntry.set((await queue.putEntry(task)).id, index);
+      count++;
+    }
+    return count;
+  }
+
+  /**
+   * Files a result got with `getEntry()` under the task it answers. False for
+   * a duplicate (a redelivered task answered twice) or a result that answers
+   * none of this run's tasks.
+   */
+  record(entry: QueueEntry<R>): boolean {
+    const index = entry.answers === undefined ? undefined : this.#indexOfEntry.get(entry.answers);
+    return index !== undefined && this.answer(index, entry.value);
+  }
+
+  /** True once every task has a result. */
+  get complete(): boolean {
+    return this.#answered.size >= this.total;
   }
 
   /** Every answered task with its result, in task order. */

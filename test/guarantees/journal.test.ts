@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, expect, it } from 'vitest';
+import { BaseManager, Queue, RunJournal, silentLogger } from '../../node/index.js';
 import { type SignalProcess, startSignal } from '../support/cli-signal.js';
 import { killAll, peerproc, type Run } from '../support/processes.js';
 
@@ -140,4 +141,42 @@ it('refuses a journal of another run and a truncated one with a clear error, lea
   expect(await fresh.exited, fresh.output()).toBe(0);
   expect(await worker.exited).toBe(0);
   expect(fresh.stdout.filter((l) => l.startsWith('Result: '))).toHaveLength(5);
+});
+
+it('a Node master script resumes with RunJournal: putUnanswered, record, onDurable', async () => {
+  signal = await startSignal();
+  const address = `${signal.base}/library-journal`;
+  const path = join(dir, 'library.journal');
+  const TASKS = 300;
+  const open = () =>
+    RunJournal.open<number, string>(path, {
+      identity: { job: 'squares', tasks: TASKS },
+      createTasks: () => Array.from({ length: TASKS }, (_, i) => i),
+    });
+  const reported: string[] = [];
+  // First master: serves until 100 results are durable, then stops (as if it crashed).
+  for (const stopAt of [100, TASKS]) {
+    const journal = await open();
+    const tasks = new Queue<number>();
+    const results = new Queue<string>();
+    const master = new BaseManager({ address, authkey: 'abc', logger: silentLogger });
+    master.register('get_task_queue', () => tasks);
+    master.register('get_result_queue', () => results);
+    await master.start();
+    const put = await journal.putUnanswered(tasks);
+    expect(put).toBe(TASKS - journal.answeredCount);
+    journal.onDurable((batch) => reported.push(...batch.map((a) => a.result)));
+    const worker = peerproc(['worker', '--address', address, '--authkey', 'abc', '--work', '0.002']);
+    while (journal.answeredCount < stopAt) journal.record(await results.getEntry({ timeout: 30 }));
+    await journal.close();
+    await master.shutdown();
+    expect(await worker.exited).toBe(0);
+  }
+  const done = await open();
+  expect(done.complete).toBe(true);
+  expect([...done.answers()].map(([i, n, r]) => [i, r === `${n} * ${n} = ${n * n}`])).toEqual(
+    Array.from({ length: TASKS }, (_, i) => [i, true]),
+  );
+  expect(reported).toHaveLength(TASKS);
+  await done.close();
 });
