@@ -57,9 +57,11 @@ it('slow tasks (--work 0.05): a killed worker strands at most a few tasks, and t
   expect(await master.exited, master.output()).toBe(0);
   expect(checkTranscript(master.stdout).results).toHaveLength(400);
   for (const worker of workers.slice(1)) expect(await worker.exited, worker.output()).toBe(0);
-  const redelivered = Number(/(\d+) task\(s\) redelivered/.exec(master.stderr.join('\n'))?.[1] ?? 0);
+  const redelivered = Number(/(\d+) task\(s\) redelivered/.exec(master.stderr.join('\n'))?.[1]);
   console.log(`dead slow worker: ${redelivered} task(s) it held were redelivered`);
-  // 50 ms tasks keep a window of about one task (PREFETCH_HORIZON_MS); the old fixed window stranded ~74.
+  // Killed mid-task, it held at least that one; 50 ms tasks keep a window of about one task
+  // (PREFETCH_HORIZON_MS), where the old fixed window stranded ~74.
+  expect(redelivered).toBeGreaterThanOrEqual(1);
   expect(redelivered).toBeLessThanOrEqual(4);
 });
 
