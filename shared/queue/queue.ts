@@ -76,8 +76,6 @@ interface Getter<T> extends Waiter<QueueEntry<T>> {
   hold?: () => boolean;
   /** A remote caller's liveness (RemoteCallContext.heardFrom): a silent one gets items only if no other waits. */
   heardFrom?: () => boolean;
-  /** The timeout passed while `hold()` was true: Empty is due once it is false. */
-  overdue?: boolean;
 }
 
 /** FIFO storage with O(1) push, shift and unshift. */
@@ -209,6 +207,8 @@ export class Queue<T> implements LeaseOwner {
   #redeliveries = 0;
   /** Items delivered to remote peers and neither acknowledged nor returned yet. */
   #inFlight = 0;
+  /** Getters whose timeout passed while items were in flight; settled ones are dropped lazily. */
+  readonly #overdue = new Set<Getter<T>>();
 
   /** `new Queue()`, `new Queue(100)` (maxsize, as in Python) or `new Queue({ maxsize, maxDeliveries, leaseTimeout })`. */
   constructor(options: number | QueueOptions = {}) {
@@ -349,10 +349,14 @@ export class Queue<T> implements LeaseOwner {
 
   /** Overdue getters get their Empty once no item they could still receive is in flight. */
   #settleOverdue(): void {
-    if (this.#getters.size === 0) return;
-    // Deleting the visited entry while iterating a Set is safe.
-    for (const getter of this.#getters) {
-      if (getter.overdue && !getter.hold?.()) getter.reject(new Empty());
+    // Checked per acknowledgement, so it must cost nothing when no getter is overdue (the usual case).
+    if (this.#overdue.size === 0) return;
+    for (const getter of this.#overdue) {
+      if (!this.#getters.has(getter)) this.#overdue.delete(getter);
+      else if (!getter.hold?.()) {
+        this.#overdue.delete(getter);
+        getter.reject(new Empty());
+      }
     }
   }
 
@@ -386,7 +390,8 @@ export class Queue<T> implements LeaseOwner {
       options.signal,
       (getter) => {
         if (!getter.hold?.()) return new Empty();
-        getter.overdue = true;
+        // Overdue: Empty is due once hold() turns false (see #settleOverdue).
+        this.#overdue.add(getter);
         return undefined;
       },
     );
