@@ -91,7 +91,7 @@ export class RunJournal<T = unknown, R = unknown> {
           throw new JournalError(JOURNAL_ERROR_CODES.corrupt, `journal ${path} has records but no header`);
         const tasks = await options.createTasks();
         await db.transaction(() => {
-          tasks.forEach((task, index) => db.put(taskKey(index), task));
+          for (const [index, task] of tasks.entries()) db.put(taskKey(index), task);
           db.put('meta', {
             format: JOURNAL_FORMAT,
             identity: options.identity,
