@@ -22,6 +22,7 @@ import { findPython, type PythonInfo, pyenvPython } from './lib/python.js';
 import { type Row, renderTable } from './lib/report.js';
 import { type BindingsResult, bindingRows, runBindings } from './sections/bindings.js';
 import { type BrowserResult, browserRows, runBrowser } from './sections/browser.js';
+import { type CliSeedResult, cliSeedRows, runCliSeed } from './sections/cli-seed.js';
 import { type JournalResult, journalRows, runJournal } from './sections/journal.js';
 import { type ManyRun, manyRows, runMany } from './sections/many.js';
 import { type ProbeResult, payloadRows, rpcRows, runProbe } from './sections/probe.js';
@@ -52,6 +53,7 @@ interface Results {
   startup?: StartupResult;
   browser?: BrowserResult;
   journal?: JournalResult;
+  cli?: CliSeedResult;
   many?: Record<string, ManyRun | null>;
   bindings?: BindingsResult;
 }
@@ -89,6 +91,7 @@ async function runSections(ctx: Context, extra: PythonInfo[], pages: Pages): Pro
     `seed workload: N = ${options.tasks}, W = ${options.workers.join(', ')}, ${options.repeat} repeat(s)`,
     () => runThroughput(ctx, extra),
   );
+  await section('cli', "the seed example end to end through the CLI, beside CPython's scripts", () => runCliSeed(ctx));
   await section('journal', "the journal's cost: CLI runs with and without --journal", () => runJournal(ctx));
   await section('probe', `RPC round trip (${options.rpcCalls} calls) and one large payload`, () => runProbe(ctx));
   await section('startup', 'worker start to first task', () => runStartup(ctx));
@@ -102,6 +105,7 @@ function tableRows(ctx: Context, results: Results): Row[] {
   const has = (s: Section) => ctx.options.sections.includes(s);
   return [
     ...(has('throughput') ? throughputRows(ctx, results.throughput) : []),
+    ...(has('cli') ? cliSeedRows(ctx, results.cli) : []),
     ...(has('journal') ? journalRows(ctx, results.journal) : []),
     ...(has('probe') ? rpcRows(ctx, results.probe) : []),
     ...(has('startup') ? startupRows(ctx, results.startup) : []),

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BindingName } from '../../node/platform.js';
 
-export const SECTIONS = ['throughput', 'journal', 'probe', 'startup', 'browser', 'many', 'bindings'] as const;
+export const SECTIONS = ['throughput', 'cli', 'journal', 'probe', 'startup', 'browser', 'many', 'bindings'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export type Profile = 'full' | 'quick' | 'smoke';
