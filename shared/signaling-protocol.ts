@@ -98,6 +98,7 @@ export const SIGNALING_ERROR_CODES = [
   'RATE_LIMITED', // too many messages or connections
   'UNAUTHORIZED', // missing or wrong access token, or origin not allowed
   'SHUTTING_DOWN', // the server is stopping
+  'UNAVAILABLE', // a cluster node cannot reach the cluster's shared state (Redis); try another node or later
 ] as const;
 export type SignalingErrorCode = (typeof SIGNALING_ERROR_CODES)[number];
 
@@ -111,6 +112,7 @@ export const FATAL_ERROR_CODES: ReadonlySet<SignalingErrorCode> = new Set([
   'TOO_MANY_ROOMS',
   'UNAUTHORIZED',
   'SHUTTING_DOWN',
+  'UNAVAILABLE',
 ]);
 
 /** Room names: URL path segments of unreserved characters, 1..128 chars in all. */

@@ -5,15 +5,22 @@
  */
 import type { ClientConnection } from '../connection.js';
 import type { ServerContext } from '../context.js';
+import { type PeerHandle, settle } from '../directory.js';
+import type { RoomMember } from '../rooms.js';
 
 export function handleDisconnect(connection: ClientConnection, ctx: ServerContext): void {
   const member = connection.member;
   if (!member || connection.room === undefined) return;
-  const room = ctx.rooms.leave(connection.room, member);
-  if (!room) return;
-  if (member.role === 'master') {
-    for (const worker of room.workers.values()) worker.send({ type: 'master-left', peer: member.id });
-  } else {
-    room.master?.send({ type: 'peer-left', peer: member.id });
-  }
+  settle(ctx.rooms.leave(connection.room, member), sendDepartures(member), (err) =>
+    connection.log.warn({ err, peer: member.id }, 'leave failed'),
+  );
+}
+
+/** Tells `member`'s counterparts it has gone. */
+export function sendDepartures(member: RoomMember): (counterparts: readonly PeerHandle[]) => void {
+  return (counterparts) => {
+    for (const counterpart of counterparts) {
+      counterpart.send({ type: member.role === 'master' ? 'master-left' : 'peer-left', peer: member.id });
+    }
+  };
 }
