@@ -6,9 +6,13 @@ import { MAX_BATCH } from './queue.js';
 import { DEFAULT_PREFETCH } from './queue-proxy.js';
 import type { Platform } from './rtc.js';
 import { type IceServer, parseAddress } from './signaling-protocol.js';
+import { SignalingServers } from './signaling-servers.js';
 
 export interface ManagerOptions {
-  /** Signaling server URL plus room, e.g. `ws://127.0.0.1:8080/jobs`: the master's address. */
+  /**
+   * Signaling server URL plus room, e.g. `ws://127.0.0.1:8080/jobs`: the master's address. Several servers of
+   * one cluster, comma-separated (`wss://a/jobs,wss://b/jobs`): the first that answers is used, the next when it goes.
+   */
   address: string;
   /** Shared secret both sides prove they know; never sent anywhere. */
   authkey: string | Uint8Array;
@@ -45,6 +49,8 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 export interface ResolvedOptions {
   url: string;
   room: string;
+  /** Every signaling server of the address, and which to try first (shared by the manager's successive connections). */
+  servers: SignalingServers;
   address: string;
   authkey: Uint8Array;
   platform: Platform;
@@ -72,7 +78,7 @@ export function resolveOptions(options: ManagerOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
     throw new ConfigError('manager options must be an object with at least { address, authkey }');
   }
-  let parsed: { url: string; room: string };
+  let parsed: { url: string; room: string; urls: string[] };
   try {
     parsed = parseAddress(options.address);
   } catch (err) {
@@ -105,7 +111,9 @@ export function resolveOptions(options: ManagerOptions): ResolvedOptions {
     throw new ConfigError(`option 'batchResults' must be true or false, got ${String(options.batchResults)}`);
   }
   return {
-    ...parsed,
+    url: parsed.url,
+    room: parsed.room,
+    servers: new SignalingServers(parsed.urls),
     prefetch,
     batchResults: options.batchResults ?? true,
     address: options.address,

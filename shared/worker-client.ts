@@ -58,9 +58,12 @@ export class WorkerClient {
     };
     let link: PeerLink | undefined;
     let masterId: string | undefined;
+    // A server that goes away while we wait for the master ends this try: the next one asks another server.
+    let onLost: (reason: Error) => void = () => {};
     const signaling = new SignalingClient({
       platform: this.#options.platform,
       url: this.#options.url,
+      servers: this.#options.servers,
       role: 'worker',
       // A fresh id per attempt: the server may still hold a previous attempt's registration.
       id: randomPeerId(),
@@ -74,7 +77,7 @@ export class WorkerClient {
           }
         }
       },
-      onDisconnect: () => {},
+      onDisconnect: (reason) => onLost(reason),
     });
     try {
       const registered = await signaling.connect();
@@ -91,6 +94,10 @@ export class WorkerClient {
         onMaster = (peer) => {
           clearTimeout(timer);
           resolve(peer);
+        };
+        onLost = (reason) => {
+          clearTimeout(timer);
+          reject(reason);
         };
       });
       const to = masterId;
