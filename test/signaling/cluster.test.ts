@@ -5,6 +5,7 @@
  * back. Plain ws clients; the WebRTC runs through a cluster are in
  * test/cluster/.
  */
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, RedisUnavailableError } from '../../signaling/errors.js';
 import type { SignalingServer } from '../../signaling/server.js';
@@ -175,6 +176,37 @@ describe('rooms shared by three nodes', () => {
     expect(error.name).toBe('RedisUnavailableError');
     expect(error.message).toContain(`127.0.0.1:${nobody}`);
     expect(error.message).not.toContain('secret-pw');
+  });
+});
+
+describe('messages from Redis', () => {
+  it('drops malformed messages on a node’s channel and keeps serving', async () => {
+    const [a, b] = (await nodes(2)) as [SignalingServer, SignalingServer];
+    const room = freshRoom();
+    const master = await join(a, room, 'master', 'victim-master');
+    const worker = await join(b, room, 'worker', 'honest-worker');
+    await master.client.next();
+    await worker.client.next();
+    const rogue = new Redis(redis.url);
+    try {
+      const channel = `peerproc:to:${a.stats().cluster?.node}`;
+      for (const payload of [
+        '',
+        'no newlines at all',
+        `${room}\nvictim-master`, // no text
+        `${room}\nbad id!\n{"type":"pong"}`,
+        `../..\nvictim-master\n{"type":"pong"}`,
+        `${room}\nvictim-master\n${'x'.repeat(300_000)}`,
+        `${room}\nnobody-here-at-all\n{"type":"pong"}`,
+      ]) {
+        await rogue.publish(channel, payload);
+      }
+    } finally {
+      rogue.disconnect();
+    }
+    worker.client.send({ type: 'signal', to: 'victim-master', data: 'still here' });
+    expect(await master.client.next()).toEqual({ type: 'signal', from: 'honest-worker', data: 'still here' });
+    expect(master.client.pending()).toEqual([]);
   });
 });
 
