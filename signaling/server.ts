@@ -8,6 +8,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server } f
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { resolveOptions, type SignalingOptions, type TlsOptions } from './config.js';
 import { ClientConnection } from './connection.js';
@@ -19,7 +20,6 @@ import { createLogger } from './logger.js';
 import { MemoryDirectory } from './memory-directory.js';
 import { renderMetrics, SignalingCounters, type SignalingStats } from './metrics.js';
 import { IpLimiter } from './rate-limit.js';
-import { RedisDirectory } from './redis-directory.js';
 import {
   clientIp,
   hasAccessToken,
@@ -69,23 +69,12 @@ export async function startSignalingServer(input: Partial<SignalingOptions> = {}
   const tls = options.tls ? await readTls(options.tls) : undefined;
   const counters = new SignalingCounters();
   const connections = new Set<ClientConnection>();
-  const rooms: RoomDirectory =
-    options.redis === undefined
-      ? new MemoryDirectory(options)
-      : await RedisDirectory.start({
-          url: options.redis,
-          presenceTtlMs: options.redisPresenceTtlMs,
-          maxRooms: options.maxRooms,
-          maxPeersPerRoom: options.maxPeersPerRoom,
-          maxMessageBytes: options.maxMessageBytes,
-          log,
-          // The cluster no longer knows this node's peers: they reconnect (to another node if they know one).
-          onLost: () => {
-            for (const connection of connections) {
-              if (connection.member) connection.reject('UNAVAILABLE', 'this signaling node lost the cluster (Redis)');
-            }
-          },
-        });
+  // The cluster no longer knows this node's peers: they reconnect (to another node if they know one).
+  const rooms = await openDirectory(options, log, () => {
+    for (const connection of connections) {
+      if (connection.member) connection.reject('UNAVAILABLE', 'this signaling node lost the cluster (Redis)');
+    }
+  });
   const ctx: ServerContext = { options, rooms, counters, log };
   const ipLimiter = new IpLimiter({
     maxPerIp: options.maxConnectionsPerIp,
@@ -253,6 +242,21 @@ export async function startSignalingServer(input: Partial<SignalingOptions> = {}
     },
     stats,
   };
+}
+
+/** Rooms in memory, or with `redis` shared by every node on that Redis (whose client is loaded only then). */
+async function openDirectory(options: SignalingOptions, log: Logger, onLost: () => void): Promise<RoomDirectory> {
+  if (options.redis === undefined) return new MemoryDirectory(options);
+  const { RedisDirectory } = await import('./redis-directory.js');
+  return RedisDirectory.start({
+    url: options.redis,
+    presenceTtlMs: options.redisPresenceTtlMs,
+    maxRooms: options.maxRooms,
+    maxPeersPerRoom: options.maxPeersPerRoom,
+    maxMessageBytes: options.maxMessageBytes,
+    log,
+    onLost,
+  });
 }
 
 /** Waits for `promise`, but no longer than `ms`. */
