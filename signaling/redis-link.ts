@@ -42,6 +42,8 @@ export class RedisLink {
   /** Set once `open` succeeded: readiness before that is the first connection, not a recovery. */
   private opened = false;
   private errors = 0;
+  /** The last connection error, which says more than "Connection is closed" (a wrong password, a refused port). */
+  private lastError: string | undefined;
 
   private constructor(
     private readonly url: string,
@@ -92,10 +94,9 @@ export class RedisLink {
       );
     } catch (err) {
       link.close();
-      throw new RedisUnavailableError(
-        `cannot reach Redis at ${link.shownUrl}: ${(err as Error).message || String(err)}`,
-        { cause: err },
-      );
+      const reason = (err as Error).message || String(err);
+      const detail = link.lastError && link.lastError !== reason ? ` (${link.lastError})` : '';
+      throw new RedisUnavailableError(`cannot reach Redis at ${link.shownUrl}: ${reason}${detail}`, { cause: err });
     }
     link.opened = true;
     link.connected = true;
@@ -122,6 +123,7 @@ export class RedisLink {
   }
 
   private onConnectionError(err: Error): void {
+    this.lastError = err.message;
     this.handlers.onError();
     this.errors += 1;
     if (this.errors % ERROR_LOG_EVERY === 1) {

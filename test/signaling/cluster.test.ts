@@ -176,6 +176,17 @@ describe('rooms shared by three nodes', () => {
     expect(error.name).toBe('RedisUnavailableError');
     expect(error.message).toContain(`127.0.0.1:${nobody}`);
     expect(error.message).not.toContain('secret-pw');
+
+    const locked = await startRedis(['--requirepass', 'the-right-one']);
+    const refused = await startTestServer({ redis: `redis://:pw-not-this@127.0.0.1:${locked.port}` }).catch(
+      (err) => err,
+    );
+    expect(refused).toBeInstanceOf(RedisUnavailableError);
+    expect(refused.message).toMatch(/WRONGPASS/);
+    expect(refused.message).not.toContain('pw-not-this');
+    const node = await startTestServer({ redis: `redis://:the-right-one@127.0.0.1:${locked.port}` });
+    servers.push(node);
+    expect(node.stats().cluster?.redisUp).toBe(true);
   });
 });
 

@@ -33,10 +33,22 @@ export function freePort(): Promise<number> {
   });
 }
 
-function spawnRedis(port: number): Promise<ChildProcess> {
+function spawnRedis(port: number, extra: readonly string[]): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'notice'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--loglevel',
+      'notice',
+      ...extra,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   running.add(child);
@@ -85,16 +97,17 @@ function killAndWait(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startRedis(): Promise<RedisServer> {
+/** `extra`: more redis-server options, e.g. `['--requirepass', 'pw']`. */
+export async function startRedis(extra: readonly string[] = []): Promise<RedisServer> {
   const port = await freePort();
-  let child = await spawnRedis(port);
+  let child = await spawnRedis(port, extra);
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
     kill: () => killAndWait(child),
     restart: async () => {
       await killAndWait(child);
-      child = await spawnRedis(port);
+      child = await spawnRedis(port, extra);
     },
   };
 }
