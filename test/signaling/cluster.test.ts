@@ -127,6 +127,22 @@ describe('rooms shared by three nodes', () => {
     expect((await refused(c, room, 'worker')).code).toBe('ROOM_FULL');
   });
 
+  it("grows a master's message budget with its room's workers on other nodes", async () => {
+    const [a, b] = (await nodes(2, { messagesPerSecond: 1, messageBurst: 5, redisPresenceTtlMs: 1_000 })) as [
+      SignalingServer,
+      SignalingServer,
+    ];
+    const room = freshRoom();
+    const master = await join(a, room, 'master');
+    for (let i = 0; i < 4; i++) await join(b, room, 'worker');
+    for (let i = 0; i < 4; i++) expect((await master.client.next()).type).toBe('peer');
+    // As in limits.test.ts: 1.1 s refill the unscaled bucket by 1.1 tokens, the scaled one (1 + 4 workers) by 5.5.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    for (let i = 0; i < 8; i++) master.client.send({ type: 'ping' });
+    for (let i = 0; i < 8; i++) expect(await master.client.next()).toEqual({ type: 'pong' });
+    expect(a.stats().rejected.RATE_LIMITED).toBe(0);
+  });
+
   it('frees a node’s rooms at once when it stops gracefully', async () => {
     const [a, b] = (await nodes(2)) as [SignalingServer, SignalingServer];
     const room = freshRoom();
