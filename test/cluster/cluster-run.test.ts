@@ -81,12 +81,14 @@ describe('three nodes on one Redis', () => {
       '30',
     ]);
     await until('the master to register on A', async () => (await nodeMetric(a, 'peerproc_signaling_masters')) === 1);
-    const onB = worker(b.address(room), ['--work', '0.005']);
-    const onC = worker(c.address(room), ['--work', '0.005']);
+    // --idle: they must not give up on an empty queue while the master waits for the tab.
+    const onB = worker(b.address(room), ['--work', '0.005', '--idle', '60']);
+    const onC = worker(c.address(room), ['--work', '0.005', '--idle', '60']);
     browser ??= await launchChromium();
     // The page takes the same list as --address: C first, B if C goes.
     const pageAddress = encodeURIComponent(addressList([c, b], room));
-    const tab = await openTab(browser, `${c.http}/worker?address=${pageAddress}#authkey=${AUTHKEY}`);
+    // As slow per task as the Node workers, so that each of the three takes a share.
+    const tab = await openTab(browser, `${c.http}/worker?address=${pageAddress}&work=0.005#authkey=${AUTHKEY}`);
     tabs.push(tab);
     await waitForHook<WorkerPageHook>(tab, 'the tab to work for the master', (h) => h.state === 'working', 30_000);
 
@@ -98,7 +100,8 @@ describe('three nodes on one Redis', () => {
     const tabDone = (await waitForHook<WorkerPageHook>(tab, 'the tab to see the end', (h) => h.state !== 'working'))
       .done;
     expect(ranTasks(onB) + ranTasks(onC) + tabDone).toBeGreaterThanOrEqual(tasks);
-    for (const share of [ranTasks(onB), ranTasks(onC), tabDone]) expect(share).toBeGreaterThan(0);
+    const shares = [ranTasks(onB), ranTasks(onC), tabDone];
+    for (const share of shares) expect(share, `tasks done on B, on C, in the tab: ${shares}`).toBeGreaterThan(0);
     expect(tab.problems).toEqual([]);
     // Pairings went through Redis: A sent and received cross-node messages.
     expect(await nodeMetric(a, 'peerproc_signaling_cluster_messages_in_total')).toBeGreaterThan(0);
