@@ -33,7 +33,7 @@ import type {
 } from './directory.js';
 import { deliverTo, localCounterpart } from './memory-directory.js';
 import { RedisLink } from './redis-link.js';
-import { nodeChannel, roomKey, SCRIPTS } from './redis-scripts.js';
+import { type Departure, departures, nodeChannel, roomKey, SCRIPTS, strings } from './redis-scripts.js';
 import { type JoinRefusal, type Room, type RoomMember, RoomRegistry } from './rooms.js';
 
 /** Presence is refreshed (and dead nodes swept) this many times per TTL: four refreshes may fail before it expires. */
@@ -69,9 +69,6 @@ export interface RedisDirectoryOptions {
 }
 
 type State = 'down' | 'recovering' | 'up';
-
-/** A removed member and whom to tell, as the sweep and purge scripts return them. */
-type Departure = [role: string, room: string, peer: string, tell: string[]];
 
 export class RedisDirectory implements RoomDirectory {
   readonly node = randomBytes(NODE_ID_BYTES).toString('hex');
@@ -418,22 +415,4 @@ export class RedisDirectory implements RoomDirectory {
 function localCounterparts(room: Room, member: RoomMember): PeerHandle[] {
   if (member.role === 'master') return [...room.workers.values()];
   return room.master ? [room.master] : [];
-}
-
-/** A script's array of bulk strings (anything else, defensively, as nothing). */
-function strings(reply: unknown): string[] {
-  return Array.isArray(reply) ? reply.filter((item): item is string => typeof item === 'string') : [];
-}
-
-function departures(reply: unknown): Departure[] {
-  if (!Array.isArray(reply)) return [];
-  const out: Departure[] = [];
-  for (const record of reply) {
-    if (!Array.isArray(record) || record.length !== 4) continue;
-    const [role, room, peer, tell] = record;
-    if (typeof role === 'string' && typeof room === 'string' && typeof peer === 'string') {
-      out.push([role, room, peer, strings(tell)]);
-    }
-  }
-  return out;
 }

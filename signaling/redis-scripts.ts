@@ -231,3 +231,24 @@ export const SCRIPTS = {
   sweep: new RedisScript('sweep', SWEEP),
   purge: new RedisScript('purge', PURGE),
 } as const;
+
+/** A removed member and whom to tell ({peer, node, ...}), as the sweep and purge scripts return them. */
+export type Departure = [role: string, room: string, peer: string, tell: string[]];
+
+/** A script's array of bulk strings (anything else, defensively, as nothing). */
+export function strings(reply: unknown): string[] {
+  return Array.isArray(reply) ? reply.filter((item): item is string => typeof item === 'string') : [];
+}
+
+export function departures(reply: unknown): Departure[] {
+  if (!Array.isArray(reply)) return [];
+  const out: Departure[] = [];
+  for (const record of reply) {
+    if (!Array.isArray(record) || record.length !== 4) continue;
+    const [role, room, peer, tell] = record;
+    if (typeof role === 'string' && typeof room === 'string' && typeof peer === 'string') {
+      out.push([role, room, peer, strings(tell)]);
+    }
+  }
+  return out;
+}

@@ -237,6 +237,33 @@ describe('messages from Redis', () => {
   });
 });
 
+describe('presence', () => {
+  it('a node whose presence expired is swept by the others, drops its peers and starts over', async () => {
+    const [a, b] = (await nodes(2, { redisPresenceTtlMs: 1_000 })) as [SignalingServer, SignalingServer];
+    const room = freshRoom();
+    const master = await join(b, room, 'master', 'master-on-b');
+    const worker = await join(a, room, 'worker', 'worker-on-a');
+    await master.client.next();
+    await worker.client.next();
+    // As if B had stalled past its TTL: its presence is in the past.
+    const rogue = new Redis(redis.url);
+    try {
+      await rogue.zadd('peerproc:nodes', 0, b.stats().cluster?.node as string);
+    } finally {
+      rogue.disconnect();
+    }
+    expect(await worker.client.next()).toEqual({ type: 'master-left', peer: 'master-on-b' });
+    expect(await master.client.next()).toMatchObject({ type: 'error', code: 'UNAVAILABLE' });
+    expect((await master.client.closed).code).toBe(1013);
+    await eventually(() => b.stats().cluster?.redisUp === true, 'B to start over');
+    expect(b.stats().cluster?.redisLost).toBe(1);
+    const next = await join(b, room, 'master', 'master-on-b');
+    expect(await next.client.next()).toEqual({ type: 'peer', peer: 'worker-on-a' });
+    expect(await worker.client.next()).toEqual({ type: 'master', peer: 'master-on-b' });
+    expect(worker.client.pending()).toEqual([]);
+  });
+});
+
 describe('Redis going away', () => {
   it('drops registered peers with UNAVAILABLE, answers 503, and serves again once Redis is back', async () => {
     const [a, b] = (await nodes(2)) as [SignalingServer, SignalingServer];
