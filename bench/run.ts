@@ -26,6 +26,7 @@ import { type CliSeedResult, cliSeedRows, runCliSeed } from './sections/cli-seed
 import { type JournalResult, journalRows, runJournal } from './sections/journal.js';
 import { type ManyRun, manyRows, runMany } from './sections/many.js';
 import { type ProbeResult, payloadRows, rpcRows, runProbe } from './sections/probe.js';
+import { runSignaling, type SignalingResult, signalingRows } from './sections/signaling.js';
 import { runStartup, type StartupResult, startupRows } from './sections/startup.js';
 import { runThroughput, type ThroughputResult, throughputRows } from './sections/throughput.js';
 
@@ -56,6 +57,7 @@ interface Results {
   cli?: CliSeedResult;
   many?: Record<string, ManyRun | null>;
   bindings?: BindingsResult;
+  signaling?: SignalingResult;
 }
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -98,6 +100,11 @@ async function runSections(ctx: Context, extra: PythonInfo[], pages: Pages): Pro
   await section('browser', 'page load to first task (headless Chromium)', () => runBrowser(ctx, pages));
   await section('many', `many workers: ${options.many.join(', ')}`, () => runMany(ctx));
   await section('bindings', `WebRTC bindings: ${options.bindings.join(', ')}`, () => runBindings(ctx));
+  await section(
+    'signaling',
+    `signaling server: ${options.signalingPeers} ws peers, one process and three nodes on one Redis`,
+    () => runSignaling(ctx),
+  );
   return results;
 }
 
@@ -113,6 +120,7 @@ function tableRows(ctx: Context, results: Results): Row[] {
     ...(has('probe') ? payloadRows(ctx, results.probe) : []),
     ...(has('many') ? manyRows(ctx, results.many) : []),
     ...(has('bindings') ? bindingRows(ctx, results.bindings) : []),
+    ...(has('signaling') ? signalingRows(ctx, results.signaling) : []),
   ];
 }
 

@@ -10,7 +10,17 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BindingName } from '../../node/platform.js';
 
-export const SECTIONS = ['throughput', 'cli', 'journal', 'probe', 'startup', 'browser', 'many', 'bindings'] as const;
+export const SECTIONS = [
+  'throughput',
+  'cli',
+  'journal',
+  'probe',
+  'startup',
+  'browser',
+  'many',
+  'bindings',
+  'signaling',
+] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export type Profile = 'full' | 'quick' | 'smoke';
@@ -42,6 +52,10 @@ export interface BenchOptions {
   /** Tasks per run in the bindings comparison (W = 1). */
   bindingTasks: number;
   bindings: BindingName[];
+  /** ws clients of the signaling section (a master and nine workers per room). */
+  signalingPeers: number;
+  /** Signals each worker sends its master while relay latency is measured. */
+  signalsPerWorker: number;
   sections: Section[];
   /** Run the CPython baseline (python3) beside peerproc. */
   python: boolean;
@@ -71,6 +85,8 @@ const PROFILES: Record<
     stage: 20,
     manyTasks: 20_000,
     bindingTasks: 100_000,
+    signalingPeers: 1_000,
+    signalsPerWorker: 20,
   },
   quick: {
     tasks: 5_000,
@@ -85,6 +101,8 @@ const PROFILES: Record<
     stage: 20,
     manyTasks: 5_000,
     bindingTasks: 5_000,
+    signalingPeers: 1_000,
+    signalsPerWorker: 10,
   },
   smoke: {
     tasks: 300,
@@ -99,6 +117,8 @@ const PROFILES: Record<
     stage: 10,
     manyTasks: 200,
     bindingTasks: 300,
+    signalingPeers: 60,
+    signalsPerWorker: 3,
   },
 };
 
@@ -110,6 +130,7 @@ export const USAGE = `Usage: node dist/bench/run.js [--quick | --smoke] [options
   --tasks N            tasks per throughput run (100000)
   --workers 1,2,4      worker processes of the throughput table
   --many 100,500       concurrent worker connections of the many-workers section
+  --signaling-peers N  ws clients of the signaling section (1000)
   --only a,b           run only these sections: ${SECTIONS.join(', ')}
   --skip a,b           leave these sections out
   --bindings a,b       WebRTC bindings to compare (node-datachannel,wrtc)
@@ -166,6 +187,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       tasks: { type: 'string' },
       workers: { type: 'string' },
       many: { type: 'string' },
+      'signaling-peers': { type: 'string' },
       only: { type: 'string' },
       skip: { type: 'string' },
       bindings: { type: 'string' },
@@ -198,6 +220,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     repeat: positiveInt('repeat', values.repeat, base.repeat),
     workers: intList('workers', values.workers, base.workers),
     many: intList('many', values.many, base.many),
+    signalingPeers: positiveInt('signaling-peers', values['signaling-peers'], base.signalingPeers),
     sections: (only ?? [...SECTIONS]).filter((s) => !skip.includes(s)),
     bindings: bindings as BindingName[],
     python: !values['no-python'],

@@ -11,6 +11,8 @@ export const ROOT = resolve(here, '../../..');
 export const MASTER_PROCESS = resolve(here, '../node/master-process.js');
 export const WORKER_PROCESS = resolve(here, '../node/worker-process.js');
 export const RAW_PROCESS = resolve(here, '../node/raw-process.js');
+/** The compiled stand-alone signaling server (`peerproc signal` without the rest of the CLI). */
+export const SIGNALING_MAIN = resolve(here, '../../signaling/main.js');
 /** The CPython baseline (not compiled: run as is). */
 export const BASELINE_PY = resolve(ROOT, 'bench/python/baseline.py');
 /** The built web pages (by the web/ build); the browser section needs web/dist/worker.html. */
