@@ -8,7 +8,7 @@ import type { BaseManager } from '../../shared/manager/manager.js';
 import { StallWatch } from '../../shared/manager/stall-watch.js';
 import type { Queue, QueueEntry } from '../../shared/queue/queue.js';
 import { RunJournal } from '../journal/run-journal.js';
-import { flushOutput } from '../output.js';
+import { synchronousOutput, writeLineNow } from '../output.js';
 import { EXIT_FAILURE, EXIT_OK, type Jobs, stderrLogger } from './common.js';
 
 /** The seed's tasks: random integers in 0..MAX_TASK, as task_master.py puts them. */
@@ -65,6 +65,7 @@ export async function runJournaled(
 ): Promise<number> {
   const watch = new StallWatch(manager, taskQueue, timeout);
   let duplicates = 0;
+  synchronousOutput();
   try {
     if (journal.answeredCount > 0) {
       out(`Resume: ${journal.answeredCount} of ${journal.total} tasks already answered (journal ${journal.path})`);
@@ -72,10 +73,8 @@ export async function runJournaled(
     await journal.putUnanswered(taskQueue, (n) => out(`Put task ${n}...`));
     out('Try get results...');
     // Printed only once durable, a batch in one write: a crash before the commit leaves those tasks unanswered.
-    journal.onDurable((batch) => {
-      out(batch.map(({ result }) => `Result: ${result}`).join('\n'));
-      flushOutput(); // now, not at the end of the turn: a crash must not find it committed but unwritten
-    });
+    // Handed to the OS now, synchronously: a crash must not find a result committed but unwritten.
+    journal.onDurable((batch) => writeLineNow(batch.map(({ result }) => `Result: ${result}`).join('\n')));
     while (!journal.complete) {
       const progress = { got: journal.answeredCount, tasks: journal.total, address };
       const entry = await nextResult(resultQueue, watch, taskQueue, progress);

@@ -89,6 +89,8 @@ describe('npm run bench -- --smoke', () => {
     expect(Object.keys(json.results).sort()).toEqual([
       'bindings',
       'browser',
+      'cli',
+      'journal',
       'many',
       'probe',
       'signaling',
@@ -115,6 +117,8 @@ describe('npm run bench -- --smoke', () => {
       'signaling_pairings_per_s_1',
       'signaling_relay_p50_ms_1',
       'signaling_relay_p99_ms_3',
+      'cli_seed_tasks_per_s_w1',
+      'journal_tasks_per_s_w2',
     ]) {
       expect(ids).toContain(id);
     }

@@ -72,6 +72,8 @@ export interface MasterPageHook {
   /** Workers turned away for a wrong authkey, since the master started. */
   rejected: number;
   summary: RunSummary | null;
+  /** An unfinished run kept in this browser that the page offers to resume; null when there is none. */
+  resumable: { room: string; tasks: number; answered: number } | null;
 }
 
 export type PeerprocPageHook = WorkerPageHook | MasterPageHook;
