@@ -7,13 +7,18 @@
 
 import { ConnectionClosedError, ConnectTimeoutError, ProtocolError } from '../errors.js';
 import { sdpFingerprint } from '../wire/auth.js';
-import type { FrameChannel } from '../wire/framing.js';
+import { type FrameChannel, HIGH_WATER_BYTES } from '../wire/framing.js';
 import type { DataChannel, IceCandidate, IceServer, PeerConnection, Platform, SessionDescription } from './platform.js';
 
 /** Default time from the first signal to an open channel before giving up (ICE found no path). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-/** The channel's bufferedamountlow fires below this many bytes. */
-const LOW_WATER_BYTES = 256 * 1024;
+/**
+ * The sender resumes (bufferedamountlow, or the poll) once the channel's
+ * buffer falls to half its high water mark, as the bench's bare-channel floor
+ * does (bench/node/raw-process.ts): half a megabyte still in flight keeps the
+ * channel busy while the next frames are made.
+ */
+const LOW_WATER_BYTES = HIGH_WATER_BYTES / 2;
 /** Poll interval for bindings without a bufferedamountlow event (and a safety net for those with one). */
 const DRAIN_POLL_MS = 5;
 const CHANNEL_LABEL = 'peerproc';
