@@ -221,6 +221,27 @@ export class PyOpaque {
   }
 }
 
+/** Python's `type(value).__name__`, for messages (`'list'`, `'NoneType'`, `'datetime'`). */
+export function pyTypeName(value: PyValue): string {
+  if (value === null || value === undefined) return 'NoneType';
+  if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'bigint') return 'int';
+  if (typeof value === 'number') return Number.isSafeInteger(value) && !Object.is(value, -0) ? 'int' : 'float';
+  if (typeof value === 'string') return 'str';
+  if (value instanceof PyByteArray) return 'bytearray';
+  if (value instanceof Uint8Array) return 'bytes';
+  if (value instanceof PyFloat) return 'float';
+  if (value instanceof PyTuple) return 'tuple';
+  if (Array.isArray(value)) return 'list';
+  if (value instanceof Map) return 'dict';
+  if (value instanceof Set) return 'set';
+  if (value instanceof PyFrozenSet) return 'frozenset';
+  if (value instanceof PyException || value instanceof PyOpaque) return value.name.split('.').pop() as string;
+  if (value instanceof PyToken) return 'Token';
+  if (value instanceof PyGlobal) return 'type';
+  return 'object';
+}
+
 /** Python's `str()` of a value (strings unquoted). */
 export function pyStr(value: PyValue): string {
   return typeof value === 'string' ? value : pyRepr(value);

@@ -12,6 +12,7 @@ import {
   type FrameChannel,
   FrameDecoder,
   frameHeader,
+  type SkippedFrame,
 } from '../../shared/python-wire/index.js';
 import { CLOSE_FLUSH_MS } from './options.js';
 
@@ -22,7 +23,8 @@ const READ_AHEAD_BYTES = 64 * 1024;
 
 interface PendingReceive {
   maxBytes: number;
-  resolve(frame: Uint8Array): void;
+  skipOversized: boolean;
+  resolve(frame: Uint8Array | SkippedFrame): void;
   reject(err: Error): void;
 }
 
@@ -83,9 +85,22 @@ export class FramedSocket implements FrameChannel {
   }
 
   receive(maxBytes: number = this.maxFrameBytes): Promise<Uint8Array> {
+    return this.#receive(maxBytes, false) as Promise<Uint8Array>;
+  }
+
+  /**
+   * The next frame, or, for a frame over `maxBytes`, a `SkippedFrame` once
+   * all of it was dropped (never buffered): the connection stays in step, so
+   * the caller can answer that the message was too large and carry on.
+   */
+  receiveOrSkip(maxBytes: number = this.maxFrameBytes): Promise<Uint8Array | SkippedFrame> {
+    return this.#receive(maxBytes, true);
+  }
+
+  #receive(maxBytes: number, skipOversized: boolean): Promise<Uint8Array | SkippedFrame> {
     if (this.#pending) return Promise.reject(new Error('FramedSocket.receive called while a receive is pending'));
     return new Promise((resolve, reject) => {
-      this.#pending = { maxBytes, resolve, reject };
+      this.#pending = { maxBytes, skipOversized, resolve, reject };
       this.#pump();
     });
   }
@@ -106,9 +121,9 @@ export class FramedSocket implements FrameChannel {
   #pump(): void {
     const pending = this.#pending;
     if (pending) {
-      let frame: Uint8Array | undefined;
+      let frame: Uint8Array | SkippedFrame | undefined;
       try {
-        frame = this.#decoder.next(pending.maxBytes);
+        frame = this.#decoder.next(pending.maxBytes, { skipOversized: pending.skipOversized });
       } catch (err) {
         this.#pending = undefined;
         pending.reject(err as Error);

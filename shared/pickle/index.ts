@@ -37,5 +37,6 @@ export {
   type PyValue,
   pyRepr,
   pyStr,
+  pyTypeName,
   tuple,
 } from './values.js';

@@ -23,5 +23,6 @@ export {
   type PyValue,
   pyRepr,
   pyStr,
+  pyTypeName,
   tuple,
 } from '../python-values.js';
