@@ -9,6 +9,7 @@ import type { BaseManager as Manager } from '../../shared/manager.js';
 import { Queue, type QueueEntry } from '../../shared/queue.js';
 import { BaseManager } from '../manager.js';
 import { loadPlatform } from '../platform.js';
+import { PYTHON_SERVE_FLAGS, PYTHON_SERVE_USAGE, pythonServeFlags } from '../python/flags.js';
 import {
   CONNECTION_FLAGS,
   EXIT_FAILURE,
@@ -32,6 +33,7 @@ export const MASTER_USAGE = `Usage: peerproc master --address ws://HOST:PORT/ROO
   --python-listen HOST:PORT
                        also serve the queues to unmodified CPython workers on this TCP
                        address (same authkey; their address=(HOST, PORT)); port 0: a free one
+${PYTHON_SERVE_USAGE}
   --ice-servers JSON   STUN/TURN servers (default: those the signaling server hands out)
   --webrtc NAME        WebRTC binding: node-datachannel (default) or wrtc`;
 
@@ -62,6 +64,7 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
     'min-workers': { type: 'string' },
     wait: { type: 'string' },
     'python-listen': { type: 'string' },
+    ...PYTHON_SERVE_FLAGS,
   });
   if (values.help) {
     out(MASTER_USAGE);
@@ -73,6 +76,7 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
   const timeout = numberFlag(values, 'timeout', 10);
   const minWorkers = numberFlag(values, 'min-workers', 0, { integer: true });
   const wait = numberFlag(values, 'wait', 30);
+  const pythonFlags = pythonServeFlags(values);
 
   const taskQueue = new Queue<number>();
   const resultQueue = new Queue<string>();
@@ -96,7 +100,7 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
   // CPython workers on TCP, beside the WebRTC ones (closed by manager.shutdown()).
   if (typeof values['python-listen'] === 'string') {
     const { startPythonListener } = await import('../python/cli.js');
-    await startPythonListener(manager, values['python-listen'], stderrLogger);
+    await startPythonListener(manager, values['python-listen'], stderrLogger, pythonFlags);
   }
   // Ctrl-C or a service stop: tell the workers (they exit cleanly) before leaving.
   const stop = (signal: NodeJS.Signals) => {

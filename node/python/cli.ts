@@ -9,6 +9,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { BaseManager } from '../../shared/manager.js';
 import type { PyValue } from '../../shared/pickle/index.js';
 import { PythonManagerClient } from './client.js';
+import type { PythonServeFlags } from './flags.js';
 import { formatHostPort, type HostPort, parseHostPort } from './options.js';
 import { servePython } from './serve.js';
 import type { PythonConnectionInfo, PythonManagerServer } from './server.js';
@@ -32,9 +33,10 @@ export async function startPythonListener(
   manager: BaseManager<any>,
   flag: string,
   log: Logger,
+  flags: PythonServeFlags = {},
 ): Promise<PythonManagerServer> {
   const { host, port } = parseHostPort(flag, 'python-listen');
-  const server = await servePython(manager, { host, port, logger: { warn: (m) => log.warn(m) } });
+  const server = await servePython(manager, { host, port, logger: { warn: (m) => log.warn(m) }, ...flags });
   server.on('accept', (info: PythonConnectionInfo) => log.info(`${workerName(info)} connected`));
   server.on('connectionClose', (info: PythonConnectionInfo) => {
     if (info.name !== undefined) log.info(`${workerName(info)} left`);

@@ -549,9 +549,12 @@ class Unpickler {
   }
 }
 
-/** A Python float: a number, or `PyFloat` when integral (so that 2.0 goes back as a float, not the int 2). */
+/**
+ * A Python float: a number, or `PyFloat` when integral (so that 2.0 goes back
+ * as a float, not the int 2), -0.0 included (MessagePack would send a plain -0 as the int 0).
+ */
 function float(value: number): number | PyFloat {
-  return Number.isSafeInteger(value) && !Object.is(value, -0) ? new PyFloat(value) : value;
+  return Number.isSafeInteger(value) ? new PyFloat(value) : value;
 }
 
 /** A bytearray owns its bytes (decoded bytes values share the input buffer). */

@@ -56,6 +56,26 @@ export const VALUE_TYPES: readonly string[] = [
   ),
 ];
 
+/**
+ * Builtin types, which pickles name as values (`int` in a list, a
+ * `defaultdict(int)`'s factory) and which NEWOBJ may instantiate
+ * (`int.__new__(int, 5)` for an int subclass's base is data, not a call).
+ */
+const BUILTIN_TYPES: readonly string[] = [
+  'int',
+  'float',
+  'str',
+  'bytes',
+  'bool',
+  'list',
+  'tuple',
+  'dict',
+  'set',
+  'frozenset',
+  'type',
+  'NoneType',
+].map((name) => `builtins.${name}`);
+
 /** Classes a client's own script defines: plain classes, dataclasses, namedtuples. */
 export const OWN_CLASSES = '__main__.*';
 
@@ -100,7 +120,7 @@ export class GlobalPolicy {
   constructor(options: GlobalPolicyOptions = {}) {
     this.allow = [...(options.allow ?? [])];
     this.#calls = new Patterns([...VALUE_TYPES, ...this.allow]);
-    this.#instances = new Patterns([...VALUE_TYPES, OWN_CLASSES, ...this.allow]);
+    this.#instances = new Patterns([...VALUE_TYPES, ...BUILTIN_TYPES, OWN_CLASSES, ...this.allow]);
   }
 
   /** May a pickle call `module.name(*args)` (REDUCE)? */

@@ -65,7 +65,7 @@ const CASES: Case[] = [
   { py: '-2**2047', js: -(2n ** 2047n), exact: true },
   { py: '1.5', js: 1.5, exact: true },
   { py: '0.1', js: 0.1 },
-  { py: '-0.0', js: -0 },
+  { py: '-0.0', js: new PyFloat(-0) },
   { py: '1e300', js: 1e300 },
   { py: "float('inf')", js: Infinity },
   { py: "float('nan')", js: Number.NaN },
