@@ -12,8 +12,38 @@ export { consoleLogger, type Logger, silentLogger } from '../shared/logger.js';
 export type { WorkerInfo } from '../shared/master-host.js';
 export type { ManagerOptions } from '../shared/options.js';
 export { type ProxyInfo, type ProxyOf, proxyInfo } from '../shared/proxy.js';
+export { type PythonParam, pythonParams } from '../shared/python-call.js';
+export {
+  PyByteArray,
+  PyException,
+  PyFloat,
+  PyFrozenSet,
+  PyGlobal,
+  PyOpaque,
+  PyTuple,
+  type PyValue,
+} from '../shared/python-values.js';
 export { type DeadLetter, JoinableQueue, Queue, type QueueEntry, type QueueOptions } from '../shared/queue.js';
-export { BaseManager, type NodeManagerOptions } from './manager.js';
+export {
+  type AcquireOptions,
+  Barrier,
+  BoundedSemaphore,
+  Condition,
+  type DictSource,
+  Event,
+  Lock,
+  RLock,
+  Semaphore,
+  SharedArray,
+  SharedDict,
+  SharedList,
+  SharedNamespace,
+  SharedValue,
+  type SyncTypes,
+  syncRegistry,
+  type WaitOptions,
+} from '../shared/sync/index.js';
+export { BaseManager, type NodeManagerOptions, SyncManager } from './manager.js';
 export { loadPlatform } from './platform.js';
 // CPython interoperability (TCP): serve a master to Python workers, work for or bridge a Python master.
 export { type BridgeStats, PythonBridge, type PythonBridgeOptions } from './python/bridge.js';

@@ -20,15 +20,32 @@ export type PythonParam = string | readonly [name: string, defaultValue: PyValue
 
 export const pythonSignature: unique symbol = Symbol.for('peerproc.pythonSignature');
 
+export interface PythonNaming {
+  /**
+   * The name CPython's messages give the function: a factory standing for a
+   * Python class is `Value.__init__` (and counts `self`: set `method`).
+   */
+  qualname?: string;
+  method?: boolean;
+}
+
+export interface DeclaredSignature extends PythonNaming {
+  params: readonly PythonParam[];
+}
+
 /** Declares `fn`'s Python signature (see above); returns `fn`. */
-export function pythonParams<F extends (...args: never[]) => unknown>(fn: F, params: readonly PythonParam[]): F {
-  Object.defineProperty(fn, pythonSignature, { value: params, configurable: true });
+export function pythonParams<F extends (...args: never[]) => unknown>(
+  fn: F,
+  params: readonly PythonParam[],
+  naming: PythonNaming = {},
+): F {
+  Object.defineProperty(fn, pythonSignature, { value: { params, ...naming }, configurable: true });
   return fn;
 }
 
-export function declaredParams(fn: unknown): readonly PythonParam[] | undefined {
+export function declaredSignature(fn: unknown): DeclaredSignature | undefined {
   return typeof fn === 'function'
-    ? (fn as unknown as { [pythonSignature]?: readonly PythonParam[] })[pythonSignature]
+    ? (fn as unknown as { [pythonSignature]?: DeclaredSignature })[pythonSignature]
     : undefined;
 }
 

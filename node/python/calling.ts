@@ -9,7 +9,7 @@
  * and surplus arguments.
  */
 import { PyException, type PyValue } from '../../shared/pickle/index.js';
-import { declaredParams, type PythonParam } from '../../shared/python-call.js';
+import { declaredSignature, type PythonParam } from '../../shared/python-call.js';
 import { PythonException } from '../../shared/python-wire/index.js';
 
 export interface Param {
@@ -186,10 +186,10 @@ export function callPython(
   thisArg?: unknown,
 ): unknown {
   const method = thisArg !== undefined;
-  const declared = declaredParams(fn);
+  const declared = declaredSignature(fn);
   const call = (values: unknown[]): unknown => (fn as (...a: unknown[]) => unknown).apply(thisArg, values);
   if (declared) {
-    const signature = fromDeclared(qualname, declared, method);
+    const signature = fromDeclared(declared.qualname ?? qualname, declared.params, declared.method ?? method);
     const bound = bindPython(signature, args, kwds);
     const values: unknown[] = [...bound.values];
     if (signature.varargs) values.push(...bound.rest);

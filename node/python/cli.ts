@@ -8,6 +8,7 @@ import { AuthenticationError, ConnectionClosedError, ConnectTimeoutError, Empty 
 import type { Logger } from '../../shared/logger.js';
 import type { BaseManager } from '../../shared/manager.js';
 import type { PyValue } from '../../shared/pickle/index.js';
+import type { Registry } from '../../shared/registry.js';
 import { PythonManagerClient } from './client.js';
 import type { PythonServeFlags } from './flags.js';
 import { formatHostPort, type HostPort, parseHostPort } from './options.js';
@@ -28,6 +29,32 @@ function workerName(info: PythonConnectionInfo): string {
  * `peerproc master --python-listen HOST:PORT`: serves the master's queues to
  * CPython workers too, logging who comes and goes (and what they held) to `log`.
  */
+/** Logs who comes and goes (and what they held) on a Python listener. */
+function logConnections(server: PythonManagerServer, log: Logger): void {
+  server.on('accept', (info: PythonConnectionInfo) => log.info(`${workerName(info)} connected`));
+  server.on('connectionClose', (info: PythonConnectionInfo) => {
+    if (info.name !== undefined) log.info(`${workerName(info)} left`);
+  });
+  server.on('leasesReleased', (info: PythonConnectionInfo, count: number) =>
+    log.warn(`${workerName(info)} left holding ${count} unacknowledged item(s); they go back to their queue`),
+  );
+}
+
+/** `peerproc serve --python-listen` without `--address`: a bare registry (the SyncManager types) on TCP only. */
+export async function startPythonRegistryListener(
+  registry: Registry,
+  authkey: string,
+  flag: string,
+  log: Logger,
+  flags: PythonServeFlags = {},
+): Promise<PythonManagerServer> {
+  const { host, port } = parseHostPort(flag, 'python-listen');
+  const server = await servePython(registry, { host, port, authkey, logger: { warn: (m) => log.warn(m) }, ...flags });
+  logConnections(server, log);
+  log.info(`serving Python clients on ${formatHostPort(server.address as HostPort)}`);
+  return server;
+}
+
 export async function startPythonListener(
   // biome-ignore lint/suspicious/noExplicitAny: any master, whatever it registers.
   manager: BaseManager<any>,
@@ -37,13 +64,7 @@ export async function startPythonListener(
 ): Promise<PythonManagerServer> {
   const { host, port } = parseHostPort(flag, 'python-listen');
   const server = await servePython(manager, { host, port, logger: { warn: (m) => log.warn(m) }, ...flags });
-  server.on('accept', (info: PythonConnectionInfo) => log.info(`${workerName(info)} connected`));
-  server.on('connectionClose', (info: PythonConnectionInfo) => {
-    if (info.name !== undefined) log.info(`${workerName(info)} left`);
-  });
-  server.on('leasesReleased', (info: PythonConnectionInfo, count: number) =>
-    log.warn(`${workerName(info)} left holding ${count} unacknowledged item(s); they go back to their queue`),
-  );
+  logConnections(server, log);
   log.info(`serving Python workers on ${formatHostPort(server.address as HostPort)}`);
   return server;
 }

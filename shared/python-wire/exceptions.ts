@@ -6,23 +6,13 @@
  * our `Empty`/`Full` and anything else a `RemoteError` with the Python class
  * name and message. Only names and messages cross: no stacks, no paths.
  */
-import { Empty, Full, PeerprocError, RemoteError, ShutDown } from '../errors.js';
+import { Empty, Full, RemoteError, ShutDown } from '../errors.js';
 import { BUILTIN_EXCEPTIONS, isAllowedException } from '../pickle/globals.js';
 import { PyException, type PyValue, pyRepr } from '../pickle/values.js';
+import { PythonException } from '../python-exception.js';
 
-/**
- * Throw this to make a Python caller see exactly `exception` (e.g. CPython's
- * `KeyError(ident)` for an unknown object id). Its `name` is the Python class name.
- */
-export class PythonException extends PeerprocError {
-  readonly exception: PyException;
-
-  constructor(exception: PyException) {
-    super(exception.message);
-    this.name = exception.name;
-    this.exception = exception;
-  }
-}
+// Throw this to make a Python caller see exactly `exception` (e.g. CPython's `KeyError(ident)`).
+export { PythonException } from '../python-exception.js';
 
 /** Our error names that have a natural Python builtin counterpart. */
 const PYTHON_NAMES: Readonly<Record<string, string>> = {

@@ -17,8 +17,36 @@ export { consoleLogger, type Logger, silentLogger } from '../../shared/logger.js
 export type { WorkerInfo } from '../../shared/master-host.js';
 export type { ManagerOptions } from '../../shared/options.js';
 export { type ProxyInfo, type ProxyOf, proxyInfo } from '../../shared/proxy.js';
+export {
+  PyByteArray,
+  PyException,
+  PyFloat,
+  PyFrozenSet,
+  PyGlobal,
+  PyOpaque,
+  PyTuple,
+  type PyValue,
+} from '../../shared/python-values.js';
 export { type DeadLetter, JoinableQueue, Queue, type QueueEntry, type QueueOptions } from '../../shared/queue.js';
 export { parseAddress } from '../../shared/signaling-protocol.js';
+export {
+  Barrier,
+  BoundedSemaphore,
+  Condition,
+  Event,
+  Lock,
+  RLock,
+  Semaphore,
+  SharedArray,
+  SharedDict,
+  SharedList,
+  SharedNamespace,
+  SharedValue,
+  type SyncTypes,
+} from '../../shared/sync/index.js';
+
+import { type SyncManager as SyncManagerType, syncManagerFor } from '../../shared/sync/manager.js';
+
 export type { RegisterOptions };
 
 const scope = globalThis as unknown as { RTCPeerConnection?: unknown; WebSocket?: unknown };
@@ -34,3 +62,7 @@ export type BrowserManagerOptions = PlatformManagerOptions;
 /** Python's BaseManager, with the browser's own WebRTC: the same API as in Node. */
 export const BaseManager = baseManagerFor(browserPlatform);
 export type BaseManager<R extends object = Record<never, never>> = BaseManagerType<R>;
+
+/** Python's SyncManager, with the browser's own WebRTC (shared/sync/). */
+export const SyncManager = syncManagerFor(BaseManager);
+export type SyncManager<R extends object = Record<never, never>> = SyncManagerType<R>;
