@@ -55,7 +55,7 @@ export async function runServe(argv: string[], out: (line: string) => void): Pro
     stderrLogger.info(`serving SyncManager objects to peers on ${address}`);
     if (listen) {
       const { startPythonListener } = await import('../python/cli.js');
-      await startPythonListener(manager, listen, stderrLogger, pythonFlags);
+      await startPythonListener(manager, listen, stderrLogger, pythonFlags, 'client');
     }
   } else if (listen) {
     const { startPythonRegistryListener } = await import('../python/cli.js');

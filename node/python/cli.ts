@@ -21,8 +21,11 @@ const EXIT_FAILURE = 1;
 /** Seconds between retries while the Python master is not up yet (it is a TCP connect: cheap). */
 const CONNECT_RETRY_MAX_MS = 1_000;
 
-function workerName(info: PythonConnectionInfo): string {
-  return `python worker ${info.remote}${info.name ? ` (${info.name})` : ''}`;
+/** `worker` for a master's Python peers, `client` for `peerproc serve`'s. */
+export type PythonPeerRole = 'worker' | 'client';
+
+function peerName(info: PythonConnectionInfo, role: PythonPeerRole): string {
+  return `python ${role} ${info.remote}${info.name ? ` (${info.name})` : ''}`;
 }
 
 /**
@@ -30,13 +33,13 @@ function workerName(info: PythonConnectionInfo): string {
  * CPython workers too, logging who comes and goes (and what they held) to `log`.
  */
 /** Logs who comes and goes (and what they held) on a Python listener. */
-function logConnections(server: PythonManagerServer, log: Logger): void {
-  server.on('accept', (info: PythonConnectionInfo) => log.info(`${workerName(info)} connected`));
+function logConnections(server: PythonManagerServer, log: Logger, role: PythonPeerRole): void {
+  server.on('accept', (info: PythonConnectionInfo) => log.info(`${peerName(info, role)} connected`));
   server.on('connectionClose', (info: PythonConnectionInfo) => {
-    if (info.name !== undefined) log.info(`${workerName(info)} left`);
+    if (info.name !== undefined) log.info(`${peerName(info, role)} left`);
   });
   server.on('leasesReleased', (info: PythonConnectionInfo, count: number) =>
-    log.warn(`${workerName(info)} left holding ${count} unacknowledged item(s); they go back to their queue`),
+    log.warn(`${peerName(info, role)} left holding ${count} unacknowledged item(s); they go back to their queue`),
   );
 }
 
@@ -50,7 +53,7 @@ export async function startPythonRegistryListener(
 ): Promise<PythonManagerServer> {
   const { host, port } = parseHostPort(flag, 'python-listen');
   const server = await servePython(registry, { host, port, authkey, logger: { warn: (m) => log.warn(m) }, ...flags });
-  logConnections(server, log);
+  logConnections(server, log, 'client');
   log.info(`serving Python clients on ${formatHostPort(server.address as HostPort)}`);
   return server;
 }
@@ -61,11 +64,12 @@ export async function startPythonListener(
   flag: string,
   log: Logger,
   flags: PythonServeFlags = {},
+  role: PythonPeerRole = 'worker',
 ): Promise<PythonManagerServer> {
   const { host, port } = parseHostPort(flag, 'python-listen');
   const server = await servePython(manager, { host, port, logger: { warn: (m) => log.warn(m) }, ...flags });
-  logConnections(server, log);
-  log.info(`serving Python workers on ${formatHostPort(server.address as HostPort)}`);
+  logConnections(server, log, role);
+  log.info(`serving Python ${role}s on ${formatHostPort(server.address as HostPort)}`);
   return server;
 }
 
