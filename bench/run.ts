@@ -24,6 +24,7 @@ import { type BindingsResult, bindingRows, runBindings } from './sections/bindin
 import { type BrowserResult, browserRows, runBrowser } from './sections/browser.js';
 import { type ManyRun, manyRows, runMany } from './sections/many.js';
 import { type ProbeResult, payloadRows, rpcRows, runProbe } from './sections/probe.js';
+import { type ListenResult, pythonListenRows, runPythonListen } from './sections/python-listen.js';
 import { runStartup, type StartupResult, startupRows } from './sections/startup.js';
 import { runThroughput, type ThroughputResult, throughputRows } from './sections/throughput.js';
 
@@ -52,6 +53,7 @@ interface Results {
   browser?: BrowserResult;
   many?: Record<string, ManyRun | null>;
   bindings?: BindingsResult;
+  'python-listen'?: ListenResult;
 }
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -92,6 +94,11 @@ async function runSections(ctx: Context, extra: PythonInfo[], pages: Pages): Pro
   await section('browser', 'page load to first task (headless Chromium)', () => runBrowser(ctx, pages));
   await section('many', `many workers: ${options.many.join(', ')}`, () => runMany(ctx));
   await section('bindings', `WebRTC bindings: ${options.bindings.join(', ')}`, () => runBindings(ctx));
+  await section(
+    'python-listen',
+    `CPython workers: N = ${options.listenTasks}, W = ${options.listenWorkers.join(', ')}, peerproc master --python-listen and CPython's master`,
+    () => runPythonListen(ctx),
+  );
   return results;
 }
 
@@ -105,6 +112,7 @@ function tableRows(ctx: Context, results: Results): Row[] {
     ...(has('probe') ? payloadRows(ctx, results.probe) : []),
     ...(has('many') ? manyRows(ctx, results.many) : []),
     ...(has('bindings') ? bindingRows(ctx, results.bindings) : []),
+    ...(has('python-listen') ? pythonListenRows(ctx, results['python-listen']) : []),
   ];
 }
 

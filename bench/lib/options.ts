@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BindingName } from '../../node/platform.js';
 
-export const SECTIONS = ['throughput', 'probe', 'startup', 'browser', 'many', 'bindings'] as const;
+export const SECTIONS = ['throughput', 'probe', 'startup', 'browser', 'many', 'bindings', 'python-listen'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export type Profile = 'full' | 'quick' | 'smoke';
@@ -42,6 +42,10 @@ export interface BenchOptions {
   /** Tasks per run in the bindings comparison (W = 1). */
   bindingTasks: number;
   bindings: BindingName[];
+  /** Tasks per run of the --python-listen section (CPython workers, peerproc master vs CPython master). */
+  listenTasks: number;
+  /** CPython worker counts of the --python-listen section. */
+  listenWorkers: number[];
   sections: Section[];
   /** Run the CPython baseline (python3) beside peerproc. */
   python: boolean;
@@ -71,6 +75,8 @@ const PROFILES: Record<
     stage: 20,
     manyTasks: 20_000,
     bindingTasks: 100_000,
+    listenTasks: 20_000,
+    listenWorkers: [1, 2],
   },
   quick: {
     tasks: 5_000,
@@ -85,6 +91,8 @@ const PROFILES: Record<
     stage: 20,
     manyTasks: 5_000,
     bindingTasks: 5_000,
+    listenTasks: 5_000,
+    listenWorkers: [1, 2],
   },
   smoke: {
     tasks: 300,
@@ -99,6 +107,8 @@ const PROFILES: Record<
     stage: 10,
     manyTasks: 200,
     bindingTasks: 300,
+    listenTasks: 300,
+    listenWorkers: [1, 2],
   },
 };
 

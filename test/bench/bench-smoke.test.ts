@@ -75,6 +75,7 @@ describe('npm run bench -- --smoke', () => {
       'payload, worker put → master queue',
       'master RSS per connection',
       'node-datachannel (default): tasks/s',
+      "CPython worker: peerproc master --python-listen / CPython's master",
     ]) {
       expect(run.stdout).toContain(measure);
     }
@@ -84,7 +85,15 @@ describe('npm run bench -- --smoke', () => {
   it('writes JSON with every section, row and target', async () => {
     const json = JSON.parse(await readFile(out, 'utf8'));
     expect(json).toMatchObject({ schema: 'peerproc-bench/1', profile: 'smoke', failures: [] });
-    expect(Object.keys(json.results).sort()).toEqual(['bindings', 'browser', 'many', 'probe', 'startup', 'throughput']);
+    expect(Object.keys(json.results).sort()).toEqual([
+      'bindings',
+      'browser',
+      'many',
+      'probe',
+      'python-listen',
+      'startup',
+      'throughput',
+    ]);
     expect(json.machine.node).toBe(process.version);
     const ids = json.rows.map((r: { id: string }) => r.id);
     for (const id of [
@@ -102,6 +111,8 @@ describe('npm run bench -- --smoke', () => {
       'many_10_mb_per_connection',
       'binding_node-datachannel_tasks_per_s',
       'binding_wrtc_tasks_per_s',
+      'python_listen_tasks_per_s_w1',
+      'python_listen_tasks_per_s_w2',
     ]) {
       expect(ids).toContain(id);
     }
