@@ -11,7 +11,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SyncManager } from '../../node/index.js';
+import { ShutDown, SyncManager } from '../../node/index.js';
 import { silentLogger } from '../../shared/logger.js';
 import { PyFloat, PyTuple } from '../../shared/python-values.js';
 import type { SignalingServer } from '../../signaling/index.js';
@@ -148,6 +148,14 @@ describe('JS peers use the SyncManager types of `peerproc serve --address` over 
       await q.put('item');
       expect(await q.get({ timeout: 5 })).toBe('item');
       await expect(q.get({ timeout: 0.05 })).rejects.toMatchObject({ name: 'Empty' });
+      // Python 3.13's shutdown, through a JS proxy: puts fail, gets too once empty. (A bounded queue:
+      // an unbounded one's proxy writes puts behind, so a refused put is reported on the next call.)
+      const bounded = await a.Queue(10);
+      await bounded.put('last');
+      await bounded.shutdown();
+      await expect(bounded.put('late')).rejects.toBeInstanceOf(ShutDown);
+      expect(await bounded.get()).toBe('last');
+      await expect(bounded.get()).rejects.toBeInstanceOf(ShutDown);
 
       // The second peer gets objects of its own (each create makes one, as in CPython).
       const other = await b.dict();
