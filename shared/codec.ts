@@ -66,6 +66,33 @@ for (const method of ['pushArrayState', 'pushMapState'] as const) {
   };
 }
 
+/**
+ * Plain arrays and plain objects (every protocol message) skip the search
+ * through the extension types, which would otherwise run once per object
+ * encoded: the hot path stays what it was before the Python extensions.
+ */
+class PlainFirstEncoder extends Encoder<NestedCodec> {}
+{
+  const proto = Encoder.prototype as unknown as Record<string, (object: unknown, depth: number) => void>;
+  const { encodeObject, encodeArray, encodeMap } = proto as Record<
+    string,
+    (this: unknown, o: unknown, d: number) => void
+  >;
+  (PlainFirstEncoder.prototype as unknown as Record<string, unknown>).encodeObject = function (
+    this: unknown,
+    object: unknown,
+    depth: number,
+  ) {
+    if (Array.isArray(object))
+      return (encodeArray as (this: unknown, o: unknown, d: number) => void).call(this, object, depth);
+    const prototype = Object.getPrototypeOf(object);
+    if (prototype === Object.prototype || prototype === null) {
+      return (encodeMap as (this: unknown, o: unknown, d: number) => void).call(this, object, depth);
+    }
+    return (encodeObject as (this: unknown, o: unknown, d: number) => void).call(this, object, depth);
+  };
+}
+
 export class Codec implements NestedCodec {
   readonly #limits: CodecLimits;
   readonly #encoder: Encoder<NestedCodec>;
@@ -82,7 +109,7 @@ export class Codec implements NestedCodec {
   }
 
   #makeEncoder(): Encoder<NestedCodec> {
-    return new Encoder({ extensionCodec, context: this, maxDepth: MAX_DEPTH, ignoreUndefined: false });
+    return new PlainFirstEncoder({ extensionCodec, context: this, maxDepth: MAX_DEPTH, ignoreUndefined: false });
   }
 
   #makeDecoder(): Decoder<NestedCodec> {
