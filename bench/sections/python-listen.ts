@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { runCommand, track } from '../lib/children.js';
+import { track, withTimeout } from '../lib/children.js';
 import type { Context } from '../lib/context.js';
 import { CLASSIC_MASTER_PY, CLI_JS, LISTEN_WORKER_PY } from '../lib/paths.js';
 import { cellOf, type Row, row } from '../lib/report.js';
@@ -34,7 +34,7 @@ interface LineProcess {
 }
 
 function startLines(command: string, args: string[], env: Record<string, string>): LineProcess {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   track(child);
   const waiters: Array<{ pattern: RegExp; stream: string; resolve(m: RegExpExecArray): void; reject(e: Error): void }> =
     [];
@@ -66,23 +66,28 @@ function startLines(command: string, args: string[], env: Record<string, string>
 
 async function runWorkers(ctx: Context, port: string, workers: number, tasks: number): Promise<number> {
   const python = ctx.python?.command as string;
-  const runs = await Promise.all(
-    Array.from({ length: workers }, () =>
-      runCommand(python, [LISTEN_WORKER_PY, port], {
-        timeoutMs: 30_000 + tasks * 5,
-        env: { PEERPROC_BENCH_AUTHKEY: ctx.authkey },
-      }),
-    ),
+  const started = Array.from({ length: workers }, () =>
+    startLines(python, [LISTEN_WORKER_PY, port], { PEERPROC_BENCH_AUTHKEY: ctx.authkey }),
   );
-  const reports = runs.map((r, i) => {
-    if (r.code !== 0) throw new Error(`listen worker ${i + 1}: exit ${r.code}: ${r.stderr.trim().split('\n').at(-1)}`);
-    return JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { done: number; first: number; last: number };
-  });
-  const done = reports.reduce((sum, r) => sum + r.done, 0);
-  if (done !== tasks) throw new Error(`workers did ${done} tasks of ${tasks}`);
-  const working = reports.filter((r) => r.done > 0);
-  const span = Math.max(...working.map((r) => r.last)) - Math.min(...working.map((r) => r.first));
-  return tasks / span;
+  try {
+    // Every worker connected first, then all start together.
+    await Promise.all(started.map((w) => withTimeout(w.line(/^ready$/, 'stdout'), 30_000, () => 'worker connect')));
+    const reports = started.map((w) => w.line(/^\{.*\}$/, 'stdout'));
+    for (const w of started) w.child.stdin?.end('go\n');
+    const done = await Promise.all(
+      reports.map(async (line, i) => {
+        const [json] = await withTimeout(line, 30_000 + tasks * 5, () => `listen worker ${i + 1} report`);
+        return JSON.parse(json) as { done: number; first: number; last: number };
+      }),
+    );
+    const total = done.reduce((sum, r) => sum + r.done, 0);
+    if (total !== tasks) throw new Error(`workers did ${total} tasks of ${tasks}`);
+    const working = done.filter((r) => r.done > 0);
+    const span = Math.max(...working.map((r) => r.last)) - Math.min(...working.map((r) => r.first));
+    return tasks / span;
+  } finally {
+    for (const w of started) w.child.kill('SIGKILL');
+  }
 }
 
 async function againstPeerproc(ctx: Context, workers: number, tasks: number): Promise<number> {
