@@ -26,6 +26,7 @@ import { type CliSeedResult, cliSeedRows, runCliSeed } from './sections/cli-seed
 import { type JournalResult, journalRows, runJournal } from './sections/journal.js';
 import { type ManyRun, manyRows, runMany } from './sections/many.js';
 import { type ProbeResult, payloadRows, rpcRows, runProbe } from './sections/probe.js';
+import { type ListenResult, pythonListenRows, runPythonListen } from './sections/python-listen.js';
 import { runSignaling, type SignalingResult, signalingRows } from './sections/signaling.js';
 import { runStartup, type StartupResult, startupRows } from './sections/startup.js';
 import { runThroughput, type ThroughputResult, throughputRows } from './sections/throughput.js';
@@ -58,6 +59,7 @@ interface Results {
   many?: Record<string, ManyRun | null>;
   bindings?: BindingsResult;
   signaling?: SignalingResult;
+  'python-listen'?: ListenResult;
 }
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -105,6 +107,11 @@ async function runSections(ctx: Context, extra: PythonInfo[], pages: Pages): Pro
     `signaling server: ${options.signalingPeers} ws peers, one process and three nodes on one Redis`,
     () => runSignaling(ctx),
   );
+  await section(
+    'python-listen',
+    `CPython workers: N = ${options.listenTasks}, W = ${options.listenWorkers.join(', ')}, peerproc master --python-listen and CPython's master`,
+    () => runPythonListen(ctx),
+  );
   return results;
 }
 
@@ -121,6 +128,7 @@ function tableRows(ctx: Context, results: Results): Row[] {
     ...(has('many') ? manyRows(ctx, results.many) : []),
     ...(has('bindings') ? bindingRows(ctx, results.bindings) : []),
     ...(has('signaling') ? signalingRows(ctx, results.signaling) : []),
+    ...(has('python-listen') ? pythonListenRows(ctx, results['python-listen']) : []),
   ];
 }
 

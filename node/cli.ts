@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `peerproc` command: signal | master | worker | bridge | demo.
+ * The `peerproc` command: signal | master | worker | bridge | serve | demo.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,8 @@ Commands:
   master   put tasks and collect results      (peerproc master --address ws://127.0.0.1:8080/jobs --authkey abc --tasks 10)
   worker   take tasks and return results      (peerproc worker --address ws://127.0.0.1:8080/jobs --authkey abc)
   bridge   serve a CPython master from a room (peerproc bridge --python-master 127.0.0.1:5000 --address ws://127.0.0.1:8080/jobs --authkey abc)
+  serve    hold SyncManager objects (dict, list, Lock...) for JS peers and CPython clients
+                                              (peerproc serve --python-listen 127.0.0.1:5000 --authkey abc)
   demo     run the whole example on this machine
 
 Run 'peerproc <command> --help' for a command's options.`;
@@ -50,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/worker.js')).runWorker(rest, out);
     case 'bridge':
       return (await import('./commands/bridge.js')).runBridge(rest, out);
+    case 'serve':
+      return (await import('./commands/serve.js')).runServe(rest, out);
     case 'demo':
       return (await import('./commands/demo.js')).runDemo(rest, out);
     case undefined:

@@ -11,7 +11,8 @@ import type { EventMessage, Reply } from './ipc.js';
 /** Every process this run started and has not seen exit. */
 const live = new Set<ChildProcess>();
 
-function track(child: ChildProcess): void {
+/** Records a child so that `killAllChildren` ends it. */
+export function track(child: ChildProcess): void {
   live.add(child);
   child.once('exit', () => live.delete(child));
 }

@@ -20,6 +20,7 @@ export const SECTIONS = [
   'many',
   'bindings',
   'signaling',
+  'python-listen',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 
@@ -56,6 +57,10 @@ export interface BenchOptions {
   signalingPeers: number;
   /** Signals each worker sends its master while relay latency is measured. */
   signalsPerWorker: number;
+  /** Tasks per run of the --python-listen section (CPython workers, peerproc master vs CPython master). */
+  listenTasks: number;
+  /** CPython worker counts of the --python-listen section. */
+  listenWorkers: number[];
   sections: Section[];
   /** Run the CPython baseline (python3) beside peerproc. */
   python: boolean;
@@ -87,6 +92,8 @@ const PROFILES: Record<
     bindingTasks: 100_000,
     signalingPeers: 1_000,
     signalsPerWorker: 20,
+    listenTasks: 20_000,
+    listenWorkers: [1, 2],
   },
   quick: {
     tasks: 5_000,
@@ -103,6 +110,8 @@ const PROFILES: Record<
     bindingTasks: 5_000,
     signalingPeers: 1_000,
     signalsPerWorker: 10,
+    listenTasks: 5_000,
+    listenWorkers: [1, 2],
   },
   smoke: {
     tasks: 300,
@@ -119,6 +128,8 @@ const PROFILES: Record<
     bindingTasks: 300,
     signalingPeers: 60,
     signalsPerWorker: 3,
+    listenTasks: 300,
+    listenWorkers: [1, 2],
   },
 };
 

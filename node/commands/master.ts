@@ -12,6 +12,7 @@ import { Queue } from '../../shared/queue/queue.js';
 import { exitAfterFlush } from '../exit-after-flush.js';
 import { BaseManager } from '../manager.js';
 import { loadPlatform } from '../platform.js';
+import { PYTHON_SERVE_FLAGS, PYTHON_SERVE_USAGE, pythonServeFlags } from '../python/flags.js';
 import {
   CONNECTION_FLAGS,
   EXIT_FAILURE,
@@ -41,6 +42,7 @@ export const MASTER_USAGE = `Usage: peerproc master --address ws://HOST:PORT/ROO
   --python-listen HOST:PORT
                        also serve the queues to unmodified CPython workers on this TCP
                        address (same authkey; their address=(HOST, PORT)); port 0: a free one
+${PYTHON_SERVE_USAGE}
   --ice-servers JSON   STUN/TURN servers (default: those the signaling server hands out)
   --webrtc NAME        WebRTC binding: node-datachannel (default) or wrtc`;
 
@@ -73,6 +75,7 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
     'python-listen': { type: 'string' },
     journal: { type: 'string' },
     fresh: { type: 'boolean' },
+    ...PYTHON_SERVE_FLAGS,
   });
   if (values.help) {
     out(MASTER_USAGE);
@@ -89,6 +92,7 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
   // Opened before anything else, so a journal of another run fails fast and touches nothing.
   const journal =
     journalPath === undefined ? undefined : await openSeedJournal(journalPath, tasks, values.fresh === true);
+  const pythonFlags = pythonServeFlags(values);
 
   const taskQueue = new Queue<number>();
   const resultQueue = new Queue<string>();
@@ -112,7 +116,7 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
   // CPython workers on TCP, beside the WebRTC ones (closed by manager.shutdown()).
   if (typeof values['python-listen'] === 'string') {
     const { startPythonListener } = await import('./python.js');
-    await startPythonListener(manager, values['python-listen'], stderrLogger);
+    await startPythonListener(manager, values['python-listen'], stderrLogger, pythonFlags);
   }
   // Ctrl-C or a service stop: tell the workers (they exit cleanly) before leaving.
   const stop = (signal: NodeJS.Signals) => {

@@ -77,6 +77,7 @@ describe('npm run bench -- --smoke', () => {
       'node-datachannel (default): tasks/s',
       'signaling, one process: pairings/s',
       'signaling, three nodes, one Redis: relay latency p99',
+      "CPython worker: peerproc master --python-listen / CPython's master",
     ]) {
       expect(run.stdout).toContain(measure);
     }
@@ -93,6 +94,7 @@ describe('npm run bench -- --smoke', () => {
       'journal',
       'many',
       'probe',
+      'python-listen',
       'signaling',
       'startup',
       'throughput',
@@ -119,6 +121,8 @@ describe('npm run bench -- --smoke', () => {
       'signaling_relay_p99_ms_3',
       'cli_seed_tasks_per_s_w1',
       'journal_tasks_per_s_w2',
+      'python_listen_tasks_per_s_w1',
+      'python_listen_tasks_per_s_w2',
     ]) {
       expect(ids).toContain(id);
     }
