@@ -9,4 +9,7 @@ import { PeerprocError } from '../shared/errors.js';
 export { ConfigError } from '../shared/errors.js';
 
 /** The server could not bind its port (already in use, permission denied, bad address). */
-export class ListenError extends PeerprocError {}
+export class ListenError extends PeerprocError {
+  override name = 'ListenError';
+  readonly code = 'LISTEN_FAILED';
+}

@@ -76,7 +76,10 @@ async function connectWithRetry(client: PythonManagerClient, target: string, wai
       // Nothing listening yet: wait for it. A wrong key or a broken peer is final.
       if (!(err instanceof ConnectionClosedError) || performance.now() >= deadline) {
         if (err instanceof ConnectionClosedError) {
-          throw new ConnectTimeoutError(`no Python master at ${target} within ${waitSeconds} s (${err.message})`);
+          throw new ConnectTimeoutError(
+            'NO_MASTER',
+            `no Python master at ${target} within ${waitSeconds} s (${err.message})`,
+          );
         }
         throw err;
       }

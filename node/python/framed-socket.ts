@@ -62,7 +62,8 @@ export class FramedSocket implements FrameChannel {
   }
 
   async send(payload: Uint8Array): Promise<void> {
-    if (this.#closeReason) throw new ConnectionClosedError(`cannot send to ${this.remote}: connection closed`);
+    if (this.#closeReason)
+      throw new ConnectionClosedError('CONNECTION_CLOSED', `cannot send to ${this.remote}: connection closed`);
     const header = frameHeader(payload.length);
     let flushed: boolean;
     if (payload.length <= SINGLE_WRITE_MAX) {
@@ -128,7 +129,11 @@ export class FramedSocket implements FrameChannel {
     if (this.#closeReason) return;
     this.#closedMidFrame = this.#decoder.midFrame;
     const truncated = this.#closedMidFrame ? ' in the middle of a frame' : '';
-    this.#closeReason = new ConnectionClosedError(`connection to ${this.remote} closed${truncated}`, { cause });
+    this.#closeReason = new ConnectionClosedError(
+      'CONNECTION_CLOSED',
+      `connection to ${this.remote} closed${truncated}`,
+      { cause },
+    );
     this.#abort.abort(this.#closeReason);
     this.#pump();
   }

@@ -200,7 +200,7 @@ export class PythonManagerServer extends EventEmitter {
   async #close(): Promise<void> {
     const server = this.#server;
     if (!server) return;
-    this.#closing.abort(new ConnectionClosedError('the manager is shutting down'));
+    this.#closing.abort(new ConnectionClosedError('MANAGER_CLOSING', 'the manager is shutting down'));
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     // A worker between two calls (its put answered, its next get on the way) is answered too.
     if (this.#connections.size > 0) await new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS));

@@ -16,7 +16,6 @@
  *   unacknowledged, and it is redelivered. Bounded queues are never written
  *   behind: their `put()` waits for room, as backpressure must.
  */
-import { ConnectionClosedError } from '../errors.js';
 import type { ObjectReference, RpcEndpoint } from '../rpc/endpoint.js';
 import type { ProxyOf, ProxySpecializer } from '../rpc/proxy.js';
 import { GET_BATCH, MAX_BATCH, PUT_BATCH } from './batch.js';
@@ -140,7 +139,7 @@ export function queueProxy<T>(
     proxy.put = (item: T): Promise<void> => {
       failure ??= rpc.castFailure;
       if (failure) return Promise.reject(failure);
-      if (rpc.closedWith) return Promise.reject(rpc.closedWith ?? new ConnectionClosedError('connection closed'));
+      if (rpc.closedWith) return Promise.reject(rpc.closedWith);
       pending.push(item);
       if (pending.length >= PUT_BATCH_SIZE) flush();
       else timer ??= setTimeout(flush, PUT_FLUSH_DELAY_MS);

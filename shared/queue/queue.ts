@@ -469,7 +469,7 @@ export class Queue<T> implements LeaseOwner {
   #deliver(entry: QueueEntry<T>, context: RemoteCallContext): QueueEntry<T> {
     if (context.signal.aborted) {
       this.#unshift(entry);
-      throw new ConnectionClosedError('the caller disconnected before receiving the item');
+      throw new ConnectionClosedError('CALLER_GONE', 'the caller disconnected before receiving the item');
     }
     // Sent to a peer that has gone silent (probably dead): if it never comes back, that is no fault of the item's.
     if (context.heardFrom?.() !== false) entry.deliveries++;
@@ -503,7 +503,7 @@ export class Queue<T> implements LeaseOwner {
     if (context.signal.aborted) {
       // The caller left while we waited: every item taken goes back, in order.
       for (let i = entries.length - 1; i >= 0; i--) this.#unshift(entries[i]);
-      throw new ConnectionClosedError('the caller disconnected before receiving the items');
+      throw new ConnectionClosedError('CALLER_GONE', 'the caller disconnected before receiving the items');
     }
     const values: T[] = [];
     for (const entry of entries) values.push(this.#deliver(entry, context).value);

@@ -3,7 +3,15 @@
  * room, registers, and delivers pairing and relay messages. Messages from the
  * server are validated like any other network input.
  */
-import { AddressInUseError, ConnectionClosedError, ProtocolError, SignalingError } from '../errors.js';
+import {
+  AddressInUseError,
+  type CodeOf,
+  ConnectionClosedError,
+  ERROR_CODES,
+  isErrorCode,
+  ProtocolError,
+  SignalingError,
+} from '../errors.js';
 import type { Platform, WebSocketLike } from '../webrtc/platform.js';
 import {
   type ClientMessage,
@@ -11,7 +19,6 @@ import {
   type RegisteredMessage,
   type Role,
   type ServerMessage,
-  SIGNALING_ERROR_CODES,
   type SignalingErrorCode,
 } from './protocol.js';
 
@@ -53,8 +60,11 @@ function parseServerMessage(data: unknown): ServerMessage {
 
 function errorFor(code: string, message: string): Error {
   if (code === 'ADDRESS_IN_USE') return new AddressInUseError(`address in use: ${message}`);
-  const known = (SIGNALING_ERROR_CODES as readonly string[]).includes(code);
-  return new SignalingError(known ? code : 'UNKNOWN', `signaling server refused: ${code}: ${message}`);
+  const known = isErrorCode(code) && ERROR_CODES[code] === 'SignalingError';
+  return new SignalingError(
+    known ? (code as CodeOf<'SignalingError'>) : 'UNKNOWN',
+    `signaling server refused: ${code}: ${message}`,
+  );
 }
 
 export class SignalingClient {
@@ -75,19 +85,25 @@ export class SignalingClient {
       try {
         socket = new platform.WebSocket(url);
       } catch (err) {
-        reject(new ConnectionClosedError(`cannot open ${url}: ${(err as Error).message}`));
+        reject(new ConnectionClosedError('SIGNALING_UNREACHABLE', `cannot open ${url}: ${(err as Error).message}`));
         return;
       }
       this.#socket = socket;
       const timer = setTimeout(() => {
         socket.close();
-        reject(new ConnectionClosedError(`signaling server at ${url} did not answer within ${REGISTER_TIMEOUT_MS} ms`));
+        reject(
+          new ConnectionClosedError(
+            'SIGNALING_UNREACHABLE',
+            `signaling server at ${url} did not answer within ${REGISTER_TIMEOUT_MS} ms`,
+          ),
+        );
       }, REGISTER_TIMEOUT_MS);
       socket.onopen = () => this.send({ type: 'register', role, id });
       socket.onerror = () => {}; // the close event that follows carries the outcome
       socket.onclose = (event) => {
         clearTimeout(timer);
         const reason = new ConnectionClosedError(
+          registered ? 'SIGNALING_CLOSED' : 'SIGNALING_UNREACHABLE',
           `signaling connection to ${url} closed (code ${event.code}${event.reason ? `: ${event.reason}` : ''})`,
         );
         if (!registered) reject(reason);

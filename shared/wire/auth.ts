@@ -124,6 +124,7 @@ export class Handshake {
     if (frame.length !== RESPONSE_BYTES || frame[0] !== RESPONSE) {
       this.#send(new Uint8Array([FAILURE]));
       throw new AuthenticationError(
+        'PEER_UNPROVEN',
         `peer sent a ${frame.length}-byte frame of type 0x${(frame[0] ?? 0).toString(16)} instead of the authentication response`,
       );
     }
@@ -132,7 +133,7 @@ export class Handshake {
     const expected = mac(this.#key, 'worker', this.#myNonce, workerNonce, this.#binding);
     if (!constantTimeEqual(proof, expected)) {
       this.#send(new Uint8Array([FAILURE]));
-      throw new AuthenticationError('digest received was wrong: the peer does not know the authkey');
+      throw new AuthenticationError('PEER_UNPROVEN', 'digest received was wrong: the peer does not know the authkey');
     }
     const welcome = new Uint8Array(WELCOME_BYTES);
     welcome[0] = WELCOME;
@@ -159,7 +160,10 @@ export class Handshake {
       return false;
     }
     if (frame.length === 1 && frame[0] === FAILURE) {
-      throw new AuthenticationError('digest sent was rejected: the master does not accept this authkey');
+      throw new AuthenticationError(
+        'KEY_REJECTED',
+        'digest sent was rejected: the master does not accept this authkey',
+      );
     }
     if (frame.length !== WELCOME_BYTES || frame[0] !== WELCOME) {
       throw new ProtocolError(`expected the master's welcome, got a ${frame.length}-byte frame`);
@@ -167,6 +171,7 @@ export class Handshake {
     const expected = mac(this.#key, 'master', this.#myNonce, this.#peerNonce, this.#binding);
     if (!constantTimeEqual(frame.subarray(1), expected)) {
       throw new AuthenticationError(
+        'MASTER_UNPROVEN',
         'the master could not prove it knows the authkey (or the connection is intercepted)',
       );
     }

@@ -13,10 +13,12 @@ import {
   AuthenticationError,
   BaseManager,
   ConfigError,
-  ConnectionClosedError,
   ConnectTimeoutError,
   Empty,
+  type ErrorCode,
+  errorCode,
   type Logger,
+  PeerShutdownError,
   type Queue,
   SignalingError,
 } from '../lib/index.js';
@@ -53,8 +55,8 @@ export interface VolunteerOptions {
   authkey: string;
   compute(n: unknown): Promise<string>;
   logger: Logger;
-  /** Called on every state change, with a human reason when something failed. */
-  onState(state: WorkerState, reason: string | null): void;
+  /** Called on every state change, with a human reason and the error's stable code when something failed. */
+  onState(state: WorkerState, reason: string | null, code?: ErrorCode | null): void;
   onResult(text: string): void;
   /** Free-text activity for the page's log ("connected to master 3fa2c1d0"). */
   onActivity(message: string): void;
@@ -90,8 +92,8 @@ export class Volunteer {
 
   async #run(): Promise<void> {
     // Once stopped, the loop winds down silently: stop() has said all there is to say.
-    const onState: VolunteerOptions['onState'] = (state, reason) => {
-      if (!this.#stopped) this.#options.onState(state, reason);
+    const onState: VolunteerOptions['onState'] = (state, reason, code = null) => {
+      if (!this.#stopped) this.#options.onState(state, reason, code);
     };
     const onActivity = (message: string) => {
       if (!this.#stopped) this.#options.onActivity(message);
@@ -114,16 +116,16 @@ export class Volunteer {
       } catch (err) {
         if (this.#stopped) break;
         if (err instanceof AuthenticationError) {
-          onState('auth-failed', err.message);
+          onState('auth-failed', err.message, err.code);
           onActivity(`authentication failed: ${err.message}`);
           break;
         }
         if (err instanceof ConfigError) {
-          onState('error', err.message);
+          onState('error', err.message, err.code);
           break;
         }
         const reason = describeConnectFailure(err as Error);
-        onState(sessions > 0 ? 'master-gone' : 'waiting', reason);
+        onState(sessions > 0 ? 'master-gone' : 'waiting', reason, errorCode(err));
         await this.#sleep(reconnectDelay(failures++));
         continue;
       }
@@ -136,15 +138,17 @@ export class Volunteer {
       onState('working', null);
       onActivity(sessions === 1 ? 'connected and authenticated' : 'reconnected to a master');
       let reason: string;
+      let code: ErrorCode | undefined;
       try {
         await this.#work(manager);
         reason = 'disconnected';
       } catch (err) {
         reason = describeLoss(err as Error);
+        code = errorCode(err);
       }
       await manager.shutdown().catch(() => {});
       if (this.#stopped) break;
-      onState('master-gone', reason);
+      onState('master-gone', reason, code);
       onActivity(`master gone: ${reason}`);
       await this.#sleep(reconnectDelay(0));
     }
@@ -193,18 +197,20 @@ export class Volunteer {
 function describeConnectFailure(err: Error): string {
   const cause = err instanceof ConnectTimeoutError && err.cause instanceof Error ? err.cause : err;
   if (cause instanceof SignalingError) return `the signaling server refused: ${cause.message}`;
-  if (cause instanceof ConnectionClosedError && /signaling/.test(cause.message)) {
-    return 'cannot reach the signaling server';
+  switch (errorCode(cause)) {
+    case 'SIGNALING_UNREACHABLE':
+    case 'SIGNALING_CLOSED':
+      return 'cannot reach the signaling server';
+    case 'NO_MASTER':
+      return 'no master in this room yet';
+    default:
+      return cause.message;
   }
-  if (cause instanceof ConnectTimeoutError && /no master/.test(cause.message)) return 'no master in this room yet';
-  return cause.message;
 }
 
 /** Why an established session ended. */
 function describeLoss(err: Error): string {
-  const text = err.message;
-  const bye = /closed the connection: (.*)$/.exec(text);
-  if (bye) return `the master said: ${bye[1]}`;
-  if (/heartbeat/.test(text)) return 'the master stopped answering';
-  return text;
+  if (err instanceof PeerShutdownError && err.peerReason !== undefined) return `the master said: ${err.peerReason}`;
+  if (errorCode(err) === 'HEARTBEAT_LOST') return 'the master stopped answering';
+  return err.message;
 }

@@ -41,7 +41,10 @@ export function parseDigestPrefix(message: Uint8Array): { digest: DigestName | n
       if (isDigestName(name)) return { digest: name, payload: message.subarray(end + 1) };
     }
   }
-  throw new AuthenticationError('unsupported message length, missing digest prefix, or unsupported digest');
+  throw new AuthenticationError(
+    'AUTH_MALFORMED',
+    'unsupported message length, missing digest prefix, or unsupported digest',
+  );
 }
 
 /** Compares without an early exit, so the time taken does not reveal where two MACs differ. */

@@ -15,6 +15,7 @@ import { PyException, type PyValue, pyRepr } from '../pickle/values.js';
  * `KeyError(ident)` for an unknown object id). Its `name` is the Python class name.
  */
 export class PythonException extends PeerprocError {
+  readonly code = 'PYTHON_EXCEPTION';
   readonly exception: PyException;
 
   constructor(exception: PyException) {

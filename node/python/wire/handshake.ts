@@ -64,7 +64,8 @@ function randomBytes(n: number): Uint8Array {
 function verifyResponse(authkey: Uint8Array, message: Uint8Array, response: Uint8Array): void {
   const { digest, payload } = parseDigestPrefix(response);
   const expected = hmacDigest(digest ?? 'md5', authkey, message);
-  if (!constantTimeEqual(expected, payload)) throw new AuthenticationError('digest received was wrong');
+  if (!constantTimeEqual(expected, payload))
+    throw new AuthenticationError('PEER_UNPROVEN', 'digest received was wrong');
 }
 
 /** The answer to a challenge `message` (without the `#CHALLENGE#` marker), as CPython 3.12's `_create_response`. */
@@ -98,14 +99,15 @@ export async function deliverChallenge(
 /** Proves we know the authkey: answers the peer's challenge and expects WELCOME. */
 export async function answerChallenge(channel: FrameChannel, authkey: Uint8Array): Promise<void> {
   const framed = await channel.receive(HANDSHAKE_MAX_BYTES);
-  if (!startsWith(framed, CHALLENGE)) throw new AuthenticationError('protocol error: expected a challenge');
+  if (!startsWith(framed, CHALLENGE))
+    throw new AuthenticationError('AUTH_MALFORMED', 'protocol error: expected a challenge');
   const message = framed.subarray(CHALLENGE.length);
   if (message.length < LEGACY_CHALLENGE_BYTES) {
-    throw new AuthenticationError(`challenge too short: ${message.length} bytes`);
+    throw new AuthenticationError('AUTH_MALFORMED', `challenge too short: ${message.length} bytes`);
   }
   await channel.send(createResponse(authkey, message));
   const verdict = await channel.receive(HANDSHAKE_MAX_BYTES);
-  if (!constantTimeEqual(verdict, WELCOME)) throw new AuthenticationError('digest sent was rejected');
+  if (!constantTimeEqual(verdict, WELCOME)) throw new AuthenticationError('KEY_REJECTED', 'digest sent was rejected');
 }
 
 /** The serving side of a new connection (CPython `Listener.accept`): challenge, then answer. */
