@@ -16,9 +16,12 @@
  *   unacknowledged, and it is redelivered. Bounded queues are never written
  *   behind: their `put()` waits for room, as backpressure must.
  */
+
+import { ConnectionClosedError } from '../errors.js';
 import type { ObjectReference, RpcEndpoint } from '../rpc/endpoint.js';
-import type { ProxyOf, ProxySpecializer } from '../rpc/proxy.js';
+import { type ProxyInfo, type ProxyOf, type ProxySpecializer, proxyInfo } from '../rpc/proxy.js';
 import { GET_BATCH, MAX_BATCH, PUT_BATCH } from './batch.js';
+import { checkTimeout } from './checks.js';
 import { PrefetchWindow } from './prefetch-window.js';
 import type { Queue } from './queue.js';
 import type { BlockingOptions } from './types.js';
@@ -46,7 +49,7 @@ export function queueProxy<T>(
   let head = 0;
   let pending: T[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
-  /** A failed batch of results: every later call reports it instead of carrying on. */
+  /** A failed batch of results, or the proxy's release: every later call reports it instead of carrying on. */
   let failure: Error | undefined;
 
   const flush = (): void => {
@@ -64,7 +67,7 @@ export function queueProxy<T>(
       }
     }
   };
-  rpc.addFlushHook(flush);
+  const removeFlushHook = rpc.addFlushHook(flush);
 
   const takeBuffered = (): T => {
     const item = buffer[head];
@@ -122,6 +125,8 @@ export function queueProxy<T>(
 
   const proxy = { ...base };
   proxy.get = (opts: BlockingOptions = {}): Promise<T> => {
+    // Checked here too: the buffered path below never reaches the queue, which would refuse it.
+    checkTimeout(opts.timeout);
     const now = performance.now();
     fetchWindow.asked(now);
     failure ??= rpc.castFailure;
@@ -136,7 +141,9 @@ export function queueProxy<T>(
   };
   proxy.getNowait = (): Promise<T> => get({ block: false });
   if (options.batchResults && !bounded) {
-    proxy.put = (item: T): Promise<void> => {
+    proxy.put = (item: T, opts: BlockingOptions = {}): Promise<void> => {
+      // An unbounded queue never waits, so a timeout has no effect, but a bad one is refused as the queue would.
+      checkTimeout(opts.timeout);
       failure ??= rpc.castFailure;
       if (failure) return Promise.reject(failure);
       if (rpc.closedWith) return Promise.reject(rpc.closedWith);
@@ -145,8 +152,20 @@ export function queueProxy<T>(
       else timer ??= setTimeout(flush, PUT_FLUSH_DELAY_MS);
       return Promise.resolve();
     };
-    proxy.putNowait = proxy.put;
+    proxy.putNowait = (item: T): Promise<void> => (proxy.put as (item: T) => Promise<void>)(item);
   }
+  const info = base[proxyInfo] as ProxyInfo;
+  const released: ProxyInfo = {
+    exposed: info.exposed,
+    release: () => {
+      // Results written behind still leave (before the release, in order); then this proxy stops listening.
+      flush();
+      removeFlushHook();
+      failure ??= new ConnectionClosedError('PROXY_RELEASED', 'proxy was released');
+      info.release();
+    },
+  };
+  proxy[proxyInfo] = released;
   return proxy as ProxyOf<Queue<T>>;
 }
 
