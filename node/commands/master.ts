@@ -5,6 +5,7 @@
  * after --timeout seconds in which nothing happens at all (StallWatch).
  */
 import { Empty } from '../../shared/errors.js';
+import { randomTask, transcript } from '../../shared/example.js';
 import type { BaseManager as Manager } from '../../shared/manager/manager.js';
 import { StallWatch } from '../../shared/manager/stall-watch.js';
 import { FirstAnswers } from '../../shared/queue/first-answers.js';
@@ -120,8 +121,8 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
     const task = await manager.get_task_queue();
     const result = await manager.get_result_queue();
     for (let i = 0; i < tasks; i++) {
-      const n = Math.floor(Math.random() * 10_001);
-      out(`Put task ${n}...`);
+      const n = randomTask();
+      out(transcript.putTask(n));
       await task.put(n);
     }
     out('Try get results...');
@@ -146,7 +147,7 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
           return EXIT_FAILURE;
         }
         watch.activity();
-        if (answers.accept(entry)) out(`Result: ${entry.value}`);
+        if (answers.accept(entry)) out(transcript.result(entry.value));
       }
     } finally {
       watch.close();

@@ -5,6 +5,7 @@
  */
 import { backoffDelay, sleep } from '../../shared/backoff.js';
 import { AuthenticationError, ConnectionClosedError, ConnectTimeoutError, Empty } from '../../shared/errors.js';
+import { squareText, transcript } from '../../shared/example.js';
 import type { Logger } from '../../shared/logger.js';
 import type { BaseManager } from '../../shared/manager/manager.js';
 import { PythonManagerClient } from '../python/client.js';
@@ -56,13 +57,9 @@ export interface PythonWorkerOptions {
   work: number;
 }
 
-/** `n * n = n²` as Python's `'%d * %d = %d'` prints it, exact for big ints too. */
-export function squareLine(n: PyValue): string {
-  if (typeof n === 'bigint') return `${n} * ${n} = ${n * n}`;
-  if (typeof n === 'number' && Number.isInteger(n)) {
-    const square = n * n;
-    return `${n} * ${n} = ${Number.isSafeInteger(square) ? square : BigInt(n) * BigInt(n)}`;
-  }
+/** The example's answer for a task from a Python master, which may send any value: only integers are squared. */
+function squareLine(n: PyValue): string {
+  if (typeof n === 'bigint' || (typeof n === 'number' && Number.isInteger(n))) return squareText(n);
   throw new TypeError(`task ${String(n)} is not an integer`);
 }
 
@@ -118,7 +115,7 @@ export async function runPythonWorker(options: PythonWorkerOptions, out: (line: 
         }
         throw err;
       }
-      out(`run task ${String(n)} * ${String(n)}...`);
+      out(transcript.runTask(n));
       if (options.work > 0) await sleep(options.work * 1000);
       await result.put(squareLine(n));
     }

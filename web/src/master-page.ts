@@ -4,6 +4,7 @@
  * (`/worker`) and Node workers (`peerproc worker`) serve it side by side.
  */
 import './styles.css';
+import { parseResult } from '../../shared/example.js';
 import { AddressInUseError, ConnectionClosedError, type Logger, SignalingError } from '../lib/index.js';
 import { addressOnThisServer, addressProblem, DEFAULT_ROOM, readPageParams, roomOf } from './address.js';
 import { byTestId, el, publishHook, setText } from './dom.js';
@@ -12,7 +13,6 @@ import { agentLabel, formatCount, formatDuration, formatPercent, formatRate, sho
 import type { MasterPageHook, MasterState, MasterWorkerRow } from './hooks.js';
 import { MasterSession } from './master-session.js';
 import { RateMeter } from './rate-meter.js';
-import { parseResult } from './square.js';
 import { ThroughputChart, type ThroughputSample } from './throughput-chart.js';
 
 /** Rows in the results table: the newest ones; the downloads hold them all. */

@@ -4,17 +4,10 @@
  * collects the results, and keeps a per-worker account from the manager's
  * events and `workers()` call counts.
  */
+import { isCorrectResult, type Jobs, parseResult, randomTask } from '../../shared/example.js';
 import { BaseManager, FirstAnswers, type Logger, type ManagerEvent, type ProxyOf, Queue } from '../lib/index.js';
 import type { MasterWorkerRow, RunSummary, WorkerStatus } from './hooks.js';
-import { isCorrectResult, parseResult } from './square.js';
 
-interface Jobs {
-  get_task_queue: Queue<number>;
-  get_result_queue: Queue<string>;
-}
-
-/** Tasks are random integers in [0, MAX_TASK], as in Python's example (`random.randint(0, 10000)`). */
-export const MAX_TASK = 10_000;
 /** Longest stretch of queue work before the page gets the event loop back (about one frame). */
 const SLICE_MS = 16;
 
@@ -82,7 +75,7 @@ export class MasterSession {
       account.baseline = account.total;
       account.results = 0;
     }
-    const tasks = Array.from({ length: count }, () => Math.floor(Math.random() * (MAX_TASK + 1)));
+    const tasks = Array.from({ length: count }, randomTask);
     const run: Run = {
       tasks,
       results: [],

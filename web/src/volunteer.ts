@@ -9,6 +9,8 @@
  *         master gone: new manager, connect() again after a short backoff
  *         wrong authkey: stop and say so (retrying a wrong key cannot help)
  */
+
+import type { Jobs } from '../../shared/example.js';
 import {
   AuthenticationError,
   BaseManager,
@@ -19,15 +21,9 @@ import {
   errorCode,
   type Logger,
   PeerShutdownError,
-  type Queue,
   SignalingError,
 } from '../lib/index.js';
 import type { WorkerState } from './hooks.js';
-
-interface Jobs {
-  get_task_queue: Queue<number>;
-  get_result_queue: Queue<string>;
-}
 
 /** Seconds one `task.get` waits before reporting Empty (then the page polls again). */
 export const POLL_SECONDS = 1;
