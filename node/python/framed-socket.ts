@@ -8,7 +8,13 @@
 import type { Socket } from 'node:net';
 import { ConnectionClosedError } from '../../shared/errors.js';
 import { CLOSE_FLUSH_MS } from './options.js';
-import { DEFAULT_MAX_FRAME_BYTES, type FrameChannel, FrameDecoder, frameHeader } from './wire/index.js';
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  encodeFrame,
+  FrameDecoder,
+  frameHeader,
+  type PythonFrameChannel,
+} from './wire/index.js';
 
 /** Frames up to this size go out as one write (header + payload), as CPython does, avoiding a Nagle stall. */
 const SINGLE_WRITE_MAX = 16 * 1024;
@@ -21,7 +27,7 @@ interface PendingReceive {
   reject(err: Error): void;
 }
 
-export class FramedSocket implements FrameChannel {
+export class FramedSocket implements PythonFrameChannel {
   readonly socket: Socket;
   /** `host:port` of the peer, for log lines. */
   readonly remote: string;
@@ -64,15 +70,11 @@ export class FramedSocket implements FrameChannel {
   async send(payload: Uint8Array): Promise<void> {
     if (this.#closeReason)
       throw new ConnectionClosedError('CONNECTION_CLOSED', `cannot send to ${this.remote}: connection closed`);
-    const header = frameHeader(payload.length);
     let flushed: boolean;
     if (payload.length <= SINGLE_WRITE_MAX) {
-      const frame = new Uint8Array(header.length + payload.length);
-      frame.set(header, 0);
-      frame.set(payload, header.length);
-      flushed = this.socket.write(frame);
+      flushed = this.socket.write(encodeFrame(payload));
     } else {
-      this.socket.write(header);
+      this.socket.write(frameHeader(payload.length));
       flushed = this.socket.write(payload);
     }
     if (!flushed) await this.#drained();

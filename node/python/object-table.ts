@@ -25,7 +25,7 @@ function unknownIdent(ident: string): PythonException {
   return new PythonException(new PyException('builtins', 'KeyError', [ident]));
 }
 
-export class ObjectTable {
+export class PythonObjectTable {
   readonly #idents = new WeakMap<object, string>();
   readonly #objects = new Map<string, ServedObject>();
   readonly #refcounts = new Map<string, number>();

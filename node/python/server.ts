@@ -5,7 +5,7 @@
  * handshake both ways, then one server-level call (`create`, `incref`...), or
  * `accept_connection`, which turns the connection into a method-call loop.
  *
- * Where we do better than CPython (python-managers.md, "Faults observed"):
+ * Where we do better than CPython (docs/python.md):
  * decoding never executes anything; a failed handshake or a hostile message
  * closes the connection with no traceback sent and one log line; a silent
  * connection is dropped after `handshakeTimeoutMs`; and a caller that dies
@@ -33,11 +33,11 @@ import { lookupTypeid, type Registry } from '../../shared/rpc/registry.js';
 import type { RemoteCallContext } from '../../shared/rpc/served.js';
 import { bindArgs } from './call-adapter.js';
 import { FramedSocket } from './framed-socket.js';
-import { ObjectTable, type ServedObject } from './object-table.js';
+import { PythonObjectTable, type ServedObject } from './object-table.js';
 import {
   CLOSE_FLUSH_MS,
   CLOSE_GRACE_MS,
-  consoleLogger,
+  consolePythonLogger,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_PYTHON_HOST,
   type PythonLogger,
@@ -133,7 +133,7 @@ export class PythonManagerServer extends EventEmitter {
   readonly #logger: PythonLogger;
   readonly #options: PythonManagerServerOptions;
   readonly #handshakeTimeoutMs: number;
-  readonly #objects = new ObjectTable();
+  readonly #objects = new PythonObjectTable();
   readonly #connections = new Set<FramedSocket>();
   /** Connections in the middle of a call (they close after their reply once closing). */
   readonly #busy = new Set<FramedSocket>();
@@ -150,7 +150,7 @@ export class PythonManagerServer extends EventEmitter {
     super();
     this.#registry = registry;
     this.#authkey = toAuthkey(options.authkey);
-    this.#logger = options.logger ?? consoleLogger;
+    this.#logger = options.logger ?? consolePythonLogger;
     this.#options = options;
     this.#handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   }

@@ -67,6 +67,14 @@ function errorFor(code: string, message: string): Error {
   );
 }
 
+/** One connect() in progress: until `registered`, its promise is still to settle. */
+interface Registration {
+  registered: boolean;
+  timer: ReturnType<typeof setTimeout>;
+  resolve(message: RegisteredMessage): void;
+  reject(err: Error): void;
+}
+
 export class SignalingClient {
   readonly #options: SignalingClientOptions;
   #socket: WebSocketLike | undefined;
@@ -78,9 +86,8 @@ export class SignalingClient {
 
   /** Opens the socket and registers; rejects with the server's refusal or a connection error. */
   connect(): Promise<RegisteredMessage> {
-    const { platform, url, role, id } = this.#options;
+    const { platform, url } = this.#options;
     return new Promise((resolve, reject) => {
-      let registered = false;
       let socket: WebSocketLike;
       try {
         socket = new platform.WebSocket(url);
@@ -89,53 +96,65 @@ export class SignalingClient {
         return;
       }
       this.#socket = socket;
-      const timer = setTimeout(() => {
-        socket.close();
-        reject(
-          new ConnectionClosedError(
-            'SIGNALING_UNREACHABLE',
-            `signaling server at ${url} did not answer within ${REGISTER_TIMEOUT_MS} ms`,
-          ),
-        );
-      }, REGISTER_TIMEOUT_MS);
-      socket.onopen = () => this.send({ type: 'register', role, id });
+      const registration: Registration = {
+        registered: false,
+        timer: setTimeout(() => {
+          socket.close();
+          reject(
+            new ConnectionClosedError(
+              'SIGNALING_UNREACHABLE',
+              `signaling server at ${url} did not answer within ${REGISTER_TIMEOUT_MS} ms`,
+            ),
+          );
+        }, REGISTER_TIMEOUT_MS),
+        resolve,
+        reject,
+      };
+      socket.onopen = () => this.send({ type: 'register', role: this.#options.role, id: this.#options.id });
       socket.onerror = () => {}; // the close event that follows carries the outcome
-      socket.onclose = (event) => {
-        clearTimeout(timer);
-        const reason = new ConnectionClosedError(
-          registered ? 'SIGNALING_CLOSED' : 'SIGNALING_UNREACHABLE',
-          `signaling connection to ${url} closed (code ${event.code}${event.reason ? `: ${event.reason}` : ''})`,
-        );
-        if (!registered) reject(reason);
-        else if (!this.#closedByUs) this.#options.onDisconnect(reason);
-      };
-      socket.onmessage = (event) => {
-        let message: ServerMessage;
-        try {
-          message = parseServerMessage(event.data);
-        } catch {
-          return; // a broken server message is ignored; pairing times out if it mattered
-        }
-        if (!registered) {
-          if (message.type === 'registered') {
-            registered = true;
-            clearTimeout(timer);
-            resolve(message);
-          } else if (message.type === 'error') {
-            clearTimeout(timer);
-            this.#closedByUs = true;
-            socket.close();
-            reject(errorFor(message.code, message.message));
-          }
-          return;
-        }
-        if (message.type === 'error' && FATAL_ERROR_CODES.has(message.code as SignalingErrorCode)) {
-          this.#options.onDisconnect(errorFor(message.code, message.message));
-          return;
-        }
-        this.#options.onMessage(message);
-      };
+      socket.onclose = (event) => this.#onClose(registration, event);
+      socket.onmessage = (event) => this.#onMessage(registration, event.data);
     });
+  }
+
+  #onClose(registration: Registration, event: { code: number; reason: string }): void {
+    clearTimeout(registration.timer);
+    const reason = new ConnectionClosedError(
+      registration.registered ? 'SIGNALING_CLOSED' : 'SIGNALING_UNREACHABLE',
+      `signaling connection to ${this.#options.url} closed (code ${event.code}${event.reason ? `: ${event.reason}` : ''})`,
+    );
+    if (!registration.registered) registration.reject(reason);
+    else if (!this.#closedByUs) this.#options.onDisconnect(reason);
+  }
+
+  #onMessage(registration: Registration, data: unknown): void {
+    let message: ServerMessage;
+    try {
+      message = parseServerMessage(data);
+    } catch {
+      return; // a broken server message is ignored; pairing times out if it mattered
+    }
+    if (!registration.registered) {
+      this.#onRegistrationReply(registration, message);
+    } else if (message.type === 'error' && FATAL_ERROR_CODES.has(message.code as SignalingErrorCode)) {
+      this.#options.onDisconnect(errorFor(message.code, message.message));
+    } else {
+      this.#options.onMessage(message);
+    }
+  }
+
+  /** Before `registered`, only the registration's outcome matters. */
+  #onRegistrationReply(registration: Registration, message: ServerMessage): void {
+    if (message.type === 'registered') {
+      registration.registered = true;
+      clearTimeout(registration.timer);
+      registration.resolve(message);
+    } else if (message.type === 'error') {
+      clearTimeout(registration.timer);
+      this.#closedByUs = true;
+      this.#socket?.close();
+      registration.reject(errorFor(message.code, message.message));
+    }
   }
 
   send(message: ClientMessage): void {

@@ -22,6 +22,7 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { AuthenticationError, ProtocolError } from '../errors.js';
+import { constantTimeEqual } from './constant-time.js';
 
 const CHALLENGE = 0xa1;
 const RESPONSE = 0xa2;
@@ -67,14 +68,6 @@ function mac(key: Uint8Array, role: AuthRole, first: Uint8Array, second: Uint8Ar
   return hmac(sha256, key, message);
 }
 
-/** Compares in time independent of where the inputs differ. */
-export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
-  return diff === 0;
-}
-
 function nonce(): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
 }
@@ -98,10 +91,6 @@ export class Handshake {
     this.#key = key;
     this.#binding = binding;
     this.#send = send;
-  }
-
-  get done(): boolean {
-    return this.#done;
   }
 
   /** The master opens with its challenge; the worker waits for it. */

@@ -10,6 +10,7 @@
  *         wrong authkey: stop and say so (retrying a wrong key cannot help)
  */
 
+import { backoffDelay } from '../../shared/backoff.js';
 import type { Jobs } from '../../shared/example.js';
 import {
   AuthenticationError,
@@ -34,17 +35,16 @@ export const POLL_SECONDS = 1;
  */
 export const CONNECT_WAIT_SECONDS = 20;
 /**
- * Pause between connect() attempts: min(1 s * 2^attempt, 10 s). Each attempt
- * already listens for a master for CONNECT_WAIT_SECONDS, so this only spaces out
- * failures (server down); kept short so a master that appears meanwhile is
- * found within seconds.
+ * Pause between connect() attempts: about min(1 s * 2^attempt, 10 s), with
+ * shared/backoff.ts's jitter so that a crowd of tabs does not retry in step.
+ * Each attempt already listens for a master for CONNECT_WAIT_SECONDS, so this
+ * only spaces out failures (server down); kept short so a master that appears
+ * meanwhile is found within seconds.
  */
 export const RECONNECT_MIN_MS = 1_000;
 export const RECONNECT_MAX_MS = 10_000;
 
-export function reconnectDelay(attempt: number): number {
-  return Math.min(RECONNECT_MIN_MS * 2 ** attempt, RECONNECT_MAX_MS);
-}
+const reconnectDelay = (attempt: number): number => backoffDelay(attempt, RECONNECT_MIN_MS, RECONNECT_MAX_MS);
 
 export interface VolunteerOptions {
   address: string;
@@ -86,68 +86,87 @@ export class Volunteer {
     await this.#manager?.shutdown().catch(() => {});
   }
 
+  // Once stopped, the loop winds down silently: stop() has said all there is to say.
+  #state(state: WorkerState, reason: string | null, code: ErrorCode | null = null): void {
+    if (!this.#stopped) this.#options.onState(state, reason, code);
+  }
+
+  #activity(message: string): void {
+    if (!this.#stopped) this.#options.onActivity(message);
+  }
+
   async #run(): Promise<void> {
-    // Once stopped, the loop winds down silently: stop() has said all there is to say.
-    const onState: VolunteerOptions['onState'] = (state, reason, code = null) => {
-      if (!this.#stopped) this.#options.onState(state, reason, code);
-    };
-    const onActivity = (message: string) => {
-      if (!this.#stopped) this.#options.onActivity(message);
-    };
     let failures = 0;
     let sessions = 0;
     while (!this.#stopped) {
-      const manager = new BaseManager<Jobs>({
-        address: this.#options.address,
-        authkey: this.#options.authkey,
-        wait: CONNECT_WAIT_SECONDS,
-        logger: this.#options.logger,
-      });
-      manager.register('get_task_queue');
-      manager.register('get_result_queue');
-      this.#manager = manager;
-      if (sessions === 0 && failures === 0) onState('waiting', null);
-      try {
-        await manager.connect();
-      } catch (err) {
-        if (this.#stopped) break;
-        if (err instanceof AuthenticationError) {
-          onState('auth-failed', err.message, err.code);
-          onActivity(`authentication failed: ${err.message}`);
-          break;
-        }
-        if (err instanceof ConfigError) {
-          onState('error', err.message, err.code);
-          break;
-        }
-        const reason = describeConnectFailure(err as Error);
-        onState(sessions > 0 ? 'master-gone' : 'waiting', reason, errorCode(err));
+      if (sessions === 0 && failures === 0) this.#state('waiting', null);
+      const manager = this.#newManager();
+      const outcome = await this.#connect(manager, sessions > 0);
+      if (outcome === 'give-up' || this.#stopped) break;
+      if (outcome === 'retry') {
         await this.#sleep(reconnectDelay(failures++));
         continue;
       }
-      if (this.#stopped) {
-        await manager.shutdown().catch(() => {});
-        break;
-      }
       failures = 0;
       sessions++;
-      onState('working', null);
-      onActivity(sessions === 1 ? 'connected and authenticated' : 'reconnected to a master');
-      let reason: string;
-      let code: ErrorCode | undefined;
-      try {
-        await this.#work(manager);
-        reason = 'disconnected';
-      } catch (err) {
-        reason = describeLoss(err as Error);
-        code = errorCode(err);
-      }
-      await manager.shutdown().catch(() => {});
+      this.#state('working', null);
+      this.#activity(sessions === 1 ? 'connected and authenticated' : 'reconnected to a master');
+      await this.#session(manager);
       if (this.#stopped) break;
-      onState('master-gone', reason, code);
-      onActivity(`master gone: ${reason}`);
       await this.#sleep(reconnectDelay(0));
     }
+  }
+
+  #newManager(): BaseManager<Jobs> {
+    const manager = new BaseManager<Jobs>({
+      address: this.#options.address,
+      authkey: this.#options.authkey,
+      wait: CONNECT_WAIT_SECONDS,
+      logger: this.#options.logger,
+    });
+    manager.register('get_task_queue');
+    manager.register('get_result_queue');
+    this.#manager = manager;
+    return manager;
+  }
+
+  /** One connect(): a wrong key or bad settings end the loop; anything else is retried. */
+  async #connect(manager: BaseManager<Jobs>, hadSession: boolean): Promise<'connected' | 'retry' | 'give-up'> {
+    try {
+      await manager.connect();
+    } catch (err) {
+      if (this.#stopped) return 'give-up';
+      if (err instanceof AuthenticationError) {
+        this.#state('auth-failed', err.message, err.code);
+        this.#activity(`authentication failed: ${err.message}`);
+        return 'give-up';
+      }
+      if (err instanceof ConfigError) {
+        this.#state('error', err.message, err.code);
+        return 'give-up';
+      }
+      this.#state(hadSession ? 'master-gone' : 'waiting', describeConnectFailure(err as Error), errorCode(err));
+      return 'retry';
+    }
+    if (this.#stopped) await manager.shutdown().catch(() => {});
+    return 'connected';
+  }
+
+  /** Works until the master goes, then says why. */
+  async #session(manager: BaseManager<Jobs>): Promise<void> {
+    let reason: string;
+    let code: ErrorCode | undefined;
+    try {
+      await this.#work(manager);
+      reason = 'disconnected';
+    } catch (err) {
+      reason = describeLoss(err as Error);
+      code = errorCode(err);
+    }
+    await manager.shutdown().catch(() => {});
+    if (this.#stopped) return;
+    this.#state('master-gone', reason, code);
+    this.#activity(`master gone: ${reason}`);
   }
 
   async #work(manager: BaseManager<Jobs>): Promise<void> {

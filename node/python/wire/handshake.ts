@@ -15,7 +15,8 @@
  * authkey never crosses the wire. Every handshake frame is capped at 256 bytes.
  */
 import { AuthenticationError } from '../../../shared/errors.js';
-import { constantTimeEqual, type DigestName, hmacDigest, parseDigestPrefix } from './digests.js';
+import { constantTimeEqual } from '../../../shared/wire/constant-time.js';
+import { type DigestName, hmacDigest, parseDigestPrefix } from './digests.js';
 
 const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 
@@ -34,7 +35,7 @@ export const LEGACY_CHALLENGE_BYTES = 20;
 export type ChallengeForm = 'sha256' | 'legacy';
 
 /** A message-oriented connection: one `send` is one CPython `send_bytes`. */
-export interface FrameChannel {
+export interface PythonFrameChannel {
   send(payload: Uint8Array): void | Promise<void>;
   /** The next frame; rejects if it is longer than `maxBytes` or the connection ends. */
   receive(maxBytes: number): Promise<Uint8Array>;
@@ -77,7 +78,7 @@ export function createResponse(authkey: Uint8Array, message: Uint8Array): Uint8A
 
 /** Proves the peer knows the authkey: sends a challenge, checks the answer, replies WELCOME or FAILURE. */
 export async function deliverChallenge(
-  channel: FrameChannel,
+  channel: PythonFrameChannel,
   authkey: Uint8Array,
   form: ChallengeForm = 'sha256',
 ): Promise<void> {
@@ -97,7 +98,7 @@ export async function deliverChallenge(
 }
 
 /** Proves we know the authkey: answers the peer's challenge and expects WELCOME. */
-export async function answerChallenge(channel: FrameChannel, authkey: Uint8Array): Promise<void> {
+export async function answerChallenge(channel: PythonFrameChannel, authkey: Uint8Array): Promise<void> {
   const framed = await channel.receive(HANDSHAKE_MAX_BYTES);
   if (!startsWith(framed, CHALLENGE))
     throw new AuthenticationError('AUTH_MALFORMED', 'protocol error: expected a challenge');
@@ -112,7 +113,7 @@ export async function answerChallenge(channel: FrameChannel, authkey: Uint8Array
 
 /** The serving side of a new connection (CPython `Listener.accept`): challenge, then answer. */
 export async function serverHandshake(
-  channel: FrameChannel,
+  channel: PythonFrameChannel,
   authkey: Uint8Array,
   options: HandshakeOptions = {},
 ): Promise<void> {
@@ -122,7 +123,7 @@ export async function serverHandshake(
 
 /** The connecting side (CPython `Client`): answer, then challenge. */
 export async function clientHandshake(
-  channel: FrameChannel,
+  channel: PythonFrameChannel,
   authkey: Uint8Array,
   options: HandshakeOptions = {},
 ): Promise<void> {
