@@ -9,7 +9,20 @@ import { agentLabel } from './format.js';
 import type { MasterWorkerRow } from './hooks.js';
 import type { Run } from './master-session.js';
 import { RateMeter } from './rate-meter.js';
-import type { ThroughputChart, ThroughputSample } from './throughput-chart.js';
+
+/** One chart point: seconds into the run, and tasks per second in all and by kind of worker. */
+export interface RateSample {
+  t: number;
+  all: number;
+  browser: number;
+  node: number;
+}
+
+/** Where the points go (ThroughputChart on the page; the sampler needs no DOM). */
+export interface RateChart {
+  push(sample: RateSample): void;
+  clear(): void;
+}
 
 /** Chart points this far apart. */
 export const SAMPLE_INTERVAL_MS = 200;
@@ -20,7 +33,7 @@ const CHART_WINDOW_MS = 1_000;
 export type Totals = () => { run: Readonly<Run> | null; workers: readonly MasterWorkerRow[] };
 
 export class RateSampler {
-  readonly #chart: ThroughputChart;
+  readonly #chart: RateChart;
   readonly #totals: Totals;
   readonly #headline = new RateMeter();
   readonly #meters = {
@@ -32,7 +45,7 @@ export class RateSampler {
   #sampledAt = 0;
   #recent = 0;
 
-  constructor(chart: ThroughputChart, totals: Totals) {
+  constructor(chart: RateChart, totals: Totals) {
     this.#chart = chart;
     this.#totals = totals;
   }
@@ -79,7 +92,7 @@ export class RateSampler {
   }
 
   /** Rates at `now`: in all, and by what the workers run in. */
-  #sample(startedAt: number, now: number, received: number, rows: readonly MasterWorkerRow[]): ThroughputSample {
+  #sample(startedAt: number, now: number, received: number, rows: readonly MasterWorkerRow[]): RateSample {
     const byKind = (kind: string) =>
       rows.filter((r) => agentLabel(r.agent) === kind).reduce((sum, r) => sum + r.results, 0);
     return {
