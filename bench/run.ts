@@ -132,7 +132,23 @@ function tableRows(ctx: Context, results: Results): Row[] {
   ];
 }
 
-async function main(argv: string[]): Promise<number> {
+/** The table, the targets met and missed, and the failures, on stdout; returns the rows that have a target. */
+function printReport(title: string, rows: Row[], cpythonLabel: string, failures: string[]): Row[] {
+  process.stdout.write(`\n${title}\n\n${renderTable(rows, cpythonLabel)}\n\n`);
+  const targets = rows.filter((r) => r.target !== null);
+  const met = targets.filter((r) => r.met === true).length;
+  process.stdout.write(`targets met: ${met} of ${targets.length}\n`);
+  for (const r of targets.filter((t) => t.met !== true)) {
+    process.stdout.write(`  ${r.met === false ? 'not met' : 'no figure'}: ${r.measure} (target ${r.target})\n`);
+  }
+  if (failures.length) {
+    process.stdout.write(`failures (${failures.length}):\n${failures.map((f) => `  ${f}`).join('\n')}\n`);
+  }
+  return targets;
+}
+
+/** The options to run with, or the exit code when there is nothing to run (help, bad flags, outside the namespace). */
+function runnableOptions(argv: string[]): BenchOptions | number {
   let options: BenchOptions | 'help';
   try {
     options = parseOptions(argv);
@@ -151,6 +167,48 @@ async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
+  return options;
+}
+
+/** The table's title line: profile, date, machine, repeats, duration. */
+function runTitle(options: BenchOptions, startedAt: Date, durationS: number): string {
+  return (
+    `peerproc ${options.profile} run, ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ` +
+    `node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}; ` +
+    `${options.repeat > 1 ? `median (min–max, n) of ${options.repeat} repeats` : 'one repeat'}; ` +
+    `${durationS.toFixed(0)} s`
+  );
+}
+
+/** The JSON's description of the run: schema, command, when, how long, on what, with which options. */
+function runHeader(options: BenchOptions, startedAt: Date, durationS: number, title: string) {
+  return {
+    schema: SCHEMA,
+    profile: options.profile,
+    command: `node ${process.argv.slice(1).join(' ')}`,
+    startedAt: startedAt.toISOString(),
+    durationS,
+    title,
+    machine: machine(),
+    options,
+    signalingOptions: { ...SIGNALING_LIMITS, ...options.signaling },
+  };
+}
+
+/** The machine the run was on, for the JSON. */
+function machine() {
+  return {
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model.trim() ?? null,
+    totalMemMb: Math.round(totalmem() / 2 ** 20),
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const options = runnableOptions(argv);
+  if (typeof options === 'number') return options;
   installCleanup();
   const watchdog = setTimeout(() => {
     log(`bench: the run took longer than ${WATCHDOG_MS[options.profile] / 60_000} minutes; stopping it`);
@@ -186,42 +244,14 @@ async function main(argv: string[]): Promise<number> {
     const durationS = (performance.now() - started) / 1000;
     const cpythonLabel = python ? `CPython ${python.version}` : 'CPython';
 
-    const title =
-      `peerproc ${options.profile} run, ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ` +
-      `node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}; ` +
-      `${options.repeat > 1 ? `median (min–max, n) of ${options.repeat} repeats` : 'one repeat'}; ` +
-      `${durationS.toFixed(0)} s`;
-    process.stdout.write(`\n${title}\n\n${renderTable(rows, cpythonLabel)}\n\n`);
-    const targets = rows.filter((r) => r.target !== null);
-    const met = targets.filter((r) => r.met === true).length;
-    process.stdout.write(`targets met: ${met} of ${targets.length}\n`);
-    for (const r of targets.filter((t) => t.met !== true)) {
-      process.stdout.write(`  ${r.met === false ? 'not met' : 'no figure'}: ${r.measure} (target ${r.target})\n`);
-    }
-    if (ctx.failures.length) {
-      process.stdout.write(`failures (${ctx.failures.length}):\n${ctx.failures.map((f) => `  ${f}`).join('\n')}\n`);
-    }
-
+    const title = runTitle(options, startedAt, durationS);
+    const targets = printReport(title, rows, cpythonLabel, ctx.failures);
     const out = resolve(options.out ?? resolve(RESULTS_DIR, 'latest.json'));
     await mkdir(dirname(out), { recursive: true });
     const json = {
-      schema: SCHEMA,
-      profile: options.profile,
-      command: `node ${process.argv.slice(1).join(' ')}`,
-      startedAt: startedAt.toISOString(),
-      durationS,
-      title,
-      machine: {
-        node: process.version,
-        platform: `${process.platform} ${process.arch}`,
-        cpus: cpus().length,
-        cpuModel: cpus()[0]?.model.trim() ?? null,
-        totalMemMb: Math.round(totalmem() / 2 ** 20),
-      },
+      ...runHeader(options, startedAt, durationS, title),
       python: python ?? null,
       extraPythons: extra,
-      options,
-      signalingOptions: { ...SIGNALING_LIMITS, ...options.signaling },
       rows,
       targets: targets.map((r) => ({ id: r.id, measure: r.measure, target: r.target, met: r.met })),
       results,

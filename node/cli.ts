@@ -2,7 +2,7 @@
 /**
  * The `peerproc` command: signal | master | worker | bridge | serve | demo.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../shared/errors.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './commands/common.js';
@@ -20,6 +20,8 @@ Commands:
                                               (peerproc serve --python-listen 127.0.0.1:5000 --authkey abc)
   demo     run the whole example on this machine
 
+  --version, -v   print the version
+
 Run 'peerproc <command> --help' for a command's options.`;
 
 /** The pages `npm run build` makes; `peerproc signal` serves them at /worker and /master unless told otherwise. */
@@ -29,6 +31,14 @@ function withBuiltPages(argv: string[]): string[] {
   const chosen =
     argv.some((a) => a === '--static-dir' || a.startsWith('--static-dir=')) || process.env.PEERPROC_SIGNAL_STATIC_DIR;
   return chosen || !existsSync(`${BUILT_PAGES}/worker.html`) ? argv : [...argv, '--static-dir', BUILT_PAGES];
+}
+
+/** The installed package's version, from its package.json (npm always ships it, beside dist/). */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return manifest.version;
 }
 
 const out = outputLine;
@@ -56,6 +66,10 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/serve.js')).runServe(rest, out);
     case 'demo':
       return (await import('./commands/demo.js')).runDemo(rest, out);
+    case '--version':
+    case '-v':
+      out(packageVersion());
+      return EXIT_OK;
     case undefined:
     case '--help':
     case 'help':

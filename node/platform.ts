@@ -2,7 +2,7 @@
  * The Node platform: a WebRTC binding plus the `ws` WebSocket client.
  *
  * Default binding: node-datachannel (libdatachannel), chosen by measurement
- * (docs/webrtc-bindings.md): about 40x the small-message rate of @roamhq/wrtc
+ * (docs/design.md, figures in docs/performance.md): about 40x the small-message rate of @roamhq/wrtc
  * here and a third of its memory per connection. @roamhq/wrtc (libwebrtc) can
  * be picked with PEERPROC_WEBRTC=wrtc or `loadPlatform('wrtc')` when installed.
  */

@@ -9,9 +9,13 @@ import { PeerprocError } from '../shared/errors.js';
 export { ConfigError } from '../shared/errors.js';
 
 /** The server could not bind its port (already in use, permission denied, bad address). */
-export class ListenError extends PeerprocError {}
+export class ListenError extends PeerprocError {
+  override name = 'ListenError';
+  readonly code = 'LISTEN_FAILED';
+}
 
 /** Cluster mode: Redis could not be reached when the node started (refused, timed out, bad credentials). */
 export class RedisUnavailableError extends PeerprocError {
   override name = 'RedisUnavailableError';
+  readonly code = 'REDIS_UNAVAILABLE';
 }

@@ -40,6 +40,39 @@ export interface ManyRun {
   firstError?: string;
 }
 
+/** A run's figures, from what the master and the hosts reported. */
+function manyResult(
+  counts: Pick<ManyRun, 'connections' | 'processes' | 'connectAllMs' | 'connected' | 'failed'>,
+  connectTimes: number[],
+  memoryBefore: Memory,
+  memoryAfter: Memory,
+  run: { tasks: number; tasksPerS: number; checked: number; bad: number },
+): ManyRun {
+  return {
+    ...counts,
+    connectMs: {
+      p50: percentile(connectTimes, 50),
+      p90: percentile(connectTimes, 90),
+      max: connectTimes.at(-1) ?? Number.NaN,
+    },
+    memoryBefore,
+    memoryAfter,
+    mbPerConnection: (memoryAfter.rssMb - memoryBefore.rssMb) / counts.connections,
+    ...run,
+  };
+}
+
+/** Every host's workers connected, or the first error of those that did not. */
+function readiness(ready: ReadyReport[], connections: number): { connected: number; failed: number } {
+  const connected = ready.reduce((sum, r) => sum + r.connected, 0);
+  const failed = ready.reduce((sum, r) => sum + r.failed, 0);
+  if (failed > 0) {
+    const firstError = ready.find((r) => r.firstError)?.firstError;
+    throw new Error(`${failed} of ${connections} workers could not connect (first error: ${firstError})`);
+  }
+  return { connected, failed };
+}
+
 export async function manyRun(ctx: Context, connections: number): Promise<ManyRun> {
   const binding = 'node-datachannel';
   const { managersPerProcess, stage, manyTasks } = ctx.options;
@@ -60,28 +93,12 @@ export async function manyRun(ctx: Context, connections: number): Promise<ManyRu
     const spawnedAt = performance.timeOrigin + performance.now();
     for (let i = 0; i < processes; i++) {
       const managers = Math.min(managersPerProcess, connections - i * managersPerProcess);
-      hosts.push(
-        startWorker(
-          ctx,
-          {
-            mode: 'loop',
-            address,
-            binding,
-            managers,
-            stage: Math.max(1, Math.round(stage / processes)),
-            idleSeconds: 1,
-          },
-          `host ${i + 1} (${managers} workers)`,
-        ),
-      );
+      const stagePerHost = Math.max(1, Math.round(stage / processes));
+      const config = { mode: 'loop', address, binding, managers, stage: stagePerHost, idleSeconds: 1 } as const;
+      hosts.push(startWorker(ctx, config, `host ${i + 1} (${managers} workers)`));
     }
     const ready = await Promise.all(hosts.map((h) => h.nextEvent<ReadyReport>('ready', connectBudgetMs)));
-    const connected = ready.reduce((sum, r) => sum + r.connected, 0);
-    const failed = ready.reduce((sum, r) => sum + r.failed, 0);
-    const firstError = ready.find((r) => r.firstError)?.firstError;
-    if (failed > 0) {
-      throw new Error(`${failed} of ${connections} workers could not connect (first error: ${firstError})`);
-    }
+    const { connected, failed } = readiness(ready, connections);
     const { at } = await allConnected;
     const connectAllMs = at - spawnedAt;
     const connectTimes = ready.flatMap((r) => r.connectMs).sort((a, b) => a - b);
@@ -97,22 +114,13 @@ export async function manyRun(ctx: Context, connections: number): Promise<ManyRu
     );
     await master.request('stop', null, 30_000);
     await Promise.all(hosts.map((h) => h.nextEvent<LoopReport>('done', 30_000).catch(() => undefined)));
-    const result: ManyRun = {
-      connections,
-      processes,
-      connectAllMs,
-      connected,
-      failed,
-      connectMs: {
-        p50: percentile(connectTimes, 50),
-        p90: percentile(connectTimes, 90),
-        max: connectTimes.at(-1) ?? Number.NaN,
-      },
+    const result = manyResult(
+      { connections, processes, connectAllMs, connected, failed },
+      connectTimes,
       memoryBefore,
       memoryAfter,
-      mbPerConnection: (memoryAfter.rssMb - memoryBefore.rssMb) / connections,
-      ...run,
-    };
+      run,
+    );
     ctx.progress(
       `  ${connections} workers: ${Math.round(run.tasksPerS)} tasks/s, master ` +
         `${result.mbPerConnection.toFixed(2)} MB per connection (RSS ${memoryBefore.rssMb.toFixed(0)} → ${memoryAfter.rssMb.toFixed(0)} MB)`,

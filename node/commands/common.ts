@@ -2,7 +2,6 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import type { Queue } from '../../shared/queue/queue.js';
 import type { IceServer } from '../../shared/webrtc/platform.js';
 
 /** CLI diagnostics go to stderr, so stdout carries only the example's transcript. */
@@ -82,7 +81,4 @@ export const CONNECTION_FLAGS: Options = {
 };
 
 /** The registry of the distributed-process example, as the master and worker commands serve and use it. */
-export interface Jobs {
-  get_task_queue: Queue<number>;
-  get_result_queue: Queue<string>;
-}
+export type { Jobs } from '../../shared/example.js';

@@ -5,6 +5,7 @@
  * after --timeout seconds in which nothing happens at all (StallWatch).
  */
 import { ConfigError } from '../../shared/errors.js';
+import { randomTask, transcript } from '../../shared/example.js';
 import type { BaseManager as Manager } from '../../shared/manager/manager.js';
 import { StallWatch } from '../../shared/manager/stall-watch.js';
 import { FirstAnswers } from '../../shared/queue/first-answers.js';
@@ -136,8 +137,8 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
     if (journal) return await runJournaled(journal, manager, taskQueue, resultQueue, { timeout, address }, out);
     const task = await manager.get_task_queue();
     for (let i = 0; i < tasks; i++) {
-      const n = Math.floor(Math.random() * 10_001);
-      out(`Put task ${n}...`);
+      const n = randomTask();
+      out(transcript.putTask(n));
       await task.put(n);
     }
     out('Try get results...');
@@ -149,7 +150,7 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
         const entry = await nextResult(resultQueue, watch, taskQueue, { got: answers.accepted, tasks, address });
         if (entry === undefined) return EXIT_FAILURE;
         watch.activity();
-        if (answers.accept(entry)) out(`Result: ${entry.value}`);
+        if (answers.accept(entry)) out(transcript.result(entry.value));
       }
     } finally {
       watch.close();

@@ -5,6 +5,7 @@
  */
 import { backoffDelay, sleep } from '../../shared/backoff.js';
 import { AuthenticationError, ConnectionClosedError, ConnectTimeoutError, Empty } from '../../shared/errors.js';
+import { squareText, transcript } from '../../shared/example.js';
 import type { Logger } from '../../shared/logger.js';
 import type { BaseManager } from '../../shared/manager/manager.js';
 import type { Registry } from '../../shared/rpc/registry.js';
@@ -83,13 +84,9 @@ export interface PythonWorkerOptions {
   work: number;
 }
 
-/** `n * n = n²` as Python's `'%d * %d = %d'` prints it, exact for big ints too. */
-export function squareLine(n: PyValue): string {
-  if (typeof n === 'bigint') return `${n} * ${n} = ${n * n}`;
-  if (typeof n === 'number' && Number.isInteger(n)) {
-    const square = n * n;
-    return `${n} * ${n} = ${Number.isSafeInteger(square) ? square : BigInt(n) * BigInt(n)}`;
-  }
+/** The example's answer for a task from a Python master, which may send any value: only integers are squared. */
+function squareLine(n: PyValue): string {
+  if (typeof n === 'bigint' || (typeof n === 'number' && Number.isInteger(n))) return squareText(n);
   throw new TypeError(`task ${String(n)} is not an integer`);
 }
 
@@ -103,7 +100,10 @@ async function connectWithRetry(client: PythonManagerClient, target: string, wai
       // Nothing listening yet: wait for it. A wrong key or a broken peer is final.
       if (!(err instanceof ConnectionClosedError) || performance.now() >= deadline) {
         if (err instanceof ConnectionClosedError) {
-          throw new ConnectTimeoutError(`no Python master at ${target} within ${waitSeconds} s (${err.message})`);
+          throw new ConnectTimeoutError(
+            'NO_MASTER',
+            `no Python master at ${target} within ${waitSeconds} s (${err.message})`,
+          );
         }
         throw err;
       }
@@ -142,7 +142,7 @@ export async function runPythonWorker(options: PythonWorkerOptions, out: (line: 
         }
         throw err;
       }
-      out(`run task ${String(n)} * ${String(n)}...`);
+      out(transcript.runTask(n));
       if (options.work > 0) await sleep(options.work * 1000);
       await result.put(squareLine(n));
     }

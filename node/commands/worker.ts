@@ -4,6 +4,7 @@
  * down, and returns `n * n = n²` for each.
  */
 import { ConnectionClosedError, ConnectTimeoutError, Empty, PeerShutdownError } from '../../shared/errors.js';
+import { squareText, transcript } from '../../shared/example.js';
 import { BaseManager } from '../manager.js';
 import { loadPlatform } from '../platform.js';
 import {
@@ -57,9 +58,9 @@ async function serve(
         }
         throw err;
       }
-      out(`run task ${n} * ${n}...`);
+      out(transcript.runTask(n));
       if (work > 0) await new Promise((resolve) => setTimeout(resolve, work * 1000));
-      await result.put(`${n} * ${n} = ${n * n}`);
+      await result.put(squareText(n));
     }
   } catch (err) {
     if (err instanceof PeerShutdownError) {

@@ -27,7 +27,12 @@ import { PythonManagerClient, type PythonManagerClientOptions } from './client.j
 import type { PyValue } from './pickle/index.js';
 import type { PythonProxy } from './proxy.js';
 
-/** Local task buffer by default: two full prefetch windows of peerproc workers (64 each). */
+/**
+ * Local task buffer by default: enough to keep the room's workers busy between
+ * pulls from the Python master. (Sized as two prefetch windows when the window
+ * was 64; a worker's window, now up to DEFAULT_PREFETCH = 512, grows only while
+ * the buffer has plenty, so this bounds it instead.)
+ */
 export const DEFAULT_BRIDGE_BUFFER = 128;
 /**
  * Concurrent `get`s on the Python task queue (each on its own connection).

@@ -176,7 +176,7 @@ export class PythonManagerClient {
 
   /** A method-call connection: an idle one, or a new one turned by `accept_connection`. */
   async #acquire(): Promise<FramedSocket> {
-    if (this.#closed) throw new ConnectionClosedError('PythonManagerClient is closed');
+    if (this.#closed) throw new ConnectionClosedError('CONNECTION_CLOSED', 'PythonManagerClient is closed');
     let channel = this.#idle.pop();
     while (channel?.closed) channel = this.#idle.pop();
     if (!channel) {
@@ -202,7 +202,7 @@ export class PythonManagerClient {
 
   /** A fresh authenticated connection (CPython `Client(address, authkey)`). */
   async #open(): Promise<FramedSocket> {
-    if (this.#closed) throw new ConnectionClosedError('PythonManagerClient is closed');
+    if (this.#closed) throw new ConnectionClosedError('CONNECTION_CLOSED', 'PythonManagerClient is closed');
     const { host, port } = this.#options;
     const timeoutMs = this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const socket = await connectTcp(host, port, timeoutMs);
@@ -217,7 +217,12 @@ export class PythonManagerClient {
       return channel;
     } catch (err) {
       channel.close();
-      if (timedOut) throw new ConnectTimeoutError(`handshake with ${host}:${port} took more than ${timeoutMs} ms`);
+      if (timedOut) {
+        throw new ConnectTimeoutError(
+          'HANDSHAKE_TIMEOUT',
+          `handshake with ${host}:${port} took more than ${timeoutMs} ms`,
+        );
+      }
       throw err;
     } finally {
       clearTimeout(timer);
@@ -230,7 +235,9 @@ function connectTcp(host: string, port: number, timeoutMs: number): Promise<Sock
     const socket = netConnect({ host, port });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new ConnectTimeoutError(`connecting to ${host}:${port} took more than ${timeoutMs} ms`));
+      reject(
+        new ConnectTimeoutError('CONNECT_TIMEOUT', `connecting to ${host}:${port} took more than ${timeoutMs} ms`),
+      );
     }, timeoutMs);
     socket.once('connect', () => {
       clearTimeout(timer);
@@ -238,7 +245,11 @@ function connectTcp(host: string, port: number, timeoutMs: number): Promise<Sock
     });
     socket.once('error', (err) => {
       clearTimeout(timer);
-      reject(new ConnectionClosedError(`cannot connect to ${host}:${port}: ${err.message}`, { cause: err }));
+      reject(
+        new ConnectionClosedError('CONNECT_REFUSED', `cannot connect to ${host}:${port}: ${err.message}`, {
+          cause: err,
+        }),
+      );
     });
   });
 }

@@ -10,9 +10,10 @@ import { ConnectionClosedError } from '../../shared/errors.js';
 import { CLOSE_FLUSH_MS } from './options.js';
 import {
   DEFAULT_MAX_FRAME_BYTES,
-  type FrameChannel,
+  encodeFrame,
   FrameDecoder,
   frameHeader,
+  type PythonFrameChannel,
   type SkippedFrame,
 } from './wire/index.js';
 
@@ -28,7 +29,7 @@ interface PendingReceive {
   reject(err: Error): void;
 }
 
-export class FramedSocket implements FrameChannel {
+export class FramedSocket implements PythonFrameChannel {
   readonly socket: Socket;
   /** `host:port` of the peer, for log lines. */
   readonly remote: string;
@@ -69,16 +70,13 @@ export class FramedSocket implements FrameChannel {
   }
 
   async send(payload: Uint8Array): Promise<void> {
-    if (this.#closeReason) throw new ConnectionClosedError(`cannot send to ${this.remote}: connection closed`);
-    const header = frameHeader(payload.length);
+    if (this.#closeReason)
+      throw new ConnectionClosedError('CONNECTION_CLOSED', `cannot send to ${this.remote}: connection closed`);
     let flushed: boolean;
     if (payload.length <= SINGLE_WRITE_MAX) {
-      const frame = new Uint8Array(header.length + payload.length);
-      frame.set(header, 0);
-      frame.set(payload, header.length);
-      flushed = this.socket.write(frame);
+      flushed = this.socket.write(encodeFrame(payload));
     } else {
-      this.socket.write(header);
+      this.socket.write(frameHeader(payload.length));
       flushed = this.socket.write(payload);
     }
     if (!flushed) await this.#drained();
@@ -148,7 +146,11 @@ export class FramedSocket implements FrameChannel {
     if (this.#closeReason) return;
     this.#closedMidFrame = this.#decoder.midFrame;
     const truncated = this.#closedMidFrame ? ' in the middle of a frame' : '';
-    this.#closeReason = new ConnectionClosedError(`connection to ${this.remote} closed${truncated}`, { cause });
+    this.#closeReason = new ConnectionClosedError(
+      'CONNECTION_CLOSED',
+      `connection to ${this.remote} closed${truncated}`,
+      { cause },
+    );
     this.#abort.abort(this.#closeReason);
     this.#pump();
   }

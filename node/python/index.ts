@@ -9,7 +9,7 @@ export { isQueueLike, type QueueLike, toSnakeCase } from './call-adapter.js';
 export { type CallOptions, PythonManagerClient, type PythonManagerClientOptions, type PythonResult } from './client.js';
 export { FramedSocket } from './framed-socket.js';
 export {
-  consoleLogger,
+  consolePythonLogger,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_PYTHON_HOST,

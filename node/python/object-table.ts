@@ -32,7 +32,7 @@ function unknownIdent(ident: string): PythonException {
   return new PythonException(new PyException('builtins', 'KeyError', [ident]));
 }
 
-export class ObjectTable {
+export class PythonObjectTable {
   readonly #objects = new Map<string, ServedObject>();
   readonly #refcounts = new Map<string, number>();
   #nextId = 1;

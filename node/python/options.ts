@@ -8,7 +8,7 @@ export interface PythonLogger {
   warn(message: string): void;
 }
 
-export const consoleLogger: PythonLogger = { warn: (message) => console.warn(message) };
+export const consolePythonLogger: PythonLogger = { warn: (message) => console.warn(message) };
 
 /** How long connecting to a CPython manager (TCP plus handshake) may take: as long as a peer connection may. */
 export { DEFAULT_CONNECT_TIMEOUT_MS } from '../../shared/webrtc/peer-link.js';

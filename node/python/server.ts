@@ -5,7 +5,7 @@
  * handshake both ways, then one server-level call (`create`, `incref`...), or
  * `accept_connection`, which turns the connection into a method-call loop.
  *
- * Where we do better than CPython (python-managers.md, "Faults observed"):
+ * Where we do better than CPython (docs/python.md):
  * decoding never executes anything; a failed handshake or a hostile message
  * closes the connection with no traceback sent and one log line; a silent
  * connection is dropped after `handshakeTimeoutMs`; and a caller that dies
@@ -44,11 +44,11 @@ import { type ConnectionLedger, ledgerFor, type PythonAck } from './acknowledgem
 import { bindArgs, callPython } from './calling.js';
 import { exposureError, unknownTypeid } from './cpython-errors.js';
 import { FramedSocket } from './framed-socket.js';
-import { ObjectTable, type ServedObject } from './object-table.js';
+import { PythonObjectTable, type ServedObject } from './object-table.js';
 import {
   CLOSE_FLUSH_MS,
   CLOSE_GRACE_MS,
-  consoleLogger,
+  consolePythonLogger,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_PYTHON_HOST,
   type PythonLogger,
@@ -159,7 +159,7 @@ export class PythonManagerServer extends EventEmitter {
   readonly #logger: PythonLogger;
   readonly #options: PythonManagerServerOptions;
   readonly #handshakeTimeoutMs: number;
-  readonly #objects = new ObjectTable();
+  readonly #objects = new PythonObjectTable();
   readonly #policy: GlobalPolicy;
   readonly #decodeOptions: UnpickleOptions;
   /** Ledgers of the open method-call connections (a released proxy acknowledges in all of them). */
@@ -180,7 +180,7 @@ export class PythonManagerServer extends EventEmitter {
     super();
     this.#registry = registry;
     this.#authkey = toAuthkey(options.authkey);
-    this.#logger = options.logger ?? consoleLogger;
+    this.#logger = options.logger ?? consolePythonLogger;
     this.#options = options;
     this.#handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     this.#policy = new GlobalPolicy({ allow: options.pythonGlobals });
@@ -232,7 +232,7 @@ export class PythonManagerServer extends EventEmitter {
   async #close(): Promise<void> {
     const server = this.#server;
     if (!server) return;
-    this.#closing.abort(new ConnectionClosedError('the manager is shutting down'));
+    this.#closing.abort(new ConnectionClosedError('MANAGER_CLOSING', 'the manager is shutting down'));
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     // A worker between two calls (its put answered, its next get on the way) is answered too.
     if (this.#connections.size > 0) await new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS));

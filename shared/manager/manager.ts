@@ -180,6 +180,7 @@ export class ManagerCore<R extends object = Record<never, never>> {
       return remoteProxy(this.#connection.rpc, reference, queueProxies(this.#options));
     }
     throw new ConnectionClosedError(
+      'CONNECTION_CLOSED',
       this.#state === 'shutdown'
         ? `manager for ${this.address} is shut down`
         : `call start() (master) or connect() (worker) before asking for ${JSON.stringify(typeid)}`,

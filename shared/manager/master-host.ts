@@ -136,16 +136,8 @@ export class MasterHost {
       ...connectionSettings(this.#options),
       onClose: (reason) => {
         if (this.#peers.get(peerId)?.connection === connection) this.#peers.delete(peerId);
-        if (reason instanceof AuthenticationError && !connection.authenticated) {
-          this.#log.warn(`worker ${peerId} failed authentication: ${reason.message}`);
-          this.#events.emit({ type: 'auth-failed', peer: peerId, reason: reason.message });
-        } else if (!connection.authenticated && reason && !this.#stopped) {
-          this.#log.warn(`worker ${peerId} dropped before authenticating: ${reason.message}`);
-        } else if (connection.authenticated) {
-          if (reason instanceof PeerShutdownError) this.#log.info(`worker ${peerId} disconnected`);
-          else if (reason && !this.#stopped) this.#log.warn(`worker ${peerId} left: ${reason.message}`);
-          this.#events.emit({ type: 'worker-left', peer: peerId, reason: reason?.message ?? 'closed' });
-        }
+        if (connection.authenticated) this.#reportLeft(peerId, reason);
+        else this.#reportRefused(peerId, reason);
       },
     });
     this.#peers.set(peerId, { link, connection });
@@ -159,6 +151,23 @@ export class MasterHost {
       },
       () => {},
     );
+  }
+
+  /** A worker that had authenticated is gone: said goodbye, or was lost. */
+  #reportLeft(peerId: string, reason: Error | undefined): void {
+    if (reason instanceof PeerShutdownError) this.#log.info(`worker ${peerId} disconnected`);
+    else if (reason && !this.#stopped) this.#log.warn(`worker ${peerId} left: ${reason.message}`);
+    this.#events.emit({ type: 'worker-left', peer: peerId, reason: reason?.message ?? 'closed' });
+  }
+
+  /** A peer closed before it authenticated: a wrong key is an event; anything else only a log line. */
+  #reportRefused(peerId: string, reason: Error | undefined): void {
+    if (reason instanceof AuthenticationError) {
+      this.#log.warn(`worker ${peerId} failed authentication: ${reason.message}`);
+      this.#events.emit({ type: 'auth-failed', peer: peerId, reason: reason.message });
+    } else if (reason && !this.#stopped) {
+      this.#log.warn(`worker ${peerId} dropped before authenticating: ${reason.message}`);
+    }
   }
 
   workers(): WorkerInfo[] {

@@ -48,8 +48,8 @@ class MasterWatch {
       this.#gone = undefined;
     } else if (message.type === 'master-left' && (this.#master === undefined || message.peer === this.#master)) {
       this.#gone = message.finished
-        ? new PeerShutdownError(`the master of room ${this.room} shut down: its run is over`)
-        : new ConnectionClosedError(`the master of room ${this.room} left while we were connecting`);
+        ? new PeerShutdownError('MASTER_FINISHED', `the master of room ${this.room} shut down: its run is over`)
+        : new ConnectionClosedError('MASTER_LEFT', `the master of room ${this.room} left while we were connecting`);
       if (message.peer === this.#master) this.onLeft?.(this.#gone);
       this.#master = undefined;
     } else {
@@ -71,7 +71,7 @@ class MasterWatch {
       if (this.#gone instanceof PeerShutdownError) throw this.#gone;
       if (this.#serverLost) throw this.#serverLost;
       const left = deadline - performance.now();
-      if (left <= 0) throw new ConnectTimeoutError(`no master on room ${this.room} yet`);
+      if (left <= 0) throw new ConnectTimeoutError('NO_MASTER', `no master on room ${this.room} yet`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.#wake = () => {
@@ -109,6 +109,7 @@ export class WorkerClient {
       await sleep(Math.min(backoffDelay(attempt), Math.max(deadline - performance.now(), 0)));
     }
     throw new ConnectTimeoutError(
+      'NO_MASTER',
       `no master reachable at ${this.#options.address} within ${this.#options.waitMs / 1000} s` +
         (lastError ? ` (last error: ${lastError.message})` : ''),
       { cause: lastError },

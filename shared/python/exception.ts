@@ -8,6 +8,7 @@ import { PeerprocError } from '../errors.js';
 import { PyException, type PyValue } from './values.js';
 
 export class PythonException extends PeerprocError {
+  readonly code = 'PYTHON_EXCEPTION';
   readonly exception: PyException;
 
   constructor(exception: PyException) {

@@ -16,10 +16,12 @@
  *   unacknowledged, and it is redelivered. Bounded queues are never written
  *   behind: their `put()` waits for room, as backpressure must.
  */
+
 import { ConnectionClosedError } from '../errors.js';
 import type { ObjectReference, RpcEndpoint } from '../rpc/endpoint.js';
-import type { ProxyOf, ProxySpecializer } from '../rpc/proxy.js';
+import { type ProxyInfo, type ProxyOf, type ProxySpecializer, proxyInfo } from '../rpc/proxy.js';
 import { GET_BATCH, MAX_BATCH, PUT_BATCH } from './batch.js';
+import { checkTimeout } from './checks.js';
 import { PrefetchWindow } from './prefetch-window.js';
 import type { Queue } from './queue.js';
 import type { BlockingOptions } from './types.js';
@@ -36,6 +38,112 @@ const PUT_BATCH_SIZE = 512;
 /** Longest a written-behind result waits for company before it is sent. */
 const PUT_FLUSH_DELAY_MS = 1;
 
+/** Written-behind results: held briefly, then sent as one cast per batch, in order. */
+class ResultWriter<T> {
+  #pending: T[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly rpc: RpcEndpoint,
+    private readonly objectId: number,
+    /** Where a batch that cannot be sent is reported (every later call fails with it). */
+    private readonly onFailure: (err: Error) => void,
+  ) {}
+
+  add(item: T): void {
+    this.#pending.push(item);
+    if (this.#pending.length >= PUT_BATCH_SIZE) this.flush();
+    else this.#timer ??= setTimeout(() => this.flush(), PUT_FLUSH_DELAY_MS);
+  }
+
+  flush(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.splice(0, MAX_BATCH);
+      try {
+        this.rpc.cast(this.objectId, PUT_BATCH, [batch]);
+      } catch (err) {
+        this.onFailure(err as Error);
+      }
+    }
+  }
+}
+
+/** Prefetched items: a window of them per request, and a read-ahead before the buffer runs dry. */
+class PrefetchingReader<T> {
+  readonly #buffer: T[] = [];
+  #head = 0;
+  readonly #window: PrefetchWindow;
+  /** A non-blocking fetch sent while the buffer still holds items, so the next batch is here before it runs dry. */
+  #readAhead: Promise<void> | undefined;
+
+  constructor(
+    private readonly rpc: RpcEndpoint,
+    private readonly objectId: number,
+    prefetch: number,
+    /** Whether fetching should stop (a failed batch of results, a released proxy). */
+    private readonly failed: () => boolean,
+  ) {
+    this.#window = new PrefetchWindow(Math.min(prefetch, MAX_BATCH));
+  }
+
+  get buffered(): number {
+    return this.#buffer.length - this.#head;
+  }
+
+  /** The consumer asks for an item (the time since the last one measures its pace). */
+  asked(now: number): void {
+    this.#window.asked(now);
+  }
+
+  /** The next buffered item, which must be there. */
+  take(now: number): T {
+    const item = this.#buffer[this.#head];
+    this.#buffer[this.#head++] = undefined as T;
+    if (this.#head === this.#buffer.length) {
+      this.#buffer.length = 0;
+      this.#head = 0;
+    }
+    this.#window.handedOut(now);
+    this.#maybeReadAhead();
+    return item;
+  }
+
+  /** Waits for an item (per `blocking`) when none is buffered. */
+  async fetch(blocking: BlockingOptions): Promise<T> {
+    if (this.buffered === 0 && this.#readAhead) await this.#readAhead;
+    if (this.buffered === 0) await this.#refill(blocking);
+    return this.take(performance.now());
+  }
+
+  /** Fetches up to a window of items into the buffer. */
+  async #refill(blocking: BlockingOptions): Promise<void> {
+    const asked = this.#window.size;
+    let items: T[];
+    try {
+      items = (await this.rpc.call(this.objectId, GET_BATCH, [asked, blocking])) as T[];
+    } catch (err) {
+      this.#window.reset();
+      throw err;
+    }
+    this.#window.supplied(asked, items.length);
+    for (const item of items) this.#buffer.push(item);
+  }
+
+  #maybeReadAhead(): void {
+    const size = this.#window.size;
+    if (this.#readAhead || size < 2 || this.buffered * 2 > size || this.failed() || this.rpc.closedWith) return;
+    // Empty (nothing to read ahead) or a closed connection: the next get() finds out for itself.
+    const done = () => {
+      this.#readAhead = undefined;
+    };
+    this.#readAhead = this.#refill({ block: false }).then(done, done);
+  }
+}
+
 export function queueProxy<T>(
   base: Record<string | symbol, unknown>,
   rpc: RpcEndpoint,
@@ -43,111 +151,57 @@ export function queueProxy<T>(
   bounded: boolean,
   options: QueueProxyOptions,
 ): ProxyOf<Queue<T>> {
-  const buffer: T[] = [];
-  let head = 0;
-  let pending: T[] = [];
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  /** A failed batch of results: every later call reports it instead of carrying on. */
+  /** A failed batch of results, or the proxy's release: every later call reports it instead of carrying on. */
   let failure: Error | undefined;
-
-  const flush = (): void => {
-    if (timer !== undefined) {
-      clearTimeout(timer);
-      timer = undefined;
-    }
-    while (pending.length > 0) {
-      const batch = pending.length <= MAX_BATCH ? pending : pending.slice(0, MAX_BATCH);
-      pending = pending.length <= MAX_BATCH ? [] : pending.slice(MAX_BATCH);
-      try {
-        rpc.cast(objectId, PUT_BATCH, [batch]);
-      } catch (err) {
-        failure ??= err as Error;
-      }
-    }
+  const failed = (): Error | undefined => {
+    failure ??= rpc.castFailure;
+    return failure;
   };
-  rpc.addFlushHook(flush);
-
-  const takeBuffered = (): T => {
-    const item = buffer[head];
-    buffer[head++] = undefined as T;
-    if (head === buffer.length) {
-      buffer.length = 0;
-      head = 0;
-    }
-    return item;
-  };
-
-  const fetchWindow = new PrefetchWindow(Math.min(options.prefetch, MAX_BATCH));
-  /** A non-blocking fetch sent while the buffer still holds items, so the next batch is here before it runs dry. */
-  let readAhead: Promise<void> | undefined;
-  const buffered = (): number => buffer.length - head;
-
-  /** Fetches up to a window of items into the buffer; returns how many came. */
-  const refill = async (blocking: BlockingOptions): Promise<number> => {
-    const asked = fetchWindow.size;
-    let items: T[];
-    try {
-      items = (await rpc.call(objectId, GET_BATCH, [asked, blocking])) as T[];
-    } catch (err) {
-      fetchWindow.reset();
-      throw err;
-    }
-    fetchWindow.supplied(asked, items.length);
-    for (const item of items) buffer.push(item);
-    return items.length;
-  };
-
-  const maybeReadAhead = (): void => {
-    const size = fetchWindow.size;
-    if (readAhead || size < 2 || buffered() * 2 > size || failure || rpc.closedWith) return;
-    readAhead = refill({ block: false }).then(
-      () => {
-        readAhead = undefined;
-      },
-      () => {
-        // Empty (nothing to read ahead) or a closed connection: the next get() finds out for itself.
-        readAhead = undefined;
-      },
-    );
-  };
-
-  const get = async (blocking: BlockingOptions): Promise<T> => {
-    if (failure) throw failure;
-    if (buffered() === 0 && readAhead) await readAhead;
-    if (buffered() === 0) await refill(blocking);
-    const item = takeBuffered();
-    fetchWindow.handedOut(performance.now());
-    maybeReadAhead();
-    return item;
-  };
+  const writer = new ResultWriter<T>(rpc, objectId, (err) => {
+    failure ??= err;
+  });
+  const removeFlushHook = rpc.addFlushHook(() => writer.flush());
+  const reader = new PrefetchingReader<T>(rpc, objectId, options.prefetch, () => failure !== undefined);
 
   const proxy = { ...base };
   proxy.get = (opts: BlockingOptions = {}): Promise<T> => {
+    // Checked here too: the buffered path below never reaches the queue, which would refuse it.
+    checkTimeout(opts.timeout);
     const now = performance.now();
-    fetchWindow.asked(now);
-    failure ??= rpc.castFailure;
+    reader.asked(now);
+    const err = failed();
+    if (err) return Promise.reject(err);
     // The common case, an item already here, resolves without an async function's overhead.
-    if (!failure && buffered() > 0) {
-      const item = takeBuffered();
-      fetchWindow.handedOut(now);
-      maybeReadAhead();
-      return Promise.resolve(item);
-    }
-    return get({ block: opts.block, timeout: opts.timeout });
+    if (reader.buffered > 0) return Promise.resolve(reader.take(now));
+    return reader.fetch({ block: opts.block, timeout: opts.timeout });
   };
-  proxy.getNowait = (): Promise<T> => get({ block: false });
+  proxy.getNowait = (): Promise<T> => {
+    const err = failed();
+    return err ? Promise.reject(err) : reader.fetch({ block: false });
+  };
   if (options.batchResults && !bounded) {
-    proxy.put = (item: T): Promise<void> => {
-      failure ??= rpc.castFailure;
-      if (failure) return Promise.reject(failure);
-      if (rpc.closedWith) return Promise.reject(rpc.closedWith ?? new ConnectionClosedError('connection closed'));
-      pending.push(item);
-      if (pending.length >= PUT_BATCH_SIZE) flush();
-      else timer ??= setTimeout(flush, PUT_FLUSH_DELAY_MS);
+    proxy.put = (item: T, opts: BlockingOptions = {}): Promise<void> => {
+      // An unbounded queue never waits, so a timeout has no effect, but a bad one is refused as the queue would.
+      checkTimeout(opts.timeout);
+      const err = failed() ?? rpc.closedWith;
+      if (err) return Promise.reject(err);
+      writer.add(item);
       return Promise.resolve();
     };
-    proxy.putNowait = proxy.put;
+    proxy.putNowait = (item: T): Promise<void> => (proxy.put as (item: T) => Promise<void>)(item);
   }
+  const info = base[proxyInfo] as ProxyInfo;
+  const released: ProxyInfo = {
+    exposed: info.exposed,
+    release: () => {
+      // Results written behind still leave (before the release, in order); then this proxy stops listening.
+      writer.flush();
+      removeFlushHook();
+      failure ??= new ConnectionClosedError('PROXY_RELEASED', 'proxy was released');
+      info.release();
+    },
+  };
+  proxy[proxyInfo] = released;
   return proxy as ProxyOf<Queue<T>>;
 }
 

@@ -15,33 +15,18 @@
  * every item carries an id, its delivery count, and the id of the item it
  * answers (`getEntry()`), so a master can report each task's result once.
  */
-import { ConnectionClosedError, Empty, Full, ShutDown } from '../errors.js';
+import { Empty, Full, ShutDown } from '../errors.js';
 import { type RemoteCallContext, remoteCall, remoteFeatures, remoteInternals, remoteTally } from '../rpc/served.js';
-import { GET_BATCH, MAX_BATCH, PUT_BATCH } from './batch.js';
+import { checkInteger, checkTimeout } from './checks.js';
+import { Deque } from './deque.js';
+import { type DeadLetter, newEntry, type QueueEntry } from './entries.js';
 import { turnIfDue } from './event-loop-turns.js';
-import type { LeasedEntry, LeaseLedger, LeaseOwner } from './leases.js';
+import type { LeasedEntry, LeaseOwner } from './leases.js';
+import { type QueueInsides, QueueService, type RemoteGetter, SERVED_INTERNALS, tallyQueueCall } from './serve.js';
 import type { AbortLike, BlockingOptions } from './types.js';
 
+export type { DeadLetter, QueueEntry } from './entries.js';
 export type { AbortLike, BlockingOptions } from './types.js';
-
-/** An item with its bookkeeping. */
-export interface QueueEntry<T> extends LeasedEntry {
-  readonly value: T;
-  /** Unique in this process. */
-  readonly id: number;
-  /** Times the item has been delivered to a remote peer. */
-  deliveries: number;
-  /** The id of the item whose lease the `put` of this one acknowledged (a result's task). */
-  readonly answers: number | undefined;
-}
-
-/** An item that was delivered `maxDeliveries` times without being acknowledged. */
-export interface DeadLetter<T> {
-  value: T;
-  id: number;
-  deliveries: number;
-  reason: string;
-}
 
 export interface QueueOptions {
   /** Capacity; 0 or less means unbounded (as in Python). */
@@ -54,12 +39,7 @@ export interface QueueOptions {
 
 export const DEFAULT_MAX_DELIVERIES = 5;
 
-let nextEntryId = 1;
 const RESOLVED: Promise<void> = Promise.resolve();
-
-function newEntry<T>(value: T, answers: number | undefined): QueueEntry<T> {
-  return { value, id: nextEntryId++, deliveries: 0, answers };
-}
 
 interface Waiter<V> {
   resolve(value: V): void;
@@ -80,54 +60,6 @@ interface Getter<T> extends Waiter<QueueEntry<T>> {
   hold?: () => boolean;
   /** A remote caller's liveness (RemoteCallContext.heardFrom): a silent one gets items only if no other waits. */
   heardFrom?: () => boolean;
-}
-
-/** FIFO storage with O(1) push, shift and unshift. */
-class Deque<T> {
-  #items: T[] = [];
-  #head = 0;
-
-  get length(): number {
-    return this.#items.length - this.#head;
-  }
-
-  push(item: T): void {
-    this.#items.push(item);
-  }
-
-  unshift(item: T): void {
-    if (this.#head > 0) this.#items[--this.#head] = item;
-    else this.#items.unshift(item);
-  }
-
-  shift(): T | undefined {
-    if (this.#head >= this.#items.length) return undefined;
-    const item = this.#items[this.#head];
-    this.#items[this.#head++] = undefined as T;
-    // Compact once the consumed prefix dominates, so memory follows the live size.
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
-    return item;
-  }
-}
-
-function checkTimeout(timeout: number | null | undefined): number | null {
-  if (timeout === null || timeout === undefined) return null;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
-    throw new RangeError(
-      `'timeout' must be a non-negative number of seconds or null, got ${String(timeout)} (${typeof timeout})`,
-    );
-  }
-  return timeout;
-}
-
-function checkInteger(name: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new TypeError(`'${name}' must be an integer of at least ${min}, got ${String(value)} (${typeof value})`);
-  }
-  return value;
 }
 
 function first<V>(set: Set<V>): V | undefined {
@@ -214,6 +146,8 @@ export class Queue<T> implements LeaseOwner {
   /** Getters whose timeout passed while items were in flight; settled ones are dropped lazily. */
   readonly #overdue = new Set<Getter<T>>();
   #shutdown = false;
+  /** Created on a peer's first call: a queue used only locally never needs it. */
+  #service: QueueService<T> | undefined;
 
   /** `new Queue()`, `new Queue(100)` (maxsize, as in Python) or `new Queue({ maxsize, maxDeliveries, leaseTimeout })`. */
   constructor(options: number | QueueOptions = {}) {
@@ -410,10 +344,7 @@ export class Queue<T> implements LeaseOwner {
   }
 
   /** `remote`: for a remote caller, whether its Empty must wait for items in flight, and its liveness (see Getter). */
-  async #get(
-    options: BlockingOptions,
-    remote?: { hold: () => boolean; heardFrom?: () => boolean },
-  ): Promise<QueueEntry<T>> {
+  async #get(options: BlockingOptions, remote?: RemoteGetter): Promise<QueueEntry<T>> {
     const timeout = checkTimeout(options.timeout);
     if (this.#items.length > 0) return this.#take();
     if (this.#shutdown) throw new ShutDown();
@@ -470,126 +401,44 @@ export class Queue<T> implements LeaseOwner {
     return entry;
   }
 
-  // ---- serving remote peers -------------------------------------------------
+  // ---- serving remote peers (serve.ts) ------------------------------------
 
-  readonly [remoteInternals] = [GET_BATCH, PUT_BATCH] as const;
+  readonly [remoteInternals] = SERVED_INTERNALS;
 
-  /** A batch stands for the user's calls it carries: `__putBatch([a, b, c])` is three `put`s. */
   [remoteTally](method: string, args: unknown[], result: unknown): [string, number] {
-    if (method === GET_BATCH) return ['get', Array.isArray(result) ? result.length : 0];
-    if (method === PUT_BATCH) return ['put', Array.isArray(args[0]) ? args[0].length : 0];
-    return [method, 1];
+    return tallyQueueCall(method, args, result);
   }
 
   [remoteFeatures](): Record<string, unknown> {
     return { queue: { bounded: this.maxsize > 0 } };
   }
 
-  /**
-   * Calls from a remote peer: blocking waits end when its connection does,
-   * items it takes are leased to it, and its puts acknowledge its oldest lease.
-   */
-  async [remoteCall](method: string, args: unknown[], context: RemoteCallContext): Promise<unknown> {
-    const { signal, ledger } = context;
-    // Empty for this caller waits while other peers hold items that may still come back.
-    const remote = { hold: (): boolean => this.#inFlight - ledger.countOf(this) > 0, heardFrom: context.heardFrom };
-    switch (method) {
-      case 'get':
-        return this.#deliver(await this.#get(withSignal(args[0], signal), remote), context).value;
-      case 'getNowait':
-        return this.#deliver(this.#takeNowait(), context).value;
-      case 'getEntry':
-        return { ...this.#deliver(await this.#get(withSignal(args[0], signal), remote), context) };
-      case 'put':
-      case 'putEntry': // a peer's put always answers its oldest lease; the entry stays on this side
-        return this.#answer(args[0] as T, withSignal(args[1], signal), ledger);
-      case 'putNowait':
-        return this.#answer(args[0] as T, { block: false }, ledger);
-      case 'taskDone':
-        ledger.ackOldestOf(this);
-        return this.taskDone();
-      case 'extendLease':
-        return ledger.extend(this, checkTimeout((args[0] as number | undefined) ?? this.leaseTimeout ?? 0) ?? 0);
-      case GET_BATCH:
-        return this.#getBatch(args[0], withSignal(args[1], signal), context, remote);
-      case PUT_BATCH:
-        return this.#putBatch(args[0], ledger);
-      default:
-        return (this as unknown as Record<string, (...a: unknown[]) => unknown>)[method](...args);
-    }
+  [remoteCall](method: string, args: unknown[], context: RemoteCallContext): Promise<unknown> {
+    this.#service ??= new QueueService<T>(this, this.#insides());
+    return this.#service.call(method, args, context);
   }
 
-  /** Leases an entry to the caller, or puts it back if the caller is already gone. */
-  #deliver(entry: QueueEntry<T>, context: RemoteCallContext): QueueEntry<T> {
-    if (context.signal.aborted) {
-      this.#unshift(entry);
-      throw new ConnectionClosedError('the caller disconnected before receiving the item');
-    }
-    // Sent to a peer that has gone silent (probably dead): if it never comes back, that is no fault of the item's.
-    if (context.heardFrom?.() !== false) entry.deliveries++;
-    this.#inFlight++;
-    context.ledger.add(this, entry);
-    return entry;
+  #insides(): QueueInsides<T> {
+    const items = this.#items;
+    const inFlight = () => this.#inFlight;
+    return {
+      get queued() {
+        return items.length;
+      },
+      get inFlight() {
+        return inFlight();
+      },
+      get: (options, remote) => this.#get(options, remote),
+      take: () => this.#take(),
+      takeNowait: () => this.#takeNowait(),
+      unshift: (entry) => this.#unshift(entry),
+      offer: (entry) => this.#offer(entry),
+      put: (entry, options) => this.#put(entry, options),
+      delivered: () => {
+        this.#inFlight++;
+      },
+    };
   }
-
-  /** A put from a peer answers (acknowledges) its oldest lease, once the item is in. */
-  async #answer(value: T, options: BlockingOptions, ledger: LeaseLedger): Promise<void> {
-    const answered = ledger.takeOldest();
-    try {
-      await this.#put(newEntry(value, answered?.entry.id), options);
-    } catch (err) {
-      if (answered) ledger.restore(answered);
-      throw err;
-    }
-    if (answered) ledger.acknowledge(answered);
-  }
-
-  /** Up to `max` items: waits (per options) for the first, then takes what is there. */
-  async #getBatch(
-    max: unknown,
-    options: BlockingOptions,
-    context: RemoteCallContext,
-    remote: { hold: () => boolean; heardFrom?: () => boolean },
-  ): Promise<T[]> {
-    const limit = checkInteger('max', max, 1);
-    const entries = [await this.#get(options, remote)];
-    while (entries.length < Math.min(limit, MAX_BATCH) && this.#items.length > 0) entries.push(this.#take());
-    if (context.signal.aborted) {
-      // The caller left while we waited: every item taken goes back, in order.
-      for (let i = entries.length - 1; i >= 0; i--) this.#unshift(entries[i]);
-      throw new ConnectionClosedError('the caller disconnected before receiving the items');
-    }
-    const values: T[] = [];
-    for (const entry of entries) values.push(this.#deliver(entry, context).value);
-    return values;
-  }
-
-  /**
-   * Results written behind by a proxy (unbounded queues only): each answers
-   * one lease, in order. Proxies never write behind to a bounded queue, but
-   * any peer can send this call: a batch that does not fit is refused whole.
-   */
-  #putBatch(values: unknown, ledger: LeaseLedger): void {
-    if (!Array.isArray(values) || values.length > MAX_BATCH) {
-      throw new TypeError(`${PUT_BATCH} takes an array of at most ${MAX_BATCH} items`);
-    }
-    if (this.#shutdown) throw new ShutDown();
-    if (this.maxsize > 0 && this.#items.length + values.length > this.maxsize) {
-      throw new Full(
-        `a batch of ${values.length} does not fit a queue of maxsize ${this.maxsize} holding ${this.#items.length}`,
-      );
-    }
-    for (const value of values) {
-      const answered = ledger.takeOldest();
-      this.#offer(newEntry(value as T, answered?.entry.id));
-      if (answered) ledger.acknowledge(answered);
-    }
-  }
-}
-
-function withSignal(options: unknown, signal: AbortLike): BlockingOptions {
-  const o = typeof options === 'object' && options !== null ? (options as BlockingOptions) : {};
-  return { block: o.block, timeout: o.timeout, signal };
 }
 
 /** Python's `multiprocessing.JoinableQueue`; every Queue already has `taskDone()` and `join()`, as `queue.Queue` does. */

@@ -125,10 +125,12 @@ export class RpcEndpoint {
         return;
       case Kind.Error:
         if (message[1] === CAST_ERROR_ID) {
-          this.#castFailure ??= fromWireError({ name: message[2], message: message[3] });
+          this.#castFailure ??= fromWireError({ name: message[2], message: message[3], code: message[4] });
           return;
         }
-        this.#settle(message[1], (p) => p.reject(fromWireError({ name: message[2], message: message[3] })));
+        this.#settle(message[1], (p) =>
+          p.reject(fromWireError({ name: message[2], message: message[3], code: message[4] })),
+        );
         return;
       default:
         return; // Ping and Bye are handled by the connection.
@@ -170,7 +172,8 @@ export class RpcEndpoint {
     if (id === CAST_ERROR_ID && err === undefined) return; // casts are answered only when they fail
     if (err !== undefined || outcome === undefined) {
       const wire = toWireError(err);
-      this.#send([Kind.Error, id, wire.name.slice(0, 256), wire.message]);
+      const name = wire.name.slice(0, 256);
+      this.#send(wire.code ? [Kind.Error, id, name, wire.message, wire.code] : [Kind.Error, id, name, wire.message]);
     } else if ('value' in outcome) {
       try {
         this.#send([Kind.Result, id, outcome.value]);
@@ -183,7 +186,7 @@ export class RpcEndpoint {
   }
 
   /** Rejects every pending call with `reason`; later calls reject at once. */
-  close(reason: Error = new ConnectionClosedError('connection closed')): void {
+  close(reason: Error = new ConnectionClosedError('CONNECTION_CLOSED', 'connection closed')): void {
     if (this.#closedWith) return;
     this.#closedWith = reason;
     this.#flushHooks.clear();

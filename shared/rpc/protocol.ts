@@ -3,7 +3,7 @@
  * element is its kind. Many calls can be outstanding at once (ids pair
  * replies with calls), so a blocking `get()` never holds up other calls.
  */
-import { ProtocolError, type WireError } from '../errors.js';
+import { ProtocolError } from '../errors.js';
 
 export enum Kind {
   /** [CALL, id, objectId, method, args] */
@@ -12,7 +12,7 @@ export enum Kind {
   Create = 1,
   /** [RESULT, id, value] */
   Result = 2,
-  /** [ERROR, id, name, message] */
+  /** [ERROR, id, name, message, code?]: code is the error's stable code (absent for errors without one, and from older peers). */
   Error = 3,
   /** [RELEASE, objectId] */
   Release = 4,
@@ -39,6 +39,7 @@ export type Message =
   | [Kind.Create, number, string, unknown[]]
   | [Kind.Result, number, unknown]
   | [Kind.Error, number, string, string]
+  | [Kind.Error, number, string, string, string]
   | [Kind.Release, number]
   | [Kind.Bye, string]
   | [Kind.Ping]
@@ -66,7 +67,14 @@ export function parseMessage(value: unknown): Message {
       if (m.length === 3 && isId(m[1])) return m as Message;
       break;
     case Kind.Error:
-      if (m.length === 4 && isId(m[1]) && isString(m[2]) && typeof m[3] === 'string') return m as Message;
+      if (
+        (m.length === 4 || (m.length === 5 && isString(m[4]))) &&
+        isId(m[1]) &&
+        isString(m[2]) &&
+        typeof m[3] === 'string'
+      ) {
+        return m as Message;
+      }
       break;
     case Kind.Release:
       if (m.length === 2 && isId(m[1])) return m as Message;
@@ -102,5 +110,3 @@ export function parseMessage(value: unknown): Message {
   }
   throw new ProtocolError(`malformed message of kind ${m[0]} (${m.length} elements)`);
 }
-
-export type { WireError };

@@ -66,7 +66,7 @@ export function localProxy<T>(obj: object, exposed: readonly string[]): ProxyOf<
     const fn = (obj as Record<string, AnyFunction>)[method];
     // Not an async function: a method that already returns a promise is passed through as is.
     proxy[method] = (...args: unknown[]) => {
-      if (released) return Promise.reject(new ConnectionClosedError('proxy was released'));
+      if (released) return Promise.reject(new ConnectionClosedError('PROXY_RELEASED', 'proxy was released'));
       try {
         return Promise.resolve(fn.apply(obj, args));
       } catch (err) {

@@ -3,7 +3,15 @@
  * room, registers, and delivers pairing and relay messages. Messages from the
  * server are validated like any other network input.
  */
-import { AddressInUseError, ConnectionClosedError, ProtocolError, SignalingError } from '../errors.js';
+import {
+  AddressInUseError,
+  type CodeOf,
+  ConnectionClosedError,
+  ERROR_CODES,
+  isErrorCode,
+  ProtocolError,
+  SignalingError,
+} from '../errors.js';
 import type { Platform, WebSocketLike } from '../webrtc/platform.js';
 import {
   type ClientMessage,
@@ -11,7 +19,6 @@ import {
   type RegisteredMessage,
   type Role,
   type ServerMessage,
-  SIGNALING_ERROR_CODES,
   type SignalingErrorCode,
 } from './protocol.js';
 import { SignalingServers } from './servers.js';
@@ -56,8 +63,23 @@ function parseServerMessage(data: unknown): ServerMessage {
 
 function errorFor(code: string, message: string): Error {
   if (code === 'ADDRESS_IN_USE') return new AddressInUseError(`address in use: ${message}`);
-  const known = (SIGNALING_ERROR_CODES as readonly string[]).includes(code);
-  return new SignalingError(known ? code : 'UNKNOWN', `signaling server refused: ${code}: ${message}`);
+  const known = isErrorCode(code) && ERROR_CODES[code] === 'SignalingError';
+  return new SignalingError(
+    known ? (code as CodeOf<'SignalingError'>) : 'UNKNOWN',
+    `signaling server refused: ${code}: ${message}`,
+  );
+}
+
+/** One connect() in progress: until `registered`, its promise is still to settle. */
+interface Registration {
+  url: string;
+  servers: SignalingServers;
+  registered: boolean;
+  /** The loss of a registered socket is reported once: a fatal error is followed by the close it announces. */
+  disconnected: boolean;
+  timer: ReturnType<typeof setTimeout>;
+  resolve(message: RegisteredMessage): void;
+  reject(err: Error): void;
 }
 
 export class SignalingClient {
@@ -76,69 +98,89 @@ export class SignalingClient {
   }
 
   #connectTo(url: string, servers: SignalingServers): Promise<RegisteredMessage> {
-    const { platform, role, id } = this.#options;
+    const { platform } = this.#options;
     return new Promise((resolve, reject) => {
       if (this.#closedByUs) {
-        reject(new ConnectionClosedError(`signaling to ${url} was closed before it connected`));
+        reject(new ConnectionClosedError('SIGNALING_CLOSED', `signaling to ${url} was closed before it connected`));
         return;
       }
-      let registered = false;
-      let disconnected = false;
-      // Reported once per socket: a fatal error is followed by the close it announces.
-      const disconnect = (reason: Error) => {
-        if (disconnected || this.#closedByUs) return;
-        disconnected = true;
-        servers.failed(url);
-        this.#options.onDisconnect(reason);
-      };
       let socket: WebSocketLike;
       try {
         socket = new platform.WebSocket(url);
       } catch (err) {
-        reject(new ConnectionClosedError(`cannot open ${url}: ${(err as Error).message}`));
+        reject(new ConnectionClosedError('SIGNALING_UNREACHABLE', `cannot open ${url}: ${(err as Error).message}`));
         return;
       }
       this.#socket = socket;
-      const timer = setTimeout(() => {
-        socket.close();
-        reject(new ConnectionClosedError(`signaling server at ${url} did not answer within ${REGISTER_TIMEOUT_MS} ms`));
-      }, REGISTER_TIMEOUT_MS);
-      socket.onopen = () => this.send({ type: 'register', role, id });
+      const registration: Registration = {
+        url,
+        servers,
+        registered: false,
+        disconnected: false,
+        timer: setTimeout(() => {
+          socket.close();
+          reject(
+            new ConnectionClosedError(
+              'SIGNALING_UNREACHABLE',
+              `signaling server at ${url} did not answer within ${REGISTER_TIMEOUT_MS} ms`,
+            ),
+          );
+        }, REGISTER_TIMEOUT_MS),
+        resolve,
+        reject,
+      };
+      socket.onopen = () => this.send({ type: 'register', role: this.#options.role, id: this.#options.id });
       socket.onerror = () => {}; // the close event that follows carries the outcome
-      socket.onclose = (event) => {
-        clearTimeout(timer);
-        const reason = new ConnectionClosedError(
-          `signaling connection to ${url} closed (code ${event.code}${event.reason ? `: ${event.reason}` : ''})`,
-        );
-        if (!registered) reject(reason);
-        else disconnect(reason);
-      };
-      socket.onmessage = (event) => {
-        let message: ServerMessage;
-        try {
-          message = parseServerMessage(event.data);
-        } catch {
-          return; // a broken server message is ignored; pairing times out if it mattered
-        }
-        if (!registered) {
-          if (message.type === 'registered') {
-            registered = true;
-            clearTimeout(timer);
-            resolve(message);
-          } else if (message.type === 'error') {
-            clearTimeout(timer);
-            socket.close();
-            reject(errorFor(message.code, message.message));
-          }
-          return;
-        }
-        if (message.type === 'error' && FATAL_ERROR_CODES.has(message.code as SignalingErrorCode)) {
-          disconnect(errorFor(message.code, message.message));
-          return;
-        }
-        this.#options.onMessage(message);
-      };
+      socket.onclose = (event) => this.#onClose(registration, event);
+      socket.onmessage = (event) => this.#onMessage(registration, event.data);
     });
+  }
+
+  #onClose(registration: Registration, event: { code: number; reason: string }): void {
+    clearTimeout(registration.timer);
+    const reason = new ConnectionClosedError(
+      registration.registered ? 'SIGNALING_CLOSED' : 'SIGNALING_UNREACHABLE',
+      `signaling connection to ${registration.url} closed (code ${event.code}${event.reason ? `: ${event.reason}` : ''})`,
+    );
+    if (!registration.registered) registration.reject(reason);
+    else this.#disconnect(registration, reason);
+  }
+
+  /** A registered socket is gone: the next connect() starts from the next server. */
+  #disconnect(registration: Registration, reason: Error): void {
+    if (registration.disconnected || this.#closedByUs) return;
+    registration.disconnected = true;
+    registration.servers.failed(registration.url);
+    this.#options.onDisconnect(reason);
+  }
+
+  #onMessage(registration: Registration, data: unknown): void {
+    let message: ServerMessage;
+    try {
+      message = parseServerMessage(data);
+    } catch {
+      return; // a broken server message is ignored; pairing times out if it mattered
+    }
+    if (!registration.registered) {
+      this.#onRegistrationReply(registration, message);
+    } else if (message.type === 'error' && FATAL_ERROR_CODES.has(message.code as SignalingErrorCode)) {
+      this.#disconnect(registration, errorFor(message.code, message.message));
+    } else {
+      this.#options.onMessage(message);
+    }
+  }
+
+  /** Before `registered`, only the registration's outcome matters. */
+  #onRegistrationReply(registration: Registration, message: ServerMessage): void {
+    if (message.type === 'registered') {
+      registration.registered = true;
+      clearTimeout(registration.timer);
+      registration.resolve(message);
+    } else if (message.type === 'error') {
+      clearTimeout(registration.timer);
+      this.#socket?.close();
+      registration.reject(errorFor(message.code, message.message));
+    }
   }
 
   send(message: ClientMessage): void {

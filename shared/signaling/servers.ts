@@ -66,6 +66,7 @@ export class SignalingServers {
     const refusal = failures.find((err) => err instanceof SignalingError);
     if (refusal) throw refusal;
     throw new ConnectionClosedError(
+      'SIGNALING_UNREACHABLE',
       `none of the ${failures.length} signaling servers answered: ${failures.map((err) => err.message).join('; ')}`,
       { cause: failures },
     );

@@ -60,7 +60,7 @@ export function waitFor(
     const onAbort = (): void => {
       unregister();
       done();
-      reject(new ConnectionClosedError('wait cancelled: the caller went away'));
+      reject(new ConnectionClosedError('CALLER_GONE', 'wait cancelled: the caller went away'));
     };
     unregister = register(() => {
       done();

@@ -166,7 +166,7 @@ export class PeerLink implements FrameChannel {
     };
     this.#pc.onconnectionstatechange = () => {
       if (this.#pc.connectionState === 'failed') {
-        this.#fail(new ConnectTimeoutError('ICE failed: the peers found no network path to each other'));
+        this.#fail(new ConnectTimeoutError('ICE_FAILED', 'ICE failed: the peers found no network path to each other'));
       }
     };
     this.#pc.oniceconnectionstatechange = () => {
@@ -227,6 +227,7 @@ export class PeerLink implements FrameChannel {
       const state = this.#pc.iceConnectionState ?? this.#pc.connectionState ?? 'unknown';
       this.#fail(
         new ConnectTimeoutError(
+          'LINK_TIMEOUT',
           `peer connection not established within ${timeoutMs} ms (ICE state: ${state}); ` +
             'the peers may have no network path to each other (configure a TURN server)',
         ),
@@ -331,7 +332,9 @@ export class PeerLink implements FrameChannel {
       // A send fails when the channel closed under us (the peer hung up while we were frozen, or the
       // association died): that is the end of the connection, not a breach of the protocol.
       this.#fail(
-        new ConnectionClosedError(`data channel closed while sending: ${(err as Error).message}`, { cause: err }),
+        new ConnectionClosedError('CHANNEL_CLOSED', `data channel closed while sending: ${(err as Error).message}`, {
+          cause: err,
+        }),
       );
     }
   }

@@ -22,6 +22,7 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { AuthenticationError, ProtocolError } from '../errors.js';
+import { constantTimeEqual } from './constant-time.js';
 
 const CHALLENGE = 0xa1;
 const RESPONSE = 0xa2;
@@ -67,14 +68,6 @@ function mac(key: Uint8Array, role: AuthRole, first: Uint8Array, second: Uint8Ar
   return hmac(sha256, key, message);
 }
 
-/** Compares in time independent of where the inputs differ. */
-export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
-  return diff === 0;
-}
-
 function nonce(): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
 }
@@ -100,10 +93,6 @@ export class Handshake {
     this.#send = send;
   }
 
-  get done(): boolean {
-    return this.#done;
-  }
-
   /** The master opens with its challenge; the worker waits for it. */
   start(): void {
     if (this.#role === 'master') {
@@ -124,6 +113,7 @@ export class Handshake {
     if (frame.length !== RESPONSE_BYTES || frame[0] !== RESPONSE) {
       this.#send(new Uint8Array([FAILURE]));
       throw new AuthenticationError(
+        'PEER_UNPROVEN',
         `peer sent a ${frame.length}-byte frame of type 0x${(frame[0] ?? 0).toString(16)} instead of the authentication response`,
       );
     }
@@ -132,7 +122,7 @@ export class Handshake {
     const expected = mac(this.#key, 'worker', this.#myNonce, workerNonce, this.#binding);
     if (!constantTimeEqual(proof, expected)) {
       this.#send(new Uint8Array([FAILURE]));
-      throw new AuthenticationError('digest received was wrong: the peer does not know the authkey');
+      throw new AuthenticationError('PEER_UNPROVEN', 'digest received was wrong: the peer does not know the authkey');
     }
     const welcome = new Uint8Array(WELCOME_BYTES);
     welcome[0] = WELCOME;
@@ -159,7 +149,10 @@ export class Handshake {
       return false;
     }
     if (frame.length === 1 && frame[0] === FAILURE) {
-      throw new AuthenticationError('digest sent was rejected: the master does not accept this authkey');
+      throw new AuthenticationError(
+        'KEY_REJECTED',
+        'digest sent was rejected: the master does not accept this authkey',
+      );
     }
     if (frame.length !== WELCOME_BYTES || frame[0] !== WELCOME) {
       throw new ProtocolError(`expected the master's welcome, got a ${frame.length}-byte frame`);
@@ -167,6 +160,7 @@ export class Handshake {
     const expected = mac(this.#key, 'master', this.#myNonce, this.#peerNonce, this.#binding);
     if (!constantTimeEqual(frame.subarray(1), expected)) {
       throw new AuthenticationError(
+        'MASTER_UNPROVEN',
         'the master could not prove it knows the authkey (or the connection is intercepted)',
       );
     }

@@ -136,7 +136,9 @@ export class Connection {
       onOpen: () => this.#onOpen(),
       onFrame: (frame) => this.#onFrame(frame),
       onClose: (reason) =>
-        this.#end(this.#refusal ?? reason ?? new ConnectionClosedError(`connection to ${this.label} closed`)),
+        this.#end(
+          this.#refusal ?? reason ?? new ConnectionClosedError('CHANNEL_CLOSED', `connection to ${this.label} closed`),
+        ),
     });
   }
 
@@ -161,7 +163,12 @@ export class Connection {
     this.#handshake = new Handshake(this.#options.role, this.#options.authkey, binding, (f) => this.#link.send(f));
     const timeoutMs = this.#options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     this.#timer = setTimeout(() => {
-      this.#end(new ConnectTimeoutError(`authentication with ${this.label} not completed within ${timeoutMs} ms`));
+      this.#end(
+        new ConnectTimeoutError(
+          'HANDSHAKE_TIMEOUT',
+          `authentication with ${this.label} not completed within ${timeoutMs} ms`,
+        ),
+      );
     }, timeoutMs);
     this.#handshake.start();
   }
@@ -203,7 +210,12 @@ export class Connection {
     this.#heartbeat = setInterval(() => {
       const now = performance.now();
       if (now - this.#lastReceived > deadAfter) {
-        this.#end(new ConnectionClosedError(`${this.label} sent nothing for ${deadAfter} ms (heartbeat lost)`));
+        this.#end(
+          new ConnectionClosedError(
+            'HEARTBEAT_LOST',
+            `${this.label} sent nothing for ${deadAfter} ms (heartbeat lost)`,
+          ),
+        );
       } else if (now - this.#lastSent >= interval) {
         this.#send([Kind.Ping]);
       }
@@ -221,14 +233,15 @@ export class Connection {
     }
     if (message[0] === Kind.Bye) {
       // Pending calls fail with the peer's own reason (bounded: it came from the network).
-      this.#end(new PeerShutdownError(`${this.label} closed the connection: ${message[1].slice(0, 200)}`));
+      const said = message[1].slice(0, 200);
+      this.#end(new PeerShutdownError('PEER_BYE', `${this.label} closed the connection: ${said}`, said));
       return;
     }
     this.rpc.handle(message);
   }
 
   #send(message: Message): void {
-    if (this.#ended) throw new ConnectionClosedError(`connection to ${this.label} is closed`);
+    if (this.#ended) throw new ConnectionClosedError('CONNECTION_CLOSED', `connection to ${this.label} is closed`);
     this.#sender.send(this.#codec.encode(message));
     this.#lastSent = performance.now();
   }
@@ -270,10 +283,13 @@ export class Connection {
     this.#abort.abort();
     this.#table?.releaseLeases(reason?.message ?? 'connection closed');
     const callError =
-      reason instanceof PeerprocError ? reason : new ConnectionClosedError(`connection to ${this.label} closed`);
+      reason instanceof PeerprocError
+        ? reason
+        : new ConnectionClosedError('CONNECTION_CLOSED', `connection to ${this.label} closed`);
     this.rpc.close(callError);
     this.#link.close();
-    if (!this.#authenticated) this.#rejectReady(reason ?? new ConnectionClosedError(`${this.label} went away`));
+    if (!this.#authenticated)
+      this.#rejectReady(reason ?? new ConnectionClosedError('CONNECTION_CLOSED', `${this.label} went away`));
     this.#options.onClose?.(reason);
   }
 }

@@ -8,13 +8,9 @@ import {
   Queue,
   silentLogger,
 } from '../../node/index.js';
+import { type Jobs, squareText } from '../../shared/example.js';
 import type { SignalingServer } from '../../signaling/index.js';
 import { freshRoom, startTestSignaling } from '../support/signaling.js';
-
-interface Jobs {
-  get_task_queue: Queue<number>;
-  get_result_queue: Queue<string>;
-}
 
 let signaling: SignalingServer;
 beforeAll(async () => {
@@ -52,7 +48,7 @@ async function workerLoop(manager: BaseManager<Jobs>): Promise<number> {
       if (err instanceof Empty) return done;
       throw err;
     }
-    await result.put(`${n} * ${n} = ${n * n}`);
+    await result.put(squareText(n));
     done++;
   }
 }
@@ -74,7 +70,7 @@ describe('the distributed-process example over real WebRTC', () => {
     const results: string[] = [];
     for (let i = 0; i < numbers.length; i++) results.push(await result.get({ timeout: 10 }));
     expect((await counts).reduce((a, b) => a + b, 0)).toBe(10);
-    expect(results.sort()).toEqual(numbers.map((n) => `${n} * ${n} = ${n * n}`).sort());
+    expect(results.sort()).toEqual(numbers.map(squareText).sort());
     for (const w of workers) await w.shutdown();
     await master.shutdown();
   });

@@ -1,14 +1,10 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BaseManager, Queue, silentLogger } from '../../node/index.js';
-import { checkTranscript, killAll, peerproc } from '../support/processes.js';
+import { checkTranscript, type Jobs } from '../../shared/example.js';
+import { killAll, peerproc } from '../support/processes.js';
 
 afterEach(() => killAll());
-
-interface Jobs {
-  get_task_queue: Queue<number>;
-  get_result_queue: Queue<string>;
-}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {

@@ -18,7 +18,6 @@ import {
   CHALLENGE,
   type ChallengeForm,
   clientHandshake,
-  constantTimeEqual,
   createResponse,
   decodeReply,
   decodeRequest,
@@ -26,12 +25,12 @@ import {
   encodeFrame,
   encodeReply,
   encodeRequest,
-  type FrameChannel,
   FrameDecoder,
   frameHeader,
   fromPythonException,
   fromTraceback,
   HANDSHAKE_MAX_BYTES,
+  type PythonFrameChannel,
   type Reply,
   serverHandshake,
   toPythonException,
@@ -47,17 +46,21 @@ import {
   RemoteError,
   ShutDown,
 } from '../../shared/errors.js';
+import { constantTimeEqual } from '../../shared/wire/constant-time.js';
 import { defaultPython, runPython } from './helpers.js';
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 const hex = (data: Uint8Array): string => Buffer.from(data).toString('hex');
 
 /** Two connected in-memory channels, framed with our encoder and decoder as on a socket. */
-function channelPair(): [FrameChannel, FrameChannel] {
+function channelPair(): [PythonFrameChannel, PythonFrameChannel] {
   const make = () => {
     const decoder = new FrameDecoder();
     let wake: (() => void) | undefined;
-    const channel: FrameChannel & { deliver(bytes: Uint8Array): void; peer?: { deliver(bytes: Uint8Array): void } } = {
+    const channel: PythonFrameChannel & {
+      deliver(bytes: Uint8Array): void;
+      peer?: { deliver(bytes: Uint8Array): void };
+    } = {
       deliver(bytes) {
         decoder.push(bytes);
         wake?.();

@@ -108,13 +108,5 @@ export function killAll(): void {
   running.clear();
 }
 
-/** Checks a master transcript: every result is n*n of a task that was put, each task answered once. */
-export function checkTranscript(lines: string[]): { tasks: number[]; results: string[] } {
-  const tasks = lines.flatMap((l) => /^Put task (\d+)\.\.\.$/.exec(l)?.[1] ?? []).map(Number);
-  const results = lines.flatMap((l) => /^Result: (.*)$/.exec(l)?.[1] ?? []);
-  const expected = tasks.map((n) => `${n} * ${n} = ${n * n}`).sort();
-  if (JSON.stringify([...results].sort()) !== JSON.stringify(expected)) {
-    throw new Error(`results do not match tasks:\ntasks ${tasks.join(', ')}\nresults ${results.join(' | ')}`);
-  }
-  return { tasks, results };
-}
+/** The transcript checker of the worked example. */
+export { checkTranscript } from '../../shared/example.js';

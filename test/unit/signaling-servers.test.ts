@@ -45,7 +45,8 @@ describe('parseAddress with several servers', () => {
 });
 
 describe('SignalingServers', () => {
-  const closed = (url: string) => new ConnectionClosedError(`signaling connection to ${url} closed (code 1006)`);
+  const closed = (url: string) =>
+    new ConnectionClosedError('SIGNALING_CLOSED', `signaling connection to ${url} closed (code 1006)`);
 
   it('uses the first that answers and keeps it; after it fails, starts with the next', async () => {
     const servers = new SignalingServers(['a', 'b', 'c']);

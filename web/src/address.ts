@@ -38,7 +38,9 @@ export function addressProblem(address: string): string | undefined {
     parseAddress(address.trim());
     return undefined;
   } catch (err) {
-    return (err as Error).message.replace(/^address must/, 'The address must');
+    // parseAddress words its problems for a sentence's middle ("address must ..."); the page shows one alone.
+    const message = (err as Error).message;
+    return message.charAt(0).toUpperCase() + message.slice(1);
   }
 }
 

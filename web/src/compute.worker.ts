@@ -2,7 +2,7 @@
  * The computation, off the page's main thread: receives `{ id, n }`, answers
  * `{ id, text }` with `n * n = n²`. A real workload would go here.
  */
-import { squareText } from './square.js';
+import { squareText } from '../../shared/example.js';
 
 export interface ComputeRequest {
   id: number;

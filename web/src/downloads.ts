@@ -1,6 +1,7 @@
 /** The master page's downloads: every result of the run, as CSV or JSON. */
+
+import { parseResult } from '../../shared/example.js';
 import type { RunSummary } from './hooks.js';
-import { parseResult } from './square.js';
 
 export interface RunExport {
   room: string;

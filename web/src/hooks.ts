@@ -19,6 +19,8 @@ export interface WorkerPageHook {
   state: WorkerState;
   /** Why the last connection failed or ended, in words; null when nothing failed. */
   reason: string | null;
+  /** The stable code of the error behind `reason` (e.g. KEY_REJECTED, docs/errors.md); null when none. */
+  code: string | null;
   /** Results returned to the master since the page loaded. */
   done: number;
   /** Tasks per second over the last few seconds. */

@@ -4,18 +4,11 @@
  * collects the results, and keeps a per-worker account from the manager's
  * events and `workers()` call counts.
  */
+import { isCorrectResult, type Jobs, parseResult, randomTask } from '../../shared/example.js';
 import { BaseManager, type Logger, type ManagerEvent, type ProxyOf, Queue } from '../lib/index.js';
 import type { MasterWorkerRow, RunSummary, WorkerStatus } from './hooks.js';
 import type { RunStore, StoredResult, StoredRun } from './run-store.js';
-import { isCorrectResult, parseResult } from './square.js';
 
-interface Jobs {
-  get_task_queue: Queue<number>;
-  get_result_queue: Queue<string>;
-}
-
-/** Tasks are random integers in [0, MAX_TASK], as in Python's example (`random.randint(0, 10000)`). */
-export const MAX_TASK = 10_000;
 /** Longest stretch of queue work before the page gets the event loop back (about one frame). */
 const SLICE_MS = 16;
 
@@ -97,8 +90,7 @@ export class MasterSession {
       account.results = 0;
     }
     const resume = keeping?.resume;
-    const tasks =
-      resume?.stored.tasks ?? Array.from({ length: count }, () => Math.floor(Math.random() * (MAX_TASK + 1)));
+    const tasks = resume?.stored.tasks ?? Array.from({ length: count }, randomTask);
     const answered = new Set<number>(resume?.results.map((r) => r.index));
     const run: Run = {
       tasks,

@@ -9,23 +9,22 @@
  *         master gone: new manager, connect() again after a short backoff
  *         wrong authkey: stop and say so (retrying a wrong key cannot help)
  */
+
+import { backoffDelay } from '../../shared/backoff.js';
+import type { Jobs } from '../../shared/example.js';
 import {
   AuthenticationError,
   BaseManager,
   ConfigError,
-  ConnectionClosedError,
   ConnectTimeoutError,
   Empty,
+  type ErrorCode,
+  errorCode,
   type Logger,
-  type Queue,
+  PeerShutdownError,
   SignalingError,
 } from '../lib/index.js';
 import type { WorkerState } from './hooks.js';
-
-interface Jobs {
-  get_task_queue: Queue<number>;
-  get_result_queue: Queue<string>;
-}
 
 /** Seconds one `task.get` waits before reporting Empty (then the page polls again). */
 export const POLL_SECONDS = 1;
@@ -36,25 +35,24 @@ export const POLL_SECONDS = 1;
  */
 export const CONNECT_WAIT_SECONDS = 20;
 /**
- * Pause between connect() attempts: min(1 s * 2^attempt, 10 s). Each attempt
- * already listens for a master for CONNECT_WAIT_SECONDS, so this only spaces out
- * failures (server down); kept short so a master that appears meanwhile is
- * found within seconds.
+ * Pause between connect() attempts: about min(1 s * 2^attempt, 10 s), with
+ * shared/backoff.ts's jitter so that a crowd of tabs does not retry in step.
+ * Each attempt already listens for a master for CONNECT_WAIT_SECONDS, so this
+ * only spaces out failures (server down); kept short so a master that appears
+ * meanwhile is found within seconds.
  */
 export const RECONNECT_MIN_MS = 1_000;
 export const RECONNECT_MAX_MS = 10_000;
 
-export function reconnectDelay(attempt: number): number {
-  return Math.min(RECONNECT_MIN_MS * 2 ** attempt, RECONNECT_MAX_MS);
-}
+const reconnectDelay = (attempt: number): number => backoffDelay(attempt, RECONNECT_MIN_MS, RECONNECT_MAX_MS);
 
 export interface VolunteerOptions {
   address: string;
   authkey: string;
   compute(n: unknown): Promise<string>;
   logger: Logger;
-  /** Called on every state change, with a human reason when something failed. */
-  onState(state: WorkerState, reason: string | null): void;
+  /** Called on every state change, with a human reason and the error's stable code when something failed. */
+  onState(state: WorkerState, reason: string | null, code?: ErrorCode | null): void;
   onResult(text: string): void;
   /** Free-text activity for the page's log ("connected to master 3fa2c1d0"). */
   onActivity(message: string): void;
@@ -88,66 +86,87 @@ export class Volunteer {
     await this.#manager?.shutdown().catch(() => {});
   }
 
+  // Once stopped, the loop winds down silently: stop() has said all there is to say.
+  #state(state: WorkerState, reason: string | null, code: ErrorCode | null = null): void {
+    if (!this.#stopped) this.#options.onState(state, reason, code);
+  }
+
+  #activity(message: string): void {
+    if (!this.#stopped) this.#options.onActivity(message);
+  }
+
   async #run(): Promise<void> {
-    // Once stopped, the loop winds down silently: stop() has said all there is to say.
-    const onState: VolunteerOptions['onState'] = (state, reason) => {
-      if (!this.#stopped) this.#options.onState(state, reason);
-    };
-    const onActivity = (message: string) => {
-      if (!this.#stopped) this.#options.onActivity(message);
-    };
     let failures = 0;
     let sessions = 0;
     while (!this.#stopped) {
-      const manager = new BaseManager<Jobs>({
-        address: this.#options.address,
-        authkey: this.#options.authkey,
-        wait: CONNECT_WAIT_SECONDS,
-        logger: this.#options.logger,
-      });
-      manager.register('get_task_queue');
-      manager.register('get_result_queue');
-      this.#manager = manager;
-      if (sessions === 0 && failures === 0) onState('waiting', null);
-      try {
-        await manager.connect();
-      } catch (err) {
-        if (this.#stopped) break;
-        if (err instanceof AuthenticationError) {
-          onState('auth-failed', err.message);
-          onActivity(`authentication failed: ${err.message}`);
-          break;
-        }
-        if (err instanceof ConfigError) {
-          onState('error', err.message);
-          break;
-        }
-        const reason = describeConnectFailure(err as Error);
-        onState(sessions > 0 ? 'master-gone' : 'waiting', reason);
+      if (sessions === 0 && failures === 0) this.#state('waiting', null);
+      const manager = this.#newManager();
+      const outcome = await this.#connect(manager, sessions > 0);
+      if (outcome === 'give-up' || this.#stopped) break;
+      if (outcome === 'retry') {
         await this.#sleep(reconnectDelay(failures++));
         continue;
       }
-      if (this.#stopped) {
-        await manager.shutdown().catch(() => {});
-        break;
-      }
       failures = 0;
       sessions++;
-      onState('working', null);
-      onActivity(sessions === 1 ? 'connected and authenticated' : 'reconnected to a master');
-      let reason: string;
-      try {
-        await this.#work(manager);
-        reason = 'disconnected';
-      } catch (err) {
-        reason = describeLoss(err as Error);
-      }
-      await manager.shutdown().catch(() => {});
+      this.#state('working', null);
+      this.#activity(sessions === 1 ? 'connected and authenticated' : 'reconnected to a master');
+      await this.#session(manager);
       if (this.#stopped) break;
-      onState('master-gone', reason);
-      onActivity(`master gone: ${reason}`);
       await this.#sleep(reconnectDelay(0));
     }
+  }
+
+  #newManager(): BaseManager<Jobs> {
+    const manager = new BaseManager<Jobs>({
+      address: this.#options.address,
+      authkey: this.#options.authkey,
+      wait: CONNECT_WAIT_SECONDS,
+      logger: this.#options.logger,
+    });
+    manager.register('get_task_queue');
+    manager.register('get_result_queue');
+    this.#manager = manager;
+    return manager;
+  }
+
+  /** One connect(): a wrong key or bad settings end the loop; anything else is retried. */
+  async #connect(manager: BaseManager<Jobs>, hadSession: boolean): Promise<'connected' | 'retry' | 'give-up'> {
+    try {
+      await manager.connect();
+    } catch (err) {
+      if (this.#stopped) return 'give-up';
+      if (err instanceof AuthenticationError) {
+        this.#state('auth-failed', err.message, err.code);
+        this.#activity(`authentication failed: ${err.message}`);
+        return 'give-up';
+      }
+      if (err instanceof ConfigError) {
+        this.#state('error', err.message, err.code);
+        return 'give-up';
+      }
+      this.#state(hadSession ? 'master-gone' : 'waiting', describeConnectFailure(err as Error), errorCode(err));
+      return 'retry';
+    }
+    if (this.#stopped) await manager.shutdown().catch(() => {});
+    return 'connected';
+  }
+
+  /** Works until the master goes, then says why. */
+  async #session(manager: BaseManager<Jobs>): Promise<void> {
+    let reason: string;
+    let code: ErrorCode | undefined;
+    try {
+      await this.#work(manager);
+      reason = 'disconnected';
+    } catch (err) {
+      reason = describeLoss(err as Error);
+      code = errorCode(err);
+    }
+    await manager.shutdown().catch(() => {});
+    if (this.#stopped) return;
+    this.#state('master-gone', reason, code);
+    this.#activity(`master gone: ${reason}`);
   }
 
   async #work(manager: BaseManager<Jobs>): Promise<void> {
@@ -193,18 +212,20 @@ export class Volunteer {
 function describeConnectFailure(err: Error): string {
   const cause = err instanceof ConnectTimeoutError && err.cause instanceof Error ? err.cause : err;
   if (cause instanceof SignalingError) return `the signaling server refused: ${cause.message}`;
-  if (cause instanceof ConnectionClosedError && /signaling/.test(cause.message)) {
-    return 'cannot reach the signaling server';
+  switch (errorCode(cause)) {
+    case 'SIGNALING_UNREACHABLE':
+    case 'SIGNALING_CLOSED':
+      return 'cannot reach the signaling server';
+    case 'NO_MASTER':
+      return 'no master in this room yet';
+    default:
+      return cause.message;
   }
-  if (cause instanceof ConnectTimeoutError && /no master/.test(cause.message)) return 'no master in this room yet';
-  return cause.message;
 }
 
 /** Why an established session ended. */
 function describeLoss(err: Error): string {
-  const text = err.message;
-  const bye = /closed the connection: (.*)$/.exec(text);
-  if (bye) return `the master said: ${bye[1]}`;
-  if (/heartbeat/.test(text)) return 'the master stopped answering';
-  return text;
+  if (err instanceof PeerShutdownError && err.peerReason !== undefined) return `the master said: ${err.peerReason}`;
+  if (errorCode(err) === 'HEARTBEAT_LOST') return 'the master stopped answering';
+  return err.message;
 }

@@ -23,6 +23,7 @@ const hook = publishHook<WorkerPageHook>({
   page: 'worker',
   state: 'idle',
   reason: null,
+  code: null,
   done: 0,
   rate: 0,
   lastResults: [],
@@ -97,7 +98,7 @@ function statusDetail(): string {
     case 'master-gone':
       return `The master went away (${hook.reason ?? 'connection lost'}). Reconnecting as soon as a master is back…`;
     case 'auth-failed':
-      return /does not accept/.test(hook.reason ?? '')
+      return hook.code === 'KEY_REJECTED'
         ? 'The master does not accept this authkey. Check the key and press Connect.'
         : `Authentication failed: ${hook.reason ?? 'unknown reason'}. Check the authkey and press Connect.`;
     case 'error':
@@ -107,9 +108,10 @@ function statusDetail(): string {
   }
 }
 
-function setState(state: WorkerState, reason: string | null): void {
+function setState(state: WorkerState, reason: string | null, code: string | null = null): void {
   hook.state = state;
   hook.reason = reason;
+  hook.code = code;
   if (state === 'working') {
     hook.sessions++;
     sessionStartedAt = performance.now();

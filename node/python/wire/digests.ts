@@ -41,13 +41,8 @@ export function parseDigestPrefix(message: Uint8Array): { digest: DigestName | n
       if (isDigestName(name)) return { digest: name, payload: message.subarray(end + 1) };
     }
   }
-  throw new AuthenticationError('unsupported message length, missing digest prefix, or unsupported digest');
-}
-
-/** Compares without an early exit, so the time taken does not reveal where two MACs differ. */
-export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
-  return diff === 0;
+  throw new AuthenticationError(
+    'AUTH_MALFORMED',
+    'unsupported message length, missing digest prefix, or unsupported digest',
+  );
 }

@@ -15,7 +15,8 @@
  * authkey never crosses the wire. Every handshake frame is capped at 256 bytes.
  */
 import { AuthenticationError } from '../../../shared/errors.js';
-import { constantTimeEqual, type DigestName, hmacDigest, parseDigestPrefix } from './digests.js';
+import { constantTimeEqual } from '../../../shared/wire/constant-time.js';
+import { type DigestName, hmacDigest, parseDigestPrefix } from './digests.js';
 
 const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 
@@ -34,7 +35,7 @@ export const LEGACY_CHALLENGE_BYTES = 20;
 export type ChallengeForm = 'sha256' | 'legacy';
 
 /** A message-oriented connection: one `send` is one CPython `send_bytes`. */
-export interface FrameChannel {
+export interface PythonFrameChannel {
   send(payload: Uint8Array): void | Promise<void>;
   /** The next frame; rejects if it is longer than `maxBytes` or the connection ends. */
   receive(maxBytes: number): Promise<Uint8Array>;
@@ -64,7 +65,8 @@ function randomBytes(n: number): Uint8Array {
 function verifyResponse(authkey: Uint8Array, message: Uint8Array, response: Uint8Array): void {
   const { digest, payload } = parseDigestPrefix(response);
   const expected = hmacDigest(digest ?? 'md5', authkey, message);
-  if (!constantTimeEqual(expected, payload)) throw new AuthenticationError('digest received was wrong');
+  if (!constantTimeEqual(expected, payload))
+    throw new AuthenticationError('PEER_UNPROVEN', 'digest received was wrong');
 }
 
 /** The answer to a challenge `message` (without the `#CHALLENGE#` marker), as CPython 3.12's `_create_response`. */
@@ -76,7 +78,7 @@ export function createResponse(authkey: Uint8Array, message: Uint8Array): Uint8A
 
 /** Proves the peer knows the authkey: sends a challenge, checks the answer, replies WELCOME or FAILURE. */
 export async function deliverChallenge(
-  channel: FrameChannel,
+  channel: PythonFrameChannel,
   authkey: Uint8Array,
   form: ChallengeForm = 'sha256',
 ): Promise<void> {
@@ -96,21 +98,22 @@ export async function deliverChallenge(
 }
 
 /** Proves we know the authkey: answers the peer's challenge and expects WELCOME. */
-export async function answerChallenge(channel: FrameChannel, authkey: Uint8Array): Promise<void> {
+export async function answerChallenge(channel: PythonFrameChannel, authkey: Uint8Array): Promise<void> {
   const framed = await channel.receive(HANDSHAKE_MAX_BYTES);
-  if (!startsWith(framed, CHALLENGE)) throw new AuthenticationError('protocol error: expected a challenge');
+  if (!startsWith(framed, CHALLENGE))
+    throw new AuthenticationError('AUTH_MALFORMED', 'protocol error: expected a challenge');
   const message = framed.subarray(CHALLENGE.length);
   if (message.length < LEGACY_CHALLENGE_BYTES) {
-    throw new AuthenticationError(`challenge too short: ${message.length} bytes`);
+    throw new AuthenticationError('AUTH_MALFORMED', `challenge too short: ${message.length} bytes`);
   }
   await channel.send(createResponse(authkey, message));
   const verdict = await channel.receive(HANDSHAKE_MAX_BYTES);
-  if (!constantTimeEqual(verdict, WELCOME)) throw new AuthenticationError('digest sent was rejected');
+  if (!constantTimeEqual(verdict, WELCOME)) throw new AuthenticationError('KEY_REJECTED', 'digest sent was rejected');
 }
 
 /** The serving side of a new connection (CPython `Listener.accept`): challenge, then answer. */
 export async function serverHandshake(
-  channel: FrameChannel,
+  channel: PythonFrameChannel,
   authkey: Uint8Array,
   options: HandshakeOptions = {},
 ): Promise<void> {
@@ -120,7 +123,7 @@ export async function serverHandshake(
 
 /** The connecting side (CPython `Client`): answer, then challenge. */
 export async function clientHandshake(
-  channel: FrameChannel,
+  channel: PythonFrameChannel,
   authkey: Uint8Array,
   options: HandshakeOptions = {},
 ): Promise<void> {

@@ -3,7 +3,7 @@
  * pieces, transport-free: framing, the authentication handshake, the
  * request/reply messages and the error mapping.
  */
-export { constantTimeEqual, type DigestName, hmacDigest, isDigestName, parseDigestPrefix } from './digests.js';
+export { type DigestName, hmacDigest, isDigestName, parseDigestPrefix } from './digests.js';
 export { fromPythonException, fromTraceback, PythonException, toPythonException, tracebackText } from './exceptions.js';
 export {
   DEFAULT_MAX_FRAME_BYTES,
@@ -24,10 +24,10 @@ export {
   createResponse,
   deliverChallenge,
   FAILURE,
-  type FrameChannel,
   HANDSHAKE_MAX_BYTES,
   type HandshakeOptions,
   LEGACY_CHALLENGE_BYTES,
+  type PythonFrameChannel,
   serverHandshake,
   WELCOME,
 } from './handshake.js';

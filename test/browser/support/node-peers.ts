@@ -1,10 +1,8 @@
 /** Node masters for the browser tests, through the library API (node/index.ts). */
 import { BaseManager, Queue, silentLogger } from '../../../node/index.js';
+import { type Jobs, randomTask } from '../../../shared/example.js';
 
-export interface Jobs {
-  get_task_queue: Queue<number>;
-  get_result_queue: Queue<string>;
-}
+export type { Jobs };
 
 export interface NodeMaster {
   manager: BaseManager<Jobs>;
@@ -36,5 +34,5 @@ export async function collect(master: NodeMaster, count: number, timeoutSeconds 
 }
 
 export function randomTasks(count: number): number[] {
-  return Array.from({ length: count }, () => Math.floor(Math.random() * 10_001));
+  return Array.from({ length: count }, randomTask);
 }

@@ -2,6 +2,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { squareText } from '../../../shared/example.js';
 import type { MasterPageHook, PeerprocPageHook, WorkerPageHook } from '../../../web/src/hooks.js';
 import { newContext } from './chromium.js';
 
@@ -104,5 +105,5 @@ export async function screenshot(page: Page, name: string, docsName?: string): P
 }
 
 export function expectedResults(tasks: readonly number[]): string[] {
-  return tasks.map((n) => `${n} * ${n} = ${n * n}`).sort();
+  return tasks.map(squareText).sort();
 }

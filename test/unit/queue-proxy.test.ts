@@ -1,0 +1,169 @@
+/**
+ * The queue proxy on its own: a real RpcEndpoint whose peer is this test. The
+ * test plays the served queue (it answers each batch call from an array) and
+ * records what the proxy sent, so window sizes, read-ahead and the order of
+ * written-behind results can be checked.
+ */
+import { describe, expect, it } from 'vitest';
+import { ConnectionClosedError, Full } from '../../shared/errors.js';
+import { GET_BATCH, PUT_BATCH } from '../../shared/queue/batch.js';
+import { queueProxy } from '../../shared/queue/proxy.js';
+import type { Queue } from '../../shared/queue/queue.js';
+import type { BlockingOptions } from '../../shared/queue/types.js';
+import { RpcEndpoint } from '../../shared/rpc/endpoint.js';
+import { CAST_ERROR_ID, Kind, type Message } from '../../shared/rpc/protocol.js';
+import { type ProxyInfo, type ProxyOf, proxyInfo } from '../../shared/rpc/proxy.js';
+
+const OBJECT_ID = 7;
+
+interface Options {
+  bounded?: boolean;
+  prefetch?: number;
+}
+
+function harness(options: Options = {}) {
+  /** What the served queue holds. */
+  const queued: number[] = [];
+  /** Every GET_BATCH as [asked, block], and every message in order. */
+  const batches: Array<{ asked: number; block: boolean | undefined }> = [];
+  const sent: Message[] = [];
+  let rpc: RpcEndpoint;
+  // Never waits: an empty queue answers Empty at once, as a served queue does after a zero timeout.
+  const answer = (id: number, asked: number) => {
+    const items = queued.splice(0, asked);
+    if (items.length === 0) rpc.handle([Kind.Error, id, 'Empty', 'queue is empty', 'QUEUE_EMPTY']);
+    else rpc.handle([Kind.Result, id, items]);
+  };
+  rpc = new RpcEndpoint((message) => {
+    sent.push(message);
+    if (message[0] === Kind.Call && message[3] === GET_BATCH) {
+      const [asked, blocking] = message[4] as [number, BlockingOptions];
+      batches.push({ asked, block: blocking.block });
+      setTimeout(() => answer(message[1], asked), 0);
+    }
+  }, undefined);
+  let hooksRemoved = 0;
+  const addFlushHook = rpc.addFlushHook.bind(rpc);
+  rpc.addFlushHook = (flush) => {
+    const remove = addFlushHook(flush);
+    return () => {
+      hooksRemoved++;
+      return remove();
+    };
+  };
+  /** The plain proxy's put (one call per item), which the queue proxy keeps for bounded queues. */
+  const plainPuts: number[] = [];
+  const base: Record<string | symbol, unknown> = { put: async (item: number) => void plainPuts.push(item) };
+  const info: ProxyInfo = { exposed: ['get', 'put'], release: () => rpc.release(OBJECT_ID) };
+  base[proxyInfo] = info;
+  const proxy = queueProxy<number>(base, rpc, OBJECT_ID, options.bounded ?? false, {
+    prefetch: options.prefetch ?? 512,
+    batchResults: true,
+  }) as ProxyOf<Queue<number>>;
+  const putBatches = () =>
+    sent
+      .filter((m) => m[0] === Kind.Cast && m[2] === PUT_BATCH)
+      .map((m) => (m as [Kind.Cast, number, string, unknown[]])[3][0]);
+  return { rpc, proxy, queued, batches, sent, putBatches, plainPuts, hooksRemoved: () => hooksRemoved };
+}
+
+const release = (proxy: object) => (proxy as { [proxyInfo]: ProxyInfo })[proxyInfo].release();
+const flushTimers = () => new Promise<void>((resolve) => setTimeout(resolve, 5));
+
+describe('queue proxy: prefetch', () => {
+  it('starts with one item and doubles its window while the queue has plenty, up to prefetch', async () => {
+    const h = harness({ prefetch: 16 });
+    for (let n = 0; n < 200; n++) h.queued.push(n);
+    const got: number[] = [];
+    for (let n = 0; n < 100; n++) got.push(await h.proxy.get());
+    expect(got).toEqual(Array.from({ length: 100 }, (_, n) => n));
+    const sizes = h.batches.map((b) => b.asked);
+    expect(sizes.slice(0, 5)).toEqual([1, 2, 4, 8, 16]);
+    expect(Math.max(...sizes)).toBe(16);
+  });
+
+  it('shrinks back to what the queue had when it ran short', async () => {
+    const h = harness({ prefetch: 16 });
+    for (let n = 0; n < 7; n++) h.queued.push(n);
+    const got: number[] = [];
+    for (let n = 0; n < 7; n++) got.push(await h.proxy.get());
+    expect(got).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    await expect(h.proxy.get({ timeout: 0 })).rejects.toMatchObject({ name: 'Empty' });
+    // After an Empty the window starts again at one item.
+    h.queued.push(7);
+    expect(await h.proxy.get()).toBe(7);
+    expect(h.batches.filter((b) => b.block !== false).at(-1)?.asked).toBe(1);
+  });
+
+  it('reads ahead without blocking while items are still buffered', async () => {
+    const h = harness({ prefetch: 8 });
+    for (let n = 0; n < 100; n++) h.queued.push(n);
+    for (let n = 0; n < 30; n++) await h.proxy.get();
+    const readAheads = h.batches.filter((b) => b.block === false);
+    expect(readAheads.length).toBeGreaterThan(0);
+    // The user's own gets never asked to block the link: all blocking batches came from empty buffers.
+    expect(h.batches.length).toBeLessThan(30);
+  });
+
+  it('refuses a bad timeout even when an item is already buffered', async () => {
+    const h = harness();
+    for (let n = 0; n < 10; n++) h.queued.push(n);
+    await h.proxy.get();
+    await h.proxy.get();
+    expect(() => h.proxy.get({ timeout: -1 })).toThrow(RangeError);
+    expect(() => h.proxy.get({ timeout: Number.NaN })).toThrow(/timeout/);
+  });
+});
+
+describe('queue proxy: write-behind', () => {
+  it('sends results in batches, in order, before the next call', async () => {
+    const h = harness();
+    for (let n = 0; n < 5; n++) await h.proxy.put(n * n);
+    h.queued.push(1);
+    await h.proxy.get();
+    expect(h.putBatches()).toEqual([[0, 1, 4, 9, 16]]);
+    const castAt = h.sent.findIndex((m) => m[0] === Kind.Cast);
+    const getAt = h.sent.findIndex((m) => m[0] === Kind.Call);
+    expect(castAt).toBeLessThan(getAt);
+  });
+
+  it('reports a failed batch to every later call', async () => {
+    const h = harness();
+    await h.proxy.put(1);
+    await flushTimers();
+    h.rpc.handle([Kind.Error, CAST_ERROR_ID, 'Full', 'a batch of 1 does not fit', 'QUEUE_FULL']);
+    await expect(h.proxy.put(2)).rejects.toBeInstanceOf(Full);
+    await expect(h.proxy.get()).rejects.toMatchObject({ name: 'Full', code: 'QUEUE_FULL' });
+  });
+
+  it('writes through (no batches) to a bounded queue', async () => {
+    const h = harness({ bounded: true });
+    await h.proxy.put(1);
+    await h.proxy.put(2);
+    await flushTimers();
+    expect(h.plainPuts).toEqual([1, 2]);
+    expect(h.putBatches()).toEqual([]);
+  });
+
+  it('refuses a bad timeout on a written-behind put', () => {
+    const h = harness();
+    expect(() => h.proxy.put(1, { timeout: -5 })).toThrow(RangeError);
+  });
+});
+
+describe('queue proxy: release', () => {
+  it('flushes pending results, then releases, and stops listening for flushes', async () => {
+    const h = harness();
+    await h.proxy.put(1);
+    await h.proxy.put(2);
+    release(h.proxy);
+    expect(h.putBatches()).toEqual([[1, 2]]);
+    const castAt = h.sent.findIndex((m) => m[0] === Kind.Cast);
+    const releaseAt = h.sent.findIndex((m) => m[0] === Kind.Release);
+    expect(castAt).toBeGreaterThanOrEqual(0);
+    expect(castAt).toBeLessThan(releaseAt);
+    expect(h.hooksRemoved()).toBe(1);
+    await expect(h.proxy.put(3)).rejects.toBeInstanceOf(ConnectionClosedError);
+    await expect(h.proxy.get()).rejects.toMatchObject({ code: 'PROXY_RELEASED' });
+  });
+});
