@@ -44,6 +44,8 @@ const FLUSH_DATA_BEFORE_BYE_MS = 10_000;
  * closes itself only after this long.
  */
 const REFUSAL_LINGER_MS = 2_000;
+/** A peer may send its first handshake frames before our open event; more than this is a breach. */
+const MAX_EARLY_FRAMES = 4;
 
 /** The transport under a connection (PeerLink in production, in-memory pairs in unit tests). */
 export interface Link extends FrameChannel {
@@ -96,6 +98,8 @@ export class Connection {
   #peerAgent = 'unknown';
   /** Set once a peer was refused: input is ignored until the connection ends, with this reason. */
   #refusal: Error | undefined;
+  /** Frames that arrived before our side saw the channel open (the peer's nonce can overtake the event). */
+  readonly #early: Uint8Array[] = [];
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
@@ -130,6 +134,11 @@ export class Connection {
     return this.#authenticated;
   }
 
+  /** The peer got this side's key confirmation before proving the key: one online guess (see Handshake). */
+  get guessSpent(): boolean {
+    return this.#handshake?.guessSpent ?? false;
+  }
+
   /** What the peer says it runs ("browser", "node-datachannel", ...); "unknown" until it says. */
   get peerAgent(): string {
     return this.#peerAgent;
@@ -150,6 +159,7 @@ export class Connection {
       this.#end(new ConnectTimeoutError(`authentication with ${this.label} not completed within ${timeoutMs} ms`));
     }, timeoutMs);
     this.#handshake.start();
+    for (const frame of this.#early.splice(0)) this.#onFrame(frame);
   }
 
   #onFrame(frame: Uint8Array): void {
@@ -161,7 +171,8 @@ export class Connection {
       } else if (this.#handshake?.receive(frame)) {
         this.#onAuthenticated();
       } else if (!this.#handshake) {
-        throw new ProtocolError('frame before the channel opened');
+        if (this.#early.length >= MAX_EARLY_FRAMES) throw new ProtocolError('frames before the channel opened');
+        this.#early.push(frame.slice());
       }
     } catch (err) {
       const reason = err instanceof Error ? err : new ProtocolError(String(err));

@@ -14,7 +14,13 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 
 const Point = ristretto255.Point;
-type RistrettoPoint = InstanceType<typeof Point>;
+
+/** The few operations of a ristretto255 point used here (noble's class type is not exported). */
+export interface RistrettoPoint {
+  multiply(scalar: bigint): RistrettoPoint;
+  toBytes(): Uint8Array;
+  is0(): boolean;
+}
 
 const ascii = (text: string) => new TextEncoder().encode(text);
 
@@ -79,7 +85,7 @@ export function calculateGenerator(prs: Uint8Array, ci: Uint8Array, sid: Uint8Ar
 function elementDerivation(bytes: Uint8Array): RistrettoPoint {
   const derive = ristretto255_hasher.deriveToCurve;
   if (!derive) throw new Error('@noble/curves lacks ristretto255 element derivation (deriveToCurve)');
-  return derive(bytes);
+  return derive(bytes) as RistrettoPoint;
 }
 
 function littleEndian(bytes: Uint8Array): bigint {
@@ -116,7 +122,7 @@ export function scalarMult(y: bigint, g: RistrettoPoint): Uint8Array {
 export function scalarMultVfy(y: bigint, encoded: Uint8Array): Uint8Array {
   let point: RistrettoPoint;
   try {
-    point = Point.fromBytes(encoded);
+    point = Point.fromBytes(encoded) as RistrettoPoint;
   } catch {
     return IDENTITY;
   }

@@ -8,6 +8,7 @@ import { backoffDelay, sleep } from './backoff.js';
 import { Connection } from './connection.js';
 import { AddressInUseError, AuthenticationError, PeerShutdownError } from './errors.js';
 import type { EventHub } from './events.js';
+import { GuessLimiter, ROOM_GUESS_LIMITS } from './guess-limiter.js';
 import { consoleLogger } from './logger.js';
 import { connectionSettings, type ResolvedOptions } from './options.js';
 import { PeerLink, parseLinkSignal } from './peer-link.js';
@@ -33,12 +34,14 @@ export class MasterHost {
   #signaling: SignalingClient | undefined;
   #iceServers: IceServer[] = [];
   #stopped = false;
+  readonly #guesses: GuessLimiter;
 
   constructor(options: ResolvedOptions, registry: Registry, events: EventHub, id: string) {
     this.#options = options;
     this.#registry = registry;
     this.#events = events;
     this.#id = id;
+    this.#guesses = new GuessLimiter(ROOM_GUESS_LIMITS, `room ${options.room}`, (line) => this.#log.warn(line));
   }
 
   get #log() {
@@ -92,6 +95,12 @@ export class MasterHost {
         // After a signaling restart the server re-announces workers we already serve.
         if (existing?.connection.authenticated) return;
         existing?.connection.close();
+        const admission = this.#guesses.admit(`worker ${message.peer}`);
+        if (!admission.ok) {
+          // Not answered at all: the peer's connection attempt times out on its side.
+          this.#events.emit({ type: 'worker-refused', peer: message.peer, reason: admission.reason });
+          return;
+        }
         this.#accept(message.peer);
         return;
       }
@@ -108,7 +117,9 @@ export class MasterHost {
       }
       case 'peer-left': {
         const peer = this.#peers.get(message.peer);
-        if (peer && !peer.connection.authenticated) peer.connection.close();
+        // A worker leaves signaling as soon as it has verified us, which can be just before we have
+        // verified it: a handshake under way on an open channel finishes (or times out) on its own.
+        if (peer && !peer.connection.authenticated && !peer.link.isOpen) peer.connection.close();
         return;
       }
       default:
@@ -134,11 +145,19 @@ export class MasterHost {
       ...connectionSettings(this.#options),
       onClose: (reason) => {
         if (this.#peers.get(peerId)?.connection === connection) this.#peers.delete(peerId);
-        if (reason instanceof AuthenticationError && !connection.authenticated) {
-          this.#log.warn(`worker ${peerId} failed authentication: ${reason.message}`);
-          this.#events.emit({ type: 'auth-failed', peer: peerId, reason: reason.message });
-        } else if (!connection.authenticated && reason && !this.#stopped) {
-          this.#log.warn(`worker ${peerId} dropped before authenticating: ${reason.message}`);
+        // A peer that hangs up after our key confirmation has learnt whether its key was right: a guess too.
+        const guessed = reason instanceof AuthenticationError || connection.guessSpent;
+        if (!connection.authenticated && guessed) {
+          const why =
+            reason instanceof AuthenticationError
+              ? reason.message
+              : 'it hung up after the key confirmation without proving the authkey';
+          this.#guesses.settle(`worker ${peerId}`, 'failed', `worker ${peerId} failed authentication: ${why}`);
+          this.#events.emit({ type: 'auth-failed', peer: peerId, reason: why });
+        } else if (!connection.authenticated) {
+          this.#guesses.settle(`worker ${peerId}`, 'dropped');
+          if (reason && !this.#stopped)
+            this.#log.warn(`worker ${peerId} dropped before authenticating: ${reason.message}`);
         } else if (connection.authenticated) {
           if (reason instanceof PeerShutdownError) this.#log.info(`worker ${peerId} disconnected`);
           else if (reason && !this.#stopped) this.#log.warn(`worker ${peerId} left: ${reason.message}`);
@@ -150,6 +169,7 @@ export class MasterHost {
     this.#events.emit({ type: 'worker-connecting', peer: peerId });
     connection.ready.then(
       async () => {
+        this.#guesses.settle(`worker ${peerId}`, 'authenticated');
         const path = await link.selectedPath();
         // Unless it left meanwhile (then worker-left has been reported already).
         if (this.#peers.get(peerId)?.connection !== connection) return;
@@ -171,6 +191,7 @@ export class MasterHost {
   /** Tells every worker we are shutting down, then closes everything. */
   async stop(reason: string): Promise<void> {
     this.#stopped = true;
+    this.#guesses.close();
     this.#signaling?.close();
     await Promise.all([...this.#peers.values()].map(({ connection }) => connection.bye(reason)));
     this.#peers.clear();
