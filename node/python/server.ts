@@ -28,7 +28,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { AuthenticationError, ConnectionClosedError, Empty } from '../../shared/errors.js';
-import { type GuessLimits, GuessLimiter } from '../../shared/guess-limiter.js';
+import { GuessLimiter, type GuessLimits } from '../../shared/guess-limiter.js';
 import { LeaseLedger } from '../../shared/leases.js';
 import {
   PickleError,
