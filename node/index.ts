@@ -5,6 +5,7 @@
  */
 import type { RegisterOptions } from '../shared/manager.js';
 
+export { generateAuthkey, shortAuthkeyWarning, workerCommand, workerPageLink } from '../shared/authkey.js';
 export * from '../shared/errors.js';
 export type { ManagerEvent } from '../shared/events.js';
 export { FirstAnswers } from '../shared/first-answers.js';

@@ -10,6 +10,7 @@ import {
 } from '../../shared/manager.js';
 import type { PeerConnectionConstructor, Platform, WebSocketConstructor } from '../../shared/rtc.js';
 
+export { generateAuthkey, shortAuthkeyWarning, workerCommand, workerPageLink } from '../../shared/authkey.js';
 export * from '../../shared/errors.js';
 export type { ManagerEvent } from '../../shared/events.js';
 export { FirstAnswers } from '../../shared/first-answers.js';

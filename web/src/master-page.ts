@@ -4,7 +4,15 @@
  * (`/worker`) and Node workers (`peerproc worker`) serve it side by side.
  */
 import './styles.css';
-import { AddressInUseError, ConnectionClosedError, type Logger, SignalingError } from '../lib/index.js';
+import {
+  AddressInUseError,
+  ConnectionClosedError,
+  generateAuthkey,
+  type Logger,
+  SignalingError,
+  shortAuthkeyWarning,
+  workerCommand,
+} from '../lib/index.js';
 import { addressOnThisServer, addressProblem, DEFAULT_ROOM, readPageParams, roomOf } from './address.js';
 import { byTestId, el, publishHook, setText } from './dom.js';
 import { downloadCsv, downloadJson } from './downloads.js';
@@ -44,6 +52,10 @@ const ui = {
   workerLink: byTestId('worker-link'),
   copyLink: byTestId<HTMLButtonElement>('copy-link'),
   copyLinkKey: byTestId<HTMLButtonElement>('copy-link-key'),
+  generatedKey: byTestId('generated-key'),
+  generatedAuthkey: byTestId('generated-authkey'),
+  workerCommand: byTestId('worker-command'),
+  keyWarning: byTestId('key-warning'),
   error: byTestId('error'),
   pill: byTestId('state-pill'),
   label: byTestId('state-label'),
@@ -137,7 +149,13 @@ async function startRun(): Promise<void> {
     const problem = addressProblem(address);
     if (problem) return setState('error', problem);
     authkey = ui.authkey.value;
-    if (!authkey) return setState('error', 'Choose an authkey: workers must know it to join.');
+    // Strong keys by default: no key typed in, a random 128-bit one for this run.
+    const generated = !authkey;
+    if (generated) {
+      authkey = generateAuthkey();
+      ui.authkey.value = authkey;
+    }
+    showKeyNote(address, generated);
     setState('starting');
     let started: MasterSession;
     try {
@@ -191,6 +209,8 @@ async function stopMaster(): Promise<void> {
   await current?.stop().catch(() => {});
   ui.stop.disabled = false;
   hook.address = null;
+  ui.generatedKey.hidden = true;
+  setText(ui.generatedAuthkey, '');
   setState('stopped');
 }
 
@@ -205,6 +225,16 @@ function workerLinkFor(address: string, withKey: boolean): string {
   }
   url.hash = withKey ? `authkey=${encodeURIComponent(authkey)}` : '';
   return url.toString();
+}
+
+/** The generated key and the matching worker command, or the warning for a short key typed in. */
+function showKeyNote(address: string, generated: boolean): void {
+  ui.generatedKey.hidden = !generated;
+  setText(ui.generatedAuthkey, generated ? authkey : '');
+  setText(ui.workerCommand, generated ? workerCommand(address, authkey) : '');
+  const warning = generated ? undefined : shortAuthkeyWarning(authkey);
+  ui.keyWarning.hidden = warning === undefined;
+  setText(ui.keyWarning, warning ? `Authkey ${warning}.` : '');
 }
 
 function showWorkerLink(address: string): void {
@@ -376,7 +406,7 @@ function render(): void {
   setText(
     ui.progressAside,
     !run
-      ? 'Choose an authkey and press Start'
+      ? 'Press Start (an empty authkey gets a generated one)'
       : run.finishedAt !== null
         ? `done in ${formatDuration(run.finishedAt - run.startedAt)}`
         : `${formatPercent(fraction)} · ${formatCount(total - received)} to go`,
