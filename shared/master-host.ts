@@ -191,9 +191,10 @@ export class MasterHost {
   /** Tells every worker we are shutting down, then closes everything. */
   async stop(reason: string): Promise<void> {
     this.#stopped = true;
-    this.#guesses.close();
     this.#signaling?.close();
     await Promise.all([...this.#peers.values()].map(({ connection }) => connection.bye(reason)));
     this.#peers.clear();
+    // Last, so that handshakes failing while we close are in the burst's summary.
+    this.#guesses.close();
   }
 }
