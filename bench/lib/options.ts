@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BindingName } from '../../node/platform.js';
 
-export const SECTIONS = ['throughput', 'probe', 'startup', 'browser', 'many', 'bindings'] as const;
+export const SECTIONS = ['throughput', 'probe', 'startup', 'handshake', 'browser', 'many', 'bindings'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export type Profile = 'full' | 'quick' | 'smoke';
@@ -29,6 +29,8 @@ export interface BenchOptions {
   payloadBytes: number;
   /** Worker processes started one after another to time start-up to first task. */
   startupSamples: number;
+  /** Fresh connections whose authentication handshake is timed. */
+  handshakeSetups: number;
   /** Page loads timed in headless Chromium. */
   browserSamples: number;
   /** Concurrent worker connections of the many-workers section. */
@@ -65,6 +67,7 @@ const PROFILES: Record<
     rpcCalls: 3_000,
     payloadBytes: 16 * 2 ** 20,
     startupSamples: 5,
+    handshakeSetups: 100,
     browserSamples: 3,
     many: [100, 500],
     managersPerProcess: 100,
@@ -79,6 +82,7 @@ const PROFILES: Record<
     rpcCalls: 2_000,
     payloadBytes: 16 * 2 ** 20,
     startupSamples: 3,
+    handshakeSetups: 100,
     browserSamples: 1,
     many: [100, 500],
     managersPerProcess: 100,
@@ -93,6 +97,7 @@ const PROFILES: Record<
     rpcCalls: 200,
     payloadBytes: 2 ** 20,
     startupSamples: 1,
+    handshakeSetups: 5,
     browserSamples: 1,
     many: [10],
     managersPerProcess: 5,

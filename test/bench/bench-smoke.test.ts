@@ -71,6 +71,7 @@ describe('npm run bench -- --smoke', () => {
       'tasks/s, W = 1',
       'RPC round trip of one proxy put, p50',
       'Node worker: spawn → first task',
+      'authentication handshake (channel open → both authenticated), p50',
       'browser: page load → first task',
       'payload, worker put → master queue',
       'master RSS per connection',
@@ -84,7 +85,15 @@ describe('npm run bench -- --smoke', () => {
   it('writes JSON with every section, row and target', async () => {
     const json = JSON.parse(await readFile(out, 'utf8'));
     expect(json).toMatchObject({ schema: 'peerproc-bench/1', profile: 'smoke', failures: [] });
-    expect(Object.keys(json.results).sort()).toEqual(['bindings', 'browser', 'many', 'probe', 'startup', 'throughput']);
+    expect(Object.keys(json.results).sort()).toEqual([
+      'bindings',
+      'browser',
+      'handshake',
+      'many',
+      'probe',
+      'startup',
+      'throughput',
+    ]);
     expect(json.machine.node).toBe(process.version);
     const ids = json.rows.map((r: { id: string }) => r.id);
     for (const id of [
@@ -94,6 +103,8 @@ describe('npm run bench -- --smoke', () => {
       'bare_channel_rtt_p50_us',
       'worker_connect_ms',
       'worker_start_to_first_task_ms',
+      'handshake_p50_ms',
+      'handshake_p99_ms',
       'browser_page_to_first_task_ms',
       'payload_put_mbps',
       'payload_get_mbps',
