@@ -178,6 +178,10 @@ export class Connection {
       const reason = err instanceof Error ? err : new ProtocolError(String(err));
       if (this.#options.role === 'master' && !this.#authenticated && reason instanceof AuthenticationError) {
         this.#endAfterFlush(reason);
+      } else if (!this.#authenticated && reason instanceof AuthenticationError) {
+        // A refused worker fails at once, but hangs up a moment later: its key confirmation may still be
+        // in flight, and closing now would drop it (the master then learns less about why it failed).
+        this.#end(reason, REFUSAL_LINGER_MS);
       } else {
         this.#end(reason);
       }
@@ -258,7 +262,8 @@ export class Connection {
     this.#end(this.#refusal ?? reason);
   }
 
-  #end(reason: Error | undefined): void {
+  /** Ends the connection; with `closeAfterMs`, the link itself closes that much later (frames in flight still leave). */
+  #end(reason: Error | undefined, closeAfterMs?: number): void {
     if (this.#ended) return;
     this.#ended = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
@@ -269,7 +274,8 @@ export class Connection {
     const callError =
       reason instanceof PeerprocError ? reason : new ConnectionClosedError(`connection to ${this.label} closed`);
     this.rpc.close(callError);
-    this.#link.close();
+    if (closeAfterMs === undefined) this.#link.close();
+    else setTimeout(() => this.#link.close(), closeAfterMs);
     if (!this.#authenticated) this.#rejectReady(reason ?? new ConnectionClosedError(`${this.label} went away`));
     this.#options.onClose?.(reason);
   }
