@@ -150,7 +150,16 @@ export class Connection {
   }
 
   #onOpen(): void {
-    const { local, remote } = this.#link.fingerprints();
+    if (this.#ended) return;
+    let local: string;
+    let remote: string;
+    try {
+      ({ local, remote } = this.#link.fingerprints());
+    } catch (err) {
+      // Without both fingerprints there is nothing to bind the handshake to: end this attempt, never throw.
+      this.#end(err instanceof Error ? err : new ProtocolError(String(err)));
+      return;
+    }
     const binding: ChannelBinding =
       this.#options.role === 'master' ? { master: local, worker: remote } : { master: remote, worker: local };
     this.#handshake = new Handshake(this.#options.role, this.#options.authkey, binding, (f) => this.#link.send(f));
