@@ -23,6 +23,7 @@ import { type Row, renderTable } from './lib/report.js';
 import { type BindingsResult, bindingRows, runBindings } from './sections/bindings.js';
 import { type BrowserResult, browserRows, runBrowser } from './sections/browser.js';
 import { type CliSeedResult, cliSeedRows, runCliSeed } from './sections/cli-seed.js';
+import { type HandshakeResult, handshakeRows, runHandshake } from './sections/handshake.js';
 import { type JournalResult, journalRows, runJournal } from './sections/journal.js';
 import { type ManyRun, manyRows, runMany } from './sections/many.js';
 import { type ProbeResult, payloadRows, rpcRows, runProbe } from './sections/probe.js';
@@ -53,6 +54,7 @@ interface Results {
   throughput?: ThroughputResult;
   probe?: ProbeResult;
   startup?: StartupResult;
+  handshake?: HandshakeResult;
   browser?: BrowserResult;
   journal?: JournalResult;
   cli?: CliSeedResult;
@@ -99,6 +101,9 @@ async function runSections(ctx: Context, extra: PythonInfo[], pages: Pages): Pro
   await section('journal', "the journal's cost: CLI runs with and without --journal", () => runJournal(ctx));
   await section('probe', `RPC round trip (${options.rpcCalls} calls) and one large payload`, () => runProbe(ctx));
   await section('startup', 'worker start to first task', () => runStartup(ctx));
+  await section('handshake', `authentication handshake over ${options.handshakeSetups} setups`, () =>
+    runHandshake(ctx),
+  );
   await section('browser', 'page load to first task (headless Chromium)', () => runBrowser(ctx, pages));
   await section('many', `many workers: ${options.many.join(', ')}`, () => runMany(ctx));
   await section('bindings', `WebRTC bindings: ${options.bindings.join(', ')}`, () => runBindings(ctx));
@@ -123,6 +128,7 @@ function tableRows(ctx: Context, results: Results): Row[] {
     ...(has('journal') ? journalRows(ctx, results.journal) : []),
     ...(has('probe') ? rpcRows(ctx, results.probe) : []),
     ...(has('startup') ? startupRows(ctx, results.startup) : []),
+    ...(has('handshake') ? handshakeRows(results.handshake) : []),
     ...(has('browser') ? browserRows(ctx, results.browser, results.startup) : []),
     ...(has('probe') ? payloadRows(ctx, results.probe) : []),
     ...(has('many') ? manyRows(ctx, results.many) : []),

@@ -29,6 +29,7 @@ export {
   UnknownTypeidError,
 } from './errors.js';
 export { consoleLogger, type Logger, silentLogger } from './logger.js';
+export { generateAuthkey, shortAuthkeyWarning, workerCommand, workerPageLink } from './manager/authkey.js';
 export type { ManagerEvent } from './manager/events.js';
 export type { RegisterOptions } from './manager/manager.js';
 export type { WorkerInfo } from './manager/master-host.js';

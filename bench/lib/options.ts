@@ -16,6 +16,7 @@ export const SECTIONS = [
   'journal',
   'probe',
   'startup',
+  'handshake',
   'browser',
   'many',
   'bindings',
@@ -40,6 +41,8 @@ export interface BenchOptions {
   payloadBytes: number;
   /** Worker processes started one after another to time start-up to first task. */
   startupSamples: number;
+  /** Fresh connections whose authentication handshake is timed. */
+  handshakeSetups: number;
   /** Page loads timed in headless Chromium. */
   browserSamples: number;
   /** Concurrent worker connections of the many-workers section. */
@@ -84,6 +87,7 @@ const PROFILES: Record<
     rpcCalls: 3_000,
     payloadBytes: 16 * 2 ** 20,
     startupSamples: 5,
+    handshakeSetups: 100,
     browserSamples: 3,
     many: [100, 500],
     managersPerProcess: 100,
@@ -102,6 +106,7 @@ const PROFILES: Record<
     rpcCalls: 2_000,
     payloadBytes: 16 * 2 ** 20,
     startupSamples: 3,
+    handshakeSetups: 100,
     browserSamples: 1,
     many: [100, 500],
     managersPerProcess: 100,
@@ -120,6 +125,7 @@ const PROFILES: Record<
     rpcCalls: 200,
     payloadBytes: 2 ** 20,
     startupSamples: 1,
+    handshakeSetups: 5,
     browserSamples: 1,
     many: [10],
     managersPerProcess: 5,

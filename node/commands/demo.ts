@@ -4,9 +4,11 @@
  * processes (real `peerproc` processes over WebRTC), their transcripts
  * prefixed by who printed them. Exits 0 only if every process did.
  */
+
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { generateAuthkey } from '../../shared/manager/authkey.js';
 import { startSignalingServer } from '../../signaling/index.js';
 import { EXIT_FAILURE, EXIT_OK, numberFlag, parseFlags } from './common.js';
 
@@ -16,8 +18,8 @@ Runs the classic example on this machine: a signaling server on a free
 loopback port, a master putting --tasks (10) tasks and --workers (2) workers.`;
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
-/** Demo authkey: the processes share it through the environment, never argv. */
-const DEMO_AUTHKEY = 'peerproc-demo';
+/** Demo authkey, fresh per run: the processes share it through the environment, never argv. */
+const DEMO_AUTHKEY = generateAuthkey();
 /** Upper bound for the whole demo, so a broken setup fails instead of hanging. */
 const DEMO_TIMEOUT_MS = 120_000;
 

@@ -25,12 +25,14 @@ import {
   requireString,
   stderrLogger,
 } from './common.js';
+import { masterAuthkey } from './master-authkey.js';
 import { nextResult, openSeedJournal, runJournaled } from './master-results.js';
 
-export const MASTER_USAGE = `Usage: peerproc master --address ws://HOST:PORT/ROOM --authkey KEY [options]
+export const MASTER_USAGE = `Usage: peerproc master --address ws://HOST:PORT/ROOM [--authkey KEY] [options]
 
   --address URL        signaling server and room (the master's address)
-  --authkey KEY        shared secret (or PEERPROC_AUTHKEY)
+  --authkey KEY        shared secret (or PEERPROC_AUTHKEY); without one, a random 128-bit
+                       key is generated and printed with the worker link and command
   --tasks N            number of tasks to put (10)
   --timeout SECONDS    give up after this long without any result and without any worker
                        joining or leaving, while no task is in flight (10)
@@ -83,7 +85,7 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
     return EXIT_OK;
   }
   const address = requireString(values, 'address');
-  const authkey = requireString(values, 'authkey', 'PEERPROC_AUTHKEY');
+  const authkey = masterAuthkey(values, address);
   const tasks = numberFlag(values, 'tasks', 10, { integer: true });
   const timeout = numberFlag(values, 'timeout', 10);
   const minWorkers = numberFlag(values, 'min-workers', 0, { integer: true });

@@ -37,7 +37,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { ConnectionClosedError, Empty, ProtocolError } from '../../shared/errors.js';
+import { AuthenticationError, ConnectionClosedError, Empty, ProtocolError } from '../../shared/errors.js';
+import { GuessLimiter, type GuessLimits } from '../../shared/manager/guess-limiter.js';
 import type { Registry } from '../../shared/rpc/registry.js';
 import type { RemoteCallContext } from '../../shared/rpc/served.js';
 import { type ConnectionLedger, ledgerFor, type PythonAck } from './acknowledgement.js';
@@ -79,6 +80,22 @@ import {
   toPythonException,
   tracebackText,
 } from './wire/index.js';
+
+/**
+ * Online guessing of the authkey over CPython's HMAC handshake, throttled per
+ * remote address and for the whole listener (README "Working with Python").
+ * CPython clients open many short connections, so unproven ones are not capped.
+ */
+export const PYTHON_GUESS_LIMITS: GuessLimits = {
+  perPeer: 5,
+  peerBanMs: 60_000,
+  burst: 20,
+  intervalMs: 1_000,
+  maxPending: Number.POSITIVE_INFINITY,
+  quietMs: 10_000,
+  reportMs: 60_000,
+  maxPeers: 10_000,
+};
 
 export interface PythonManagerServerOptions {
   /** The manager's authkey (CPython `authkey=b'abc'`; a string is taken as UTF-8). */
@@ -175,12 +192,16 @@ export class PythonManagerServer extends EventEmitter {
   #server: Server | undefined;
   #address: PythonServerAddress | undefined;
   #nextConnectionId = 1;
+  readonly #guesses: GuessLimiter;
 
   constructor(registry: Registry, options: PythonManagerServerOptions) {
     super();
     this.#registry = registry;
     this.#authkey = toAuthkey(options.authkey);
     this.#logger = options.logger ?? consolePythonLogger;
+    this.#guesses = new GuessLimiter(PYTHON_GUESS_LIMITS, 'the Python listener', (line) =>
+      this.#logger.warn(`python manager: ${line}`),
+    );
     this.#options = options;
     this.#handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     this.#policy = new GlobalPolicy({ allow: options.pythonGlobals });
@@ -232,6 +253,7 @@ export class PythonManagerServer extends EventEmitter {
   async #close(): Promise<void> {
     const server = this.#server;
     if (!server) return;
+    this.#guesses.close();
     this.#closing.abort(new ConnectionClosedError('MANAGER_CLOSING', 'the manager is shutting down'));
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     // A worker between two calls (its put answered, its next get on the way) is answered too.
@@ -247,6 +269,12 @@ export class PythonManagerServer extends EventEmitter {
   }
 
   #accept(socket: Socket): void {
+    const address = socket.remoteAddress ?? 'unknown address';
+    // Too many failed handshakes: closed before the challenge (logged per burst by the limiter).
+    if (!this.#guesses.admit(address).ok) {
+      socket.destroy();
+      return;
+    }
     const channel = new FramedSocket(socket, { maxFrameBytes: this.#options.maxFrameBytes });
     const base = { id: this.#nextConnectionId++, remote: channel.remote, signal: channel.signal, leases: 0 };
     const extra = this.#options.connectionSignal?.(base);
@@ -262,10 +290,10 @@ export class PythonManagerServer extends EventEmitter {
       this.emit('connectionClose', info);
     });
     this.emit('connection', info);
-    void this.#handle(channel, info);
+    void this.#handle(channel, info, address);
   }
 
-  async #handle(channel: FramedSocket, info: PythonConnectionInfo): Promise<void> {
+  async #handle(channel: FramedSocket, info: PythonConnectionInfo, address: string): Promise<void> {
     let stage: 'handshake' | 'request' = 'handshake';
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -277,6 +305,7 @@ export class PythonManagerServer extends EventEmitter {
     }, this.#handshakeTimeoutMs);
     try {
       await serverHandshake(channel, this.#authkey, { challenge: this.#options.challenge });
+      this.#guesses.settle(address, 'authenticated');
       stage = 'request';
       const request = this.#decode(await channel.receiveOrSkip(), info);
       clearTimeout(timer);
@@ -289,9 +318,13 @@ export class PythonManagerServer extends EventEmitter {
       }
       await this.#serverCall(channel, info, request);
     } catch (err) {
-      if (!timedOut) {
-        const what = stage === 'handshake' ? 'refused connection' : 'closed connection';
-        this.#logger.warn(`python manager: ${what} from ${info.remote}: ${describe(err)}`);
+      const what = stage === 'handshake' ? 'refused connection' : 'closed connection';
+      const line = `${what} from ${info.remote}: ${describe(err)}`;
+      if (stage === 'handshake' && err instanceof AuthenticationError && !timedOut) {
+        this.#guesses.settle(address, 'failed', line);
+      } else {
+        if (stage === 'handshake') this.#guesses.settle(address, 'dropped');
+        if (!timedOut) this.#logger.warn(`python manager: ${line}`);
       }
       // End, not destroy: a refused client must still read #FAILURE# (it then raises
       // AuthenticationError). Nothing else is sent: no traceback, no paths.

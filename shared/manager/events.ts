@@ -6,6 +6,8 @@ export type ManagerEvent =
   | { type: 'worker-authenticated'; peer: string; path?: PeerPath }
   | { type: 'worker-left'; peer: string; reason: string }
   | { type: 'auth-failed'; peer: string; reason: string }
+  /** An unproven worker was not let in: too many failed handshakes (see shared/guess-limiter.ts). */
+  | { type: 'worker-refused'; peer: string; reason: string }
   | { type: 'signaling-lost'; reason: string }
   | { type: 'signaling-restored' }
   | { type: 'master-connected'; peer: string }

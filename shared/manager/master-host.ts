@@ -14,6 +14,7 @@ import { PeerLink, parseLinkSignal } from '../webrtc/peer-link.js';
 import type { IceServer } from '../webrtc/platform.js';
 import { Connection } from '../wire/connection.js';
 import type { EventHub } from './events.js';
+import { GuessLimiter, ROOM_GUESS_LIMITS } from './guess-limiter.js';
 import { connectionSettings, type ResolvedOptions } from './options.js';
 
 export interface WorkerInfo {
@@ -34,12 +35,14 @@ export class MasterHost {
   #signaling: SignalingClient | undefined;
   #iceServers: IceServer[] = [];
   #stopped = false;
+  readonly #guesses: GuessLimiter;
 
   constructor(options: ResolvedOptions, registry: Registry, events: EventHub, id: string) {
     this.#options = options;
     this.#registry = registry;
     this.#events = events;
     this.#id = id;
+    this.#guesses = new GuessLimiter(ROOM_GUESS_LIMITS, `room ${options.room}`, (line) => this.#log.warn(line));
   }
 
   get #log() {
@@ -94,6 +97,12 @@ export class MasterHost {
         // After a signaling restart the server re-announces workers we already serve.
         if (existing?.connection.authenticated) return;
         existing?.connection.close();
+        const admission = this.#guesses.admit(`worker ${message.peer}`);
+        if (!admission.ok) {
+          // Not answered at all: the peer's connection attempt times out on its side.
+          this.#events.emit({ type: 'worker-refused', peer: message.peer, reason: admission.reason });
+          return;
+        }
         this.#accept(message.peer);
         return;
       }
@@ -110,7 +119,9 @@ export class MasterHost {
       }
       case 'peer-left': {
         const peer = this.#peers.get(message.peer);
-        if (peer && !peer.connection.authenticated) peer.connection.close();
+        // A worker leaves signaling as soon as it has verified us, which can be just before we have
+        // verified it: a handshake under way on an open channel finishes (or times out) on its own.
+        if (peer && !peer.connection.authenticated && !peer.link.isOpen) peer.connection.close();
         return;
       }
       default:
@@ -137,13 +148,14 @@ export class MasterHost {
       onClose: (reason) => {
         if (this.#peers.get(peerId)?.connection === connection) this.#peers.delete(peerId);
         if (connection.authenticated) this.#reportLeft(peerId, reason);
-        else this.#reportRefused(peerId, reason);
+        else this.#reportRefused(peerId, reason, connection.guessSpent);
       },
     });
     this.#peers.set(peerId, { link, connection });
     this.#events.emit({ type: 'worker-connecting', peer: peerId });
     connection.ready.then(
       async () => {
+        this.#guesses.settle(`worker ${peerId}`, 'authenticated');
         const path = await link.selectedPath();
         // Unless it left meanwhile (then worker-left has been reported already).
         if (this.#peers.get(peerId)?.connection !== connection) return;
@@ -160,14 +172,23 @@ export class MasterHost {
     this.#events.emit({ type: 'worker-left', peer: peerId, reason: reason?.message ?? 'closed' });
   }
 
-  /** A peer closed before it authenticated: a wrong key is an event; anything else only a log line. */
-  #reportRefused(peerId: string, reason: Error | undefined): void {
-    if (reason instanceof AuthenticationError) {
-      this.#log.warn(`worker ${peerId} failed authentication: ${reason.message}`);
-      this.#events.emit({ type: 'auth-failed', peer: peerId, reason: reason.message });
-    } else if (reason && !this.#stopped) {
-      this.#log.warn(`worker ${peerId} dropped before authenticating: ${reason.message}`);
+  /**
+   * A peer closed before it authenticated: a wrong key is an event and a
+   * guess; so is a peer that hangs up after our key confirmation (it has
+   * learnt whether its key was right); anything else only a log line.
+   */
+  #reportRefused(peerId: string, reason: Error | undefined, guessSpent: boolean): void {
+    if (reason instanceof AuthenticationError || guessSpent) {
+      const why =
+        reason instanceof AuthenticationError
+          ? reason.message
+          : 'it hung up after the key confirmation without proving the authkey';
+      this.#guesses.settle(`worker ${peerId}`, 'failed', `worker ${peerId} failed authentication: ${why}`);
+      this.#events.emit({ type: 'auth-failed', peer: peerId, reason: why });
+      return;
     }
+    this.#guesses.settle(`worker ${peerId}`, 'dropped');
+    if (reason && !this.#stopped) this.#log.warn(`worker ${peerId} dropped before authenticating: ${reason.message}`);
   }
 
   workers(): WorkerInfo[] {
@@ -186,5 +207,7 @@ export class MasterHost {
     this.#signaling?.close(CLOSE_MASTER_FINISHED, 'master shut down');
     await Promise.all([...this.#peers.values()].map(({ connection }) => connection.bye(reason)));
     this.#peers.clear();
+    // Last, so that handshakes failing while we close are in the burst's summary.
+    this.#guesses.close();
   }
 }

@@ -1,40 +1,67 @@
 /**
  * Mutual authkey authentication on a fresh data channel, before anything else
- * crosses it. HMAC-SHA256 challenge-response with a fresh random challenge in
- * each direction and fixed-size messages; the key never crosses the wire.
+ * crosses it: CPace (draft-irtf-cfrg-cpace, shared/cpace.ts) over
+ * ristretto255 with SHA-512, the authkey as its password, then key
+ * confirmation both ways. Fixed-size frames; the key never crosses the wire,
+ * and nothing on the wire lets anyone test candidate keys offline.
  *
- *   master -> worker  CHALLENGE [0xA1][version][32-byte Cm]
- *   worker -> master  RESPONSE  [0xA2][HMAC(k, "worker" | Cm | Cw | fp)][32-byte Cw]
- *   master -> worker  WELCOME   [0xA3][HMAC(k, "master" | Cw | Cm | fp)]   or  FAILURE [0xA4]
+ *   both, on open     NONCE    [0xA1][version][32 random bytes]            34 bytes
+ *   both, on NONCE    SHARE    [0xA6][Y: 32-byte ristretto255 element]     33 bytes
+ *   both, on SHARE    CONFIRM  [0xA7][64-byte tag]                         65 bytes
+ *   master, on error  FAILURE  [0xA4]                                       1 byte
  *
- * `fp` binds the proof to this peer connection: the DTLS certificate
- * fingerprints of master and worker, read from the SDP each side actually
- * used. A man in the middle (say, a malicious signaling server relaying the
- * challenge-response between two legs) has different certificates on each
- * leg, so the proofs it relays do not verify.
+ * The worker is CPace's party A (initiator), the master party B:
+ *   sid = Nm || Nw                      fresh for every connection
+ *   CI  = lv_cat(LABEL, fp_worker, fp_master)
+ *   g   = calculate_generator(authkey, CI, sid)
+ *   Ya = ya·g, Yb = yb·g;  K = ya·Yb = yb·Ya;  ISK from sid, K, Ya | "worker", Yb | "master"
+ *   tags: HMAC-SHA-512(H("CPaceMac" | sid | ISK), lv_cat(Y, role)) over each side's own share.
  *
- * The master sends nothing but its challenge (and a one-byte FAILURE) to a peer
- * that has not proven the key: no data, no error text.
+ * `fp_*` are the DTLS certificate fingerprints of each end, read from the SDP
+ * each side actually used. A man in the middle (say, a malicious signaling
+ * server relaying frames between two legs) has different certificates on each
+ * leg, so the two ends derive different generators and the tags do not verify.
+ * The roles are in CI and in the tags, so a peer that reflects a side's own
+ * frames back to it fails too.
  *
- * SHA-256 comes from @noble/hashes (audited, pure JS) rather than WebCrypto:
- * `crypto.subtle` is missing in pages served over plain http from a LAN address.
+ * Version: both NONCE frames carry VERSION in the same place as the first
+ * version's challenge, so peers of different versions tell each other apart
+ * (and a later version can negotiate from there).
+ *
+ * The master sends nothing but these frames to a peer that has not proven the
+ * key, and its only failure answer is FAILURE, whatever went wrong.
+ *
+ * Hashes and the group come from @noble/hashes and @noble/curves (audited,
+ * pure JS) rather than WebCrypto: `crypto.subtle` is missing in pages served
+ * over plain http from a LAN address.
  */
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+
 import { AuthenticationError, ProtocolError } from '../errors.js';
 import { constantTimeEqual } from './constant-time.js';
+import {
+  calculateGenerator,
+  confirmationTag,
+  ELEMENT_BYTES,
+  intermediateSessionKey,
+  isIdentity,
+  lvCat,
+  macKey,
+  sampleScalar,
+  scalarMult,
+  scalarMultVfy,
+  TAG_BYTES,
+  transcriptIr,
+} from './cpace.js';
 
-const CHALLENGE = 0xa1;
-const RESPONSE = 0xa2;
-const WELCOME = 0xa3;
+const NONCE = 0xa1;
 const FAILURE = 0xa4;
-const VERSION = 1;
+const SHARE = 0xa6;
+const CONFIRM = 0xa7;
+/** The handshake's version byte: 1 was the HMAC challenge-response, 2 is CPace. */
+export const AUTH_VERSION = 2;
 const NONCE_BYTES = 32;
-const MAC_BYTES = 32;
-const CHALLENGE_BYTES = 2 + NONCE_BYTES;
-const RESPONSE_BYTES = 1 + MAC_BYTES + NONCE_BYTES;
-const WELCOME_BYTES = 1 + MAC_BYTES;
-const LABEL = 'peerproc-auth-v1';
+export const FRAME_BYTES = { nonce: 2 + NONCE_BYTES, share: 1 + ELEMENT_BYTES, confirm: 1 + TAG_BYTES, failure: 1 };
+const LABEL = 'peerproc-auth-v2 CPACE-RISTR255-SHA512';
 
 export type AuthRole = 'master' | 'worker';
 
@@ -45,6 +72,8 @@ export interface ChannelBinding {
 }
 
 const utf8 = new TextEncoder();
+/** The associated data of each party (ADa, ADb): constant, so known to both and never sent. */
+const ROLE_AD: Record<AuthRole, Uint8Array> = { worker: utf8.encode('worker'), master: utf8.encode('master') };
 
 export function authkeyBytes(authkey: string | Uint8Array): Uint8Array {
   const bytes = typeof authkey === 'string' ? utf8.encode(authkey) : authkey;
@@ -59,112 +88,165 @@ export function sdpFingerprint(sdp: string): string {
   return `${match[1].toLowerCase()} ${match[2].toUpperCase()}`;
 }
 
-function mac(key: Uint8Array, role: AuthRole, first: Uint8Array, second: Uint8Array, binding: ChannelBinding) {
-  const context = utf8.encode(`${LABEL}\n${role}\n${binding.master}\n${binding.worker}\n`);
-  const message = new Uint8Array(context.length + first.length + second.length);
-  message.set(context, 0);
-  message.set(first, context.length);
-  message.set(second, context.length + first.length);
-  return hmac(sha256, key, message);
+/** CPace's channel identifier: the label, then the initiator's (worker's) and responder's (master's) fingerprints. */
+export function channelIdentifier(binding: ChannelBinding): Uint8Array {
+  return lvCat(utf8.encode(LABEL), utf8.encode(binding.worker), utf8.encode(binding.master));
 }
 
-function nonce(): Uint8Array {
-  return crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
-}
+type Stage = 'nonce' | 'share' | 'confirm' | 'done';
 
 /**
- * One side of the handshake. Feed it every frame that arrives until
- * `receive` returns true (authenticated); it throws AuthenticationError or
- * ProtocolError on failure, after sending FAILURE where the protocol says so.
+ * One side of the handshake. Call `start()` once the channel is open, then
+ * feed it every frame that arrives until `receive` returns true
+ * (authenticated); it throws AuthenticationError or ProtocolError on failure,
+ * the master after sending FAILURE.
  */
 export class Handshake {
   readonly #role: AuthRole;
+  readonly #peerRole: AuthRole;
   readonly #key: Uint8Array;
   readonly #binding: ChannelBinding;
   readonly #send: (frame: Uint8Array) => void;
-  readonly #myNonce = nonce();
-  #peerNonce: Uint8Array | undefined;
-  #done = false;
+  readonly #myNonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
+  readonly #scalar = sampleScalar();
+  #stage: Stage = 'nonce';
+  #sid: Uint8Array | undefined;
+  #myShare: Uint8Array | undefined;
+  #peerTag: Uint8Array | undefined;
+  #sentTag = false;
 
   constructor(role: AuthRole, key: Uint8Array, binding: ChannelBinding, send: (frame: Uint8Array) => void) {
     this.#role = role;
+    this.#peerRole = role === 'master' ? 'worker' : 'master';
     this.#key = key;
     this.#binding = binding;
     this.#send = send;
   }
 
-  /** The master opens with its challenge; the worker waits for it. */
+  get done(): boolean {
+    return this.#stage === 'done';
+  }
+
+  /**
+   * True once this side sent its confirmation tag to a peer that has not
+   * proven the key yet: that peer then holds one online guess (whether its
+   * key was right), so the master counts the connection as a guess.
+   */
+  get guessSpent(): boolean {
+    return this.#sentTag;
+  }
+
+  /** Both sides open with their nonce. */
   start(): void {
-    if (this.#role === 'master') {
-      const frame = new Uint8Array(CHALLENGE_BYTES);
-      frame[0] = CHALLENGE;
-      frame[1] = VERSION;
-      frame.set(this.#myNonce, 2);
-      this.#send(frame);
-    }
+    const frame = new Uint8Array(FRAME_BYTES.nonce);
+    frame[0] = NONCE;
+    frame[1] = AUTH_VERSION;
+    frame.set(this.#myNonce, 2);
+    this.#send(frame);
   }
 
   receive(frame: Uint8Array): boolean {
-    if (this.#done) throw new ProtocolError('handshake frame after authentication');
-    return this.#role === 'master' ? this.#masterReceive(frame) : this.#workerReceive(frame);
-  }
-
-  #masterReceive(frame: Uint8Array): boolean {
-    if (frame.length !== RESPONSE_BYTES || frame[0] !== RESPONSE) {
-      this.#send(new Uint8Array([FAILURE]));
-      throw new AuthenticationError(
-        'PEER_UNPROVEN',
-        `peer sent a ${frame.length}-byte frame of type 0x${(frame[0] ?? 0).toString(16)} instead of the authentication response`,
-      );
-    }
-    const proof = frame.subarray(1, 1 + MAC_BYTES);
-    const workerNonce = frame.slice(1 + MAC_BYTES);
-    const expected = mac(this.#key, 'worker', this.#myNonce, workerNonce, this.#binding);
-    if (!constantTimeEqual(proof, expected)) {
-      this.#send(new Uint8Array([FAILURE]));
-      throw new AuthenticationError('PEER_UNPROVEN', 'digest received was wrong: the peer does not know the authkey');
-    }
-    const welcome = new Uint8Array(WELCOME_BYTES);
-    welcome[0] = WELCOME;
-    welcome.set(mac(this.#key, 'master', workerNonce, this.#myNonce, this.#binding), 1);
-    this.#send(welcome);
-    this.#done = true;
-    return true;
-  }
-
-  #workerReceive(frame: Uint8Array): boolean {
-    if (this.#peerNonce === undefined) {
-      if (frame.length !== CHALLENGE_BYTES || frame[0] !== CHALLENGE) {
-        throw new ProtocolError(`expected the master's authentication challenge, got a ${frame.length}-byte frame`);
-      }
-      if (frame[1] !== VERSION) {
-        throw new ProtocolError(`master speaks authentication version ${frame[1]}, this peer speaks ${VERSION}`);
-      }
-      this.#peerNonce = frame.slice(2);
-      const response = new Uint8Array(RESPONSE_BYTES);
-      response[0] = RESPONSE;
-      response.set(mac(this.#key, 'worker', this.#peerNonce, this.#myNonce, this.#binding), 1);
-      response.set(this.#myNonce, 1 + MAC_BYTES);
-      this.#send(response);
-      return false;
-    }
-    if (frame.length === 1 && frame[0] === FAILURE) {
+    if (this.#stage === 'done') throw new ProtocolError('handshake frame after authentication');
+    if (this.#role === 'worker' && frame.length === FRAME_BYTES.failure && frame[0] === FAILURE) {
       throw new AuthenticationError(
         'KEY_REJECTED',
         'digest sent was rejected: the master does not accept this authkey',
       );
     }
-    if (frame.length !== WELCOME_BYTES || frame[0] !== WELCOME) {
-      throw new ProtocolError(`expected the master's welcome, got a ${frame.length}-byte frame`);
+    try {
+      return this.#step(frame);
+    } catch (err) {
+      // The master's one answer to any failure; the worker just hangs up.
+      if (this.#role === 'master') this.#send(Uint8Array.of(FAILURE));
+      throw err;
     }
-    const expected = mac(this.#key, 'master', this.#myNonce, this.#peerNonce, this.#binding);
-    if (!constantTimeEqual(frame.subarray(1), expected)) {
-      throw new AuthenticationError(
-        'MASTER_UNPROVEN',
-        'the master could not prove it knows the authkey (or the connection is intercepted)',
+  }
+
+  #step(frame: Uint8Array): boolean {
+    switch (this.#stage) {
+      case 'nonce':
+        this.#onNonce(frame);
+        return false;
+      case 'share':
+        this.#onShare(frame);
+        return false;
+      default:
+        return this.#onConfirm(frame);
+    }
+  }
+
+  #expect(frame: Uint8Array, type: number, bytes: number, what: string): void {
+    if (frame.length !== bytes || frame[0] !== type) {
+      throw this.#breach(
+        `peer sent a ${frame.length}-byte frame of type 0x${(frame[0] ?? 0).toString(16)} instead of the ${what}`,
       );
     }
-    this.#done = true;
+  }
+
+  /** What the master reports is an authentication failure (counted, one FAILURE); the worker's, a protocol error. */
+  #breach(message: string): Error {
+    return this.#role === 'master' ? new AuthenticationError('PEER_UNPROVEN', message) : new ProtocolError(message);
+  }
+
+  #onNonce(frame: Uint8Array): void {
+    if (frame.length === FRAME_BYTES.nonce && frame[0] === NONCE && frame[1] !== AUTH_VERSION) {
+      throw this.#breach(
+        `${this.#peerRole} speaks authentication version ${frame[1]}, this peer speaks ${AUTH_VERSION}`,
+      );
+    }
+    this.#expect(frame, NONCE, FRAME_BYTES.nonce, `${this.#peerRole}'s nonce`);
+    const peerNonce = frame.subarray(2);
+    // A peer reflecting our own frames back must not get anywhere.
+    if (constantTimeEqual(peerNonce, this.#myNonce))
+      throw new AuthenticationError('PEER_UNPROVEN', 'peer echoed our own nonce');
+    const [masterNonce, workerNonce] =
+      this.#role === 'master' ? [this.#myNonce, peerNonce] : [peerNonce, this.#myNonce];
+    const sid = new Uint8Array(2 * NONCE_BYTES);
+    sid.set(masterNonce, 0);
+    sid.set(workerNonce, NONCE_BYTES);
+    this.#sid = sid;
+    const g = calculateGenerator(this.#key, channelIdentifier(this.#binding), sid);
+    this.#myShare = scalarMult(this.#scalar, g);
+    const share = new Uint8Array(FRAME_BYTES.share);
+    share[0] = SHARE;
+    share.set(this.#myShare, 1);
+    this.#stage = 'share';
+    this.#send(share);
+  }
+
+  #onShare(frame: Uint8Array): void {
+    this.#expect(frame, SHARE, FRAME_BYTES.share, `${this.#peerRole}'s key share`);
+    const peerShare = frame.slice(1);
+    const mine = this.#myShare as Uint8Array;
+    const sid = this.#sid as Uint8Array;
+    const k = scalarMultVfy(this.#scalar, peerShare);
+    if (isIdentity(k) || constantTimeEqual(peerShare, mine)) {
+      throw this.#breach(`${this.#peerRole} sent an invalid key share`);
+    }
+    const [ya, yb] = this.#role === 'worker' ? [mine, peerShare] : [peerShare, mine];
+    const isk = intermediateSessionKey(sid, k, transcriptIr(ya, ROLE_AD.worker, yb, ROLE_AD.master));
+    const tagKey = macKey(sid, isk);
+    this.#peerTag = confirmationTag(tagKey, peerShare, ROLE_AD[this.#peerRole]);
+    const confirm = new Uint8Array(FRAME_BYTES.confirm);
+    confirm[0] = CONFIRM;
+    confirm.set(confirmationTag(tagKey, mine, ROLE_AD[this.#role]), 1);
+    this.#stage = 'confirm';
+    this.#sentTag = true;
+    this.#send(confirm);
+  }
+
+  #onConfirm(frame: Uint8Array): boolean {
+    this.#expect(frame, CONFIRM, FRAME_BYTES.confirm, `${this.#peerRole}'s key confirmation`);
+    if (!constantTimeEqual(frame.subarray(1), this.#peerTag as Uint8Array)) {
+      throw new AuthenticationError(
+        this.#role === 'master' ? 'PEER_UNPROVEN' : 'KEY_REJECTED',
+        this.#role === 'master'
+          ? 'digest received was wrong: the peer does not know the authkey'
+          : 'digest sent was rejected: the master does not accept this authkey ' +
+              '(or the peer in the master seat does not know it)',
+      );
+    }
+    this.#stage = 'done';
     return true;
   }
 }

@@ -56,6 +56,8 @@ const FLUSH_DATA_BEFORE_BYE_MS = 10_000;
  * closes itself only after this long.
  */
 const REFUSAL_LINGER_MS = 2_000;
+/** A peer may send its first handshake frames before our open event; more than this is a breach. */
+const MAX_EARLY_FRAMES = 4;
 
 /** The transport under a connection (PeerLink in production, in-memory pairs in unit tests). */
 export interface Link extends FrameChannel {
@@ -108,6 +110,8 @@ export class Connection {
   #peerAgent = 'unknown';
   /** Set once a peer was refused: input is ignored until the connection ends, with this reason. */
   #refusal: Error | undefined;
+  /** Frames that arrived before our side saw the channel open (the peer's nonce can overtake the event). */
+  readonly #early: Uint8Array[] = [];
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
@@ -146,6 +150,11 @@ export class Connection {
     return this.#authenticated;
   }
 
+  /** The peer got this side's key confirmation before proving the key: one online guess (see Handshake). */
+  get guessSpent(): boolean {
+    return this.#handshake?.guessSpent ?? false;
+  }
+
   /** What the peer says it runs ("browser", "node-datachannel", ...); "unknown" until it says. */
   get peerAgent(): string {
     return this.#peerAgent;
@@ -157,7 +166,16 @@ export class Connection {
   }
 
   #onOpen(): void {
-    const { local, remote } = this.#link.fingerprints();
+    if (this.#ended) return;
+    let local: string;
+    let remote: string;
+    try {
+      ({ local, remote } = this.#link.fingerprints());
+    } catch (err) {
+      // Without both fingerprints there is nothing to bind the handshake to: end this attempt, never throw.
+      this.#end(err instanceof Error ? err : new ProtocolError(String(err)));
+      return;
+    }
     const binding: ChannelBinding =
       this.#options.role === 'master' ? { master: local, worker: remote } : { master: remote, worker: local };
     this.#handshake = new Handshake(this.#options.role, this.#options.authkey, binding, (f) => this.#link.send(f));
@@ -171,6 +189,7 @@ export class Connection {
       );
     }, timeoutMs);
     this.#handshake.start();
+    for (const frame of this.#early.splice(0)) this.#onFrame(frame);
   }
 
   #onFrame(frame: Uint8Array): void {
@@ -182,12 +201,17 @@ export class Connection {
       } else if (this.#handshake?.receive(frame)) {
         this.#onAuthenticated();
       } else if (!this.#handshake) {
-        throw new ProtocolError('frame before the channel opened');
+        if (this.#early.length >= MAX_EARLY_FRAMES) throw new ProtocolError('frames before the channel opened');
+        this.#early.push(frame.slice());
       }
     } catch (err) {
       const reason = err instanceof Error ? err : new ProtocolError(String(err));
       if (this.#options.role === 'master' && !this.#authenticated && reason instanceof AuthenticationError) {
         this.#endAfterFlush(reason);
+      } else if (!this.#authenticated && reason instanceof AuthenticationError) {
+        // A refused worker fails at once, but hangs up a moment later: its key confirmation may still be
+        // in flight, and closing now would drop it (the master then learns less about why it failed).
+        this.#end(reason, REFUSAL_LINGER_MS);
       } else {
         this.#end(reason);
       }
@@ -274,7 +298,8 @@ export class Connection {
     this.#end(this.#refusal ?? reason);
   }
 
-  #end(reason: Error | undefined): void {
+  /** Ends the connection; with `closeAfterMs`, the link itself closes that much later (frames in flight still leave). */
+  #end(reason: Error | undefined, closeAfterMs?: number): void {
     if (this.#ended) return;
     this.#ended = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
@@ -287,7 +312,8 @@ export class Connection {
         ? reason
         : new ConnectionClosedError('CONNECTION_CLOSED', `connection to ${this.label} closed`);
     this.rpc.close(callError);
-    this.#link.close();
+    if (closeAfterMs === undefined) this.#link.close();
+    else setTimeout(() => this.#link.close(), closeAfterMs);
     if (!this.#authenticated)
       this.#rejectReady(reason ?? new ConnectionClosedError('CONNECTION_CLOSED', `${this.label} went away`));
     this.#options.onClose?.(reason);

@@ -26,8 +26,34 @@ describe('peerproc CLI, as a user runs it', () => {
     expect(worker.stdout.filter((l) => /^run task \d+ \* \d+\.\.\.$/.test(l))).toHaveLength(10);
     expect(worker.stdout.at(-1)).toBe('worker exit.');
     expect(master.stdout.at(-1)).toBe('master exit.');
+    // A short key chosen by hand: one warning line, on stderr.
+    expect(
+      master.stderr.filter((l) => /warning: the authkey is only 3 byte\(s\) long and can be guessed online/.test(l)),
+    ).toHaveLength(1);
     signal.child.kill('SIGTERM');
     expect(await signal.exited).toBe(0);
+  });
+
+  it('generates a strong key when none is given, printing a working worker link and command', async () => {
+    const { base } = await startSignal();
+    const address = `${base}/jobs`;
+    const master = peerproc(['master', '--address', address, '--tasks', '10'], { PEERPROC_AUTHKEY: '' });
+    const [, key] = await master.line(/^ {2}authkey: +([0-9a-f]{32})$/, 'stderr');
+    const [, link] = await master.line(/^ {2}worker page: +(\S+)$/, 'stderr');
+    const [, command] = await master.line(/^ {2}worker command: +(.+)$/, 'stderr');
+    expect(link).toBe(`${base.replace(/^ws/, 'http')}/worker?room=jobs#authkey=${key}`);
+    expect(command).toBe(`PEERPROC_AUTHKEY=${key} peerproc worker --address ${address}`);
+    // The key is printed once, never on stdout (which keeps the seed transcript).
+    expect(master.stdout.join('\n')).not.toContain(key);
+    // The link serves the worker page (its fragment stays in the browser; the browser suite opens it).
+    expect((await fetch(link.replace(/#.*/, ''))).status).toBe(200);
+    // Run the printed command as a user would paste it: `VAR=value peerproc worker --address ...`.
+    const [, envKey, workerAddress] = /^PEERPROC_AUTHKEY=(\S+) peerproc worker --address (\S+)$/.exec(command) ?? [];
+    const worker = peerproc(['worker', '--address', workerAddress as string], { PEERPROC_AUTHKEY: envKey as string });
+    expect(await worker.exited, worker.output()).toBe(0);
+    expect(await master.exited, master.output()).toBe(0);
+    expect(checkTranscript(master.stdout).results).toHaveLength(10);
+    expect(master.stderr.filter((l) => l.includes(key))).toHaveLength(3);
   });
 
   it('fails a wrong-key worker with AuthenticationError while the master keeps serving', async () => {
@@ -37,7 +63,8 @@ describe('peerproc CLI, as a user runs it', () => {
     const wrong = peerproc(['worker', '--address', address, '--authkey', 'not-abc']);
     expect(await wrong.exited).not.toBe(0);
     expect(wrong.stderr.join('\n')).toMatch(/AuthenticationError: digest sent was rejected/);
-    expect(master.stderr.join('\n')).toMatch(/failed authentication/);
+    // The master logs the refusal once the refused worker has hung up (or after its refusal linger).
+    await master.line(/failed authentication/, 'stderr', 10_000);
     const right = peerproc(['worker', '--address', address, '--authkey', 'abc']);
     expect(await right.exited).toBe(0);
     expect(await master.exited).toBe(0);

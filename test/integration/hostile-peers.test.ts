@@ -47,13 +47,13 @@ async function legitimateRound(address: string, n: number, results: Queue<string
 }
 
 describe('hostile peers against a running master', () => {
-  it('gives an unauthenticated peer nothing but the challenge and a refusal, then drops it', async () => {
+  it('gives an unauthenticated peer nothing but the nonce and a refusal, then drops it', async () => {
     const address = signaling.wsUrl(freshRoom());
     const { lines, logger } = recordingLogger();
     const { master, tasks, results } = await startMaster(address, logger);
     await tasks.put(11);
     const raw = await connectRawPeer(address);
-    while (raw.received.length === 0) await new Promise((r) => setTimeout(r, 10)); // the challenge
+    while (raw.received.length === 0) await new Promise((r) => setTimeout(r, 10)); // the master's nonce
     raw.send(new TextEncoder().encode('GET / HTTP/1.1\r\n\r\n'));
     await raw.closed;
     expect(raw.received.map((f) => f.length)).toEqual([34, 1]);

@@ -2,8 +2,9 @@
  * A malicious signaling server that puts itself in the middle: it answers the
  * worker as if it were the master and dials the master as if it were a
  * worker, then relays every data-channel frame between the two legs. The
- * handshake's HMACs cover both peers' DTLS fingerprints, which differ on each
- * leg, so the relayed proofs fail and nothing else ever crosses.
+ * CPace handshake's channel identifier holds both peers' DTLS fingerprints,
+ * which differ on each leg, so the two ends derive different keys, the
+ * relayed key confirmations fail, and nothing else ever crosses.
  */
 import type { AddressInfo } from 'node:net';
 import { afterAll, expect, it } from 'vitest';
@@ -127,7 +128,7 @@ it('defeats a signaling server that relays the handshake through its own peers',
   worker.register('tasks');
   await expect(worker.connect()).rejects.toBeInstanceOf(AuthenticationError);
 
-  // The relay worked (challenge one way, response the other), yet nothing got through.
+  // The relay worked (frames went both ways), yet nothing got through.
   expect(attacker.relayed.toWorker).toBeGreaterThanOrEqual(1);
   expect(attacker.relayed.toMaster).toBeGreaterThanOrEqual(1);
   // The master drops the attacker's leg once it hangs up, or after its refusal linger.

@@ -113,7 +113,8 @@ async function connectOnce(address: string): Promise<RawPeer> {
           }
         };
         frameListener = feed;
-        for (const frame of received) feed(frame); // the challenge may already be here
+        handshake.start();
+        for (const frame of received) feed(frame); // the master's nonce may already be here
       }),
   };
 }

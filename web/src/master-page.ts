@@ -9,7 +9,7 @@
  * DOM: events, the refresh timer, the worker link, and the test hook.
  */
 import './styles.css';
-import type { Logger } from '../lib/index.js';
+import { generateAuthkey, type Logger, shortAuthkeyWarning, workerCommand } from '../lib/index.js';
 import { addressOnThisServer, DEFAULT_ROOM, readPageParams, roomOf } from './address.js';
 import { byTestId, el, publishHook, setText } from './dom.js';
 import { downloadCsv, downloadJson } from './downloads.js';
@@ -161,6 +161,8 @@ async function copy(text: string, button: HTMLButtonElement): Promise<void> {
 
 async function stopMaster(): Promise<void> {
   sampler.stop();
+  keyUi.note.hidden = true;
+  setText(keyUi.key, '');
   ui.stop.disabled = true;
   await controller.stop();
   ui.stop.disabled = false;
@@ -179,8 +181,35 @@ function exportData() {
 
 ui.form.addEventListener('submit', (event) => {
   event.preventDefault();
-  void controller.startRun({ address: ui.address.value, authkey: ui.authkey.value, tasks: ui.tasks.value });
+  const authkey = chosenAuthkey();
+  void controller.startRun({ address: ui.address.value, authkey, tasks: ui.tasks.value });
 });
+
+const keyUi = {
+  note: byTestId('generated-key'),
+  key: byTestId('generated-authkey'),
+  command: byTestId('worker-command'),
+  warning: byTestId('key-warning'),
+};
+
+/**
+ * Strong keys by default: with no key typed in, a random 128-bit one for
+ * this run, shown once with the matching worker command; a short key typed
+ * in gets a warning that it can be guessed online.
+ */
+function chosenAuthkey(): string {
+  if (controller.state === 'running' || controller.state === 'done') return ui.authkey.value;
+  const generated = ui.authkey.value === '';
+  if (generated) ui.authkey.value = generateAuthkey();
+  const authkey = ui.authkey.value;
+  keyUi.note.hidden = !generated;
+  setText(keyUi.key, generated ? authkey : '');
+  setText(keyUi.command, generated ? workerCommand(ui.address.value.trim(), authkey) : '');
+  const warning = generated ? undefined : shortAuthkeyWarning(authkey);
+  keyUi.warning.hidden = warning === undefined;
+  setText(keyUi.warning, warning ? `Authkey ${warning}.` : '');
+  return authkey;
+}
 ui.stop.addEventListener('click', () => void stopMaster());
 const linkAddress = () => controller.snapshot().address ?? '';
 ui.copyLink.addEventListener('click', () => void copy(workerLinkFor(linkAddress(), false), ui.copyLink));

@@ -125,7 +125,7 @@ export function renderProgress(ui: MasterUi, snapshot: MasterSnapshot, now: numb
 }
 
 function progressAside(run: Readonly<Run> | null, fraction: number, left: number): string {
-  if (!run) return 'Choose an authkey and press Start';
+  if (!run) return 'Press Start (an empty authkey gets a generated one)';
   if (run.finishedAt !== null) return `done in ${formatDuration(run.finishedAt - run.startedAt)}`;
   return `${formatPercent(fraction)} · ${formatCount(left)} to go`;
 }
