@@ -20,3 +20,4 @@ export {
   type ServePythonOptions,
   servePython,
 } from './python/index.js';
+export { stderrLogger } from './stderr-logger.js';
