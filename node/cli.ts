@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../shared/errors.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './commands/common.js';
 import { exitAfterFlush } from './exit-after-flush.js';
+import { installCommand, missingPackages, OPTIONAL_PACKAGES } from './optional-packages.js';
 
 const USAGE = `Usage: peerproc <command> [options]
 
@@ -38,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'signal': {
       const { runSignalCommand, SIGNAL_USAGE } = await import('../signaling/index.js');
-      if (rest.includes('--help')) {
+      if (rest.includes('--help') || rest.includes('-h')) {
         out(SIGNAL_USAGE);
         return EXIT_OK;
       }
@@ -55,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/demo.js')).runDemo(rest, out);
     case undefined:
     case '--help':
+    case '-h':
     case 'help':
       out(USAGE);
       return command === undefined ? EXIT_USAGE : EXIT_OK;
@@ -64,10 +66,28 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
+/** The optional packages each command loads (optional-packages.ts), for the hint when one is missing. */
+const COMMAND_PACKAGES: Readonly<Record<string, readonly string[]>> = {
+  signal: ['pino', 'ws'],
+  master: ['node-datachannel', 'ws'],
+  worker: ['node-datachannel', 'ws'],
+  bridge: ['node-datachannel', 'ws'],
+  demo: ['node-datachannel', 'pino', 'ws'],
+};
+
+const argv = process.argv.slice(2);
+main(argv).then(
   (code) => exitAfterFlush(code),
   (err: unknown) => {
     const error = err instanceof Error ? err : new Error(String(err));
+    const missing = missingPackages(err);
+    if (missing.length > 0) {
+      const needs = COMMAND_PACKAGES[argv[0] ?? ''] ?? missing;
+      process.stderr.write(
+        `peerproc ${argv[0]}: needs the optional package ${missing.join(', ')} (${missing.map((m) => OPTIONAL_PACKAGES[m]).join(', ')}); install: ${installCommand(needs)}\n`,
+      );
+      return exitAfterFlush(EXIT_FAILURE);
+    }
     process.stderr.write(`peerproc: ${error.name}: ${error.message}\n`);
     return exitAfterFlush(err instanceof ConfigError ? EXIT_USAGE : EXIT_FAILURE);
   },

@@ -15,7 +15,11 @@ export type Options = NonNullable<ParseArgsConfig['options']>;
 
 export function parseFlags(argv: string[], options: Options): Record<string, string | boolean | undefined> {
   try {
-    const { values } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean' } }, strict: true });
+    const { values } = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    });
     return values as Record<string, string | boolean | undefined>;
   } catch (err) {
     throw new ConfigError((err as Error).message);

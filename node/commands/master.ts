@@ -23,6 +23,7 @@ import {
   requireString,
   stderrLogger,
 } from './common.js';
+import { RunSummary, transcript } from './run-summary.js';
 
 export const MASTER_USAGE = `Usage: peerproc master --address ws://HOST:PORT/ROOM --authkey KEY [options]
 
@@ -37,7 +38,9 @@ export const MASTER_USAGE = `Usage: peerproc master --address ws://HOST:PORT/ROO
                        also serve the queues to unmodified CPython workers on this TCP
                        address (same authkey; their address=(HOST, PORT)); port 0: a free one
   --ice-servers JSON   STUN/TURN servers (default: those the signaling server hands out)
-  --webrtc NAME        WebRTC binding: node-datachannel (default) or wrtc`;
+  --webrtc NAME        WebRTC binding: node-datachannel (default) or wrtc
+  -q, --quiet          print only the summary line (stderr), not each task and result
+  -h, --help           this help`;
 
 /** Resolves true once `count` workers have authenticated (in all), false after `seconds`. */
 function waitForWorkers(manager: Manager<Jobs>, count: number, seconds: number): Promise<boolean> {
@@ -58,9 +61,10 @@ function waitForWorkers(manager: Manager<Jobs>, count: number, seconds: number):
   });
 }
 
-export async function runMaster(argv: string[], out: (line: string) => void): Promise<number> {
+export async function runMaster(argv: string[], print: (line: string) => void): Promise<number> {
   const values = parseFlags(argv, {
     ...CONNECTION_FLAGS,
+    quiet: { type: 'boolean', short: 'q' },
     tasks: { type: 'string' },
     timeout: { type: 'string' },
     'min-workers': { type: 'string' },
@@ -68,9 +72,13 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
     'python-listen': { type: 'string' },
   });
   if (values.help) {
-    out(MASTER_USAGE);
+    print(MASTER_USAGE);
     return EXIT_OK;
   }
+  const out = transcript(print, values.quiet === true);
+  const summary = new RunSummary();
+  // A redelivered task can be answered twice; each result names the task it answers.
+  const answers = new FirstAnswers();
   const address = requireString(values, 'address');
   const authkey = requireString(values, 'authkey', 'PEERPROC_AUTHKEY');
   const tasks = numberFlag(values, 'tasks', 10, { integer: true });
@@ -119,14 +127,13 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
     }
     const task = await manager.get_task_queue();
     const result = await manager.get_result_queue();
+    summary.start();
     for (let i = 0; i < tasks; i++) {
       const n = Math.floor(Math.random() * 10_001);
       out(`Put task ${n}...`);
       await task.put(n);
     }
     out('Try get results...');
-    // A redelivered task can be answered twice; each result names the task it answers.
-    const answers = new FirstAnswers();
     const watch = new StallWatch(manager, taskQueue, timeout);
     try {
       while (answers.accepted < tasks) {
@@ -154,12 +161,10 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
     if (taskQueue.redeliveries > 0) {
       stderrLogger.info(`${taskQueue.redeliveries} task(s) redelivered (their workers were lost)`);
     }
-    if (answers.duplicates > 0) {
-      stderrLogger.info(`${answers.duplicates} duplicate result(s) of redelivered tasks ignored`);
-    }
     return EXIT_OK;
   } finally {
     await manager.shutdown();
     out('master exit.');
+    stderrLogger.info(summary.line(answers, tasks));
   }
 }

@@ -7,6 +7,8 @@ export type ManagerEvent =
   | { type: 'worker-left'; peer: string; reason: string }
   | { type: 'auth-failed'; peer: string; reason: string }
   | { type: 'signaling-lost'; reason: string }
+  /** Worker: the signaling server could not be reached; retrying (with backoff) for `retryFor` seconds more. */
+  | { type: 'signaling-unreachable'; url: string; reason: string; retryFor: number }
   | { type: 'signaling-restored' }
   | { type: 'master-connected'; peer: string }
   | { type: 'master-lost'; reason: string };
