@@ -105,7 +105,7 @@ export class WorkerClient {
         if (err instanceof SignalingUnreachable && !reported) {
           const retryFor = Math.max(Math.round((deadline - performance.now()) / 1000), 0);
           // The URL without its query: an access token must not reach logs.
-          const url = this.#options.url.split('?')[0] ?? '';
+          const url = this.#options.url.split('?')[0] as string;
           this.#events.emit({ type: 'signaling-unreachable', url, reason: err.message, retryFor });
         }
         reported = err instanceof SignalingUnreachable;
@@ -113,7 +113,7 @@ export class WorkerClient {
       await sleep(Math.min(backoffDelay(attempt), Math.max(deadline - performance.now(), 0)));
     }
     throw new ConnectTimeoutError(
-      `no master reachable at ${this.#options.address} within ${this.#options.waitMs / 1000} s` +
+      `no master reachable at ${this.#options.address.split('?')[0]} within ${this.#options.waitMs / 1000} s` +
         (lastError ? ` (last error: ${lastError.message})` : ''),
       { cause: lastError },
     );

@@ -69,26 +69,30 @@ export class SignalingClient {
   /** Opens the socket and registers; rejects with the server's refusal or a connection error. */
   connect(): Promise<RegisteredMessage> {
     const { platform, url, role, id } = this.#options;
+    // Messages name the server without the query: an access token (`?token=`) must not reach logs.
+    const shown = url.split('?')[0];
     return new Promise((resolve, reject) => {
       let registered = false;
       let socket: WebSocketLike;
       try {
         socket = new platform.WebSocket(url);
       } catch (err) {
-        reject(new ConnectionClosedError(`cannot open ${url}: ${(err as Error).message}`));
+        reject(new ConnectionClosedError(`cannot open ${shown}: ${(err as Error).message}`));
         return;
       }
       this.#socket = socket;
       const timer = setTimeout(() => {
         socket.close();
-        reject(new ConnectionClosedError(`signaling server at ${url} did not answer within ${REGISTER_TIMEOUT_MS} ms`));
+        reject(
+          new ConnectionClosedError(`signaling server at ${shown} did not answer within ${REGISTER_TIMEOUT_MS} ms`),
+        );
       }, REGISTER_TIMEOUT_MS);
       socket.onopen = () => this.send({ type: 'register', role, id });
       socket.onerror = () => {}; // the close event that follows carries the outcome
       socket.onclose = (event) => {
         clearTimeout(timer);
         const reason = new ConnectionClosedError(
-          `signaling connection to ${url} closed (code ${event.code}${event.reason ? `: ${event.reason}` : ''})`,
+          `signaling connection to ${shown} closed (code ${event.code}${event.reason ? `: ${event.reason}` : ''})`,
         );
         if (!registered) reject(reason);
         else if (!this.#closedByUs) this.#options.onDisconnect(reason);
