@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../shared/errors.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './commands/common.js';
 import { exitAfterFlush } from './exit-after-flush.js';
-import { installCommand, missingPackages, OPTIONAL_PACKAGES } from './optional-packages.js';
+import { MissingPackageError, missingPackages } from './optional-packages.js';
 
 const USAGE = `Usage: peerproc <command> [options]
 
@@ -79,15 +79,13 @@ const argv = process.argv.slice(2);
 main(argv).then(
   (code) => exitAfterFlush(code),
   (err: unknown) => {
-    const error = err instanceof Error ? err : new Error(String(err));
-    const missing = missingPackages(err);
-    if (missing.length > 0) {
-      const needs = COMMAND_PACKAGES[argv[0] ?? ''] ?? missing;
-      process.stderr.write(
-        `peerproc ${argv[0]}: needs the optional package ${missing.join(', ')} (${missing.map((m) => OPTIONAL_PACKAGES[m]).join(', ')}); install: ${installCommand(needs)}\n`,
-      );
-      return exitAfterFlush(EXIT_FAILURE);
-    }
+    // A Node-only package that is not installed: say which, with the npm line for this command's set.
+    const missing = missingPackages(err).length > 0;
+    const error = missing
+      ? new MissingPackageError(COMMAND_PACKAGES[argv[0] ?? ''] ?? missingPackages(err), `peerproc ${argv[0]}`)
+      : err instanceof Error
+        ? err
+        : new Error(String(err));
     process.stderr.write(`peerproc: ${error.name}: ${error.message}\n`);
     return exitAfterFlush(err instanceof ConfigError ? EXIT_USAGE : EXIT_FAILURE);
   },

@@ -9,6 +9,22 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PeerprocError } from '../shared/errors.js';
+
+/** An optional package a feature needs is not installed; the message has the `npm install` line. */
+export class MissingPackageError extends PeerprocError {
+  override name = 'MissingPackageError';
+  readonly code = 'MISSING_PACKAGE';
+
+  constructor(
+    readonly packages: readonly string[],
+    what: string,
+  ) {
+    super(
+      `${what} needs the ${packages.join(' and ')} package${packages.length > 1 ? 's' : ''}: ${installCommand(packages)}`,
+    );
+  }
+}
 
 let pinned: Record<string, string> | undefined;
 
@@ -45,15 +61,10 @@ export function isMissingPackage(err: unknown, name: string): boolean {
   );
 }
 
-/** The optional packages, and what each is needed for, in the order of the hint. */
-export const OPTIONAL_PACKAGES: Readonly<Record<string, string>> = {
-  'node-datachannel': 'WebRTC in Node (the default binding)',
-  ws: 'WebSockets in Node (signaling)',
-  pino: 'the signaling server',
-  '@roamhq/wrtc': 'the wrtc WebRTC binding (--webrtc wrtc)',
-};
+/** The optional packages (peerDependenciesMeta in package.json). */
+export const OPTIONAL_PACKAGES: readonly string[] = ['node-datachannel', 'ws', 'pino', '@roamhq/wrtc'];
 
 /** The optional packages `err` says are missing (none if it is another error). */
 export function missingPackages(err: unknown): string[] {
-  return Object.keys(OPTIONAL_PACKAGES).filter((name) => isMissingPackage(err, name));
+  return OPTIONAL_PACKAGES.filter((name) => isMissingPackage(err, name));
 }

@@ -15,7 +15,7 @@ import type {
   Platform,
   WebSocketConstructor,
 } from '../shared/webrtc/platform.js';
-import { installCommand, isMissingPackage } from './optional-packages.js';
+import { isMissingPackage, MissingPackageError } from './optional-packages.js';
 
 /** An optional package, or undefined when it is not installed (any other failure to load is thrown). */
 async function optional<T>(name: string, load: () => Promise<T>): Promise<T | undefined> {
@@ -38,7 +38,7 @@ const NodeWebSocket = ws?.default as unknown as WebSocketConstructor | undefined
 
 function requireWebSocket(): WebSocketConstructor {
   if (NodeWebSocket) return NodeWebSocket;
-  throw new ConfigError(`peerproc in Node needs the ws package (its WebSocket client): ${installCommand(['ws'])}`);
+  throw new MissingPackageError(['ws'], 'peerproc in Node (its WebSocket client)');
 }
 
 export type BindingName = 'node-datachannel' | 'wrtc';
@@ -95,14 +95,11 @@ export const nodeDataChannelPlatform: Platform | undefined =
     ? { name: 'node-datachannel', RTCPeerConnection: dataChannelPeerConnection(datachannel), WebSocket: NodeWebSocket }
     : undefined;
 
-/** The default platform; a ConfigError saying what to install when its packages are missing. */
+/** The default platform; a MissingPackageError saying what to install when its packages are missing. */
 export function defaultPlatform(): Platform {
   if (nodeDataChannelPlatform) return nodeDataChannelPlatform;
-  requireWebSocket();
-  throw new ConfigError(
-    `peerproc in Node needs the node-datachannel package (its default WebRTC binding): ${installCommand(['node-datachannel'])}` +
-      ` (or pass a platform: loadPlatform('wrtc'))`,
-  );
+  const missing = [...(datachannel ? [] : ['node-datachannel']), ...(NodeWebSocket ? [] : ['ws'])];
+  throw new MissingPackageError(missing, 'peerproc in Node (its default WebRTC binding and WebSocket client)');
 }
 
 /** The platform for a binding name (`PEERPROC_WEBRTC` by default). */
@@ -113,9 +110,7 @@ export async function loadPlatform(
   if (name === 'wrtc') {
     const mod = await optional('@roamhq/wrtc', () => import('@roamhq/wrtc'));
     if (!mod) {
-      throw new ConfigError(
-        `WebRTC binding 'wrtc' needs the @roamhq/wrtc package, an optional dependency of peerproc: ${installCommand(['@roamhq/wrtc'])}`,
-      );
+      throw new MissingPackageError(['@roamhq/wrtc'], "the WebRTC binding 'wrtc'");
     }
     const wrtc = ((mod as { default?: unknown }).default ?? mod) as { RTCPeerConnection: unknown };
     return {
