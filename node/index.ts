@@ -6,6 +6,7 @@
  */
 export * from '../shared/index.js';
 export { BaseManager, type NodeManagerOptions } from './manager.js';
+export { MissingPackageError } from './optional-packages.js';
 export { loadPlatform } from './platform.js';
 // CPython interoperability (TCP): serve a master to Python workers, work for or bridge a Python master.
 export {

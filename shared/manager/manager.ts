@@ -192,6 +192,7 @@ export class ManagerCore<R extends object = Record<never, never>> {
     return this.#host?.workers() ?? [];
   }
 
+  /** @internal For other front ends (node/python): the registry, authkey and shutdown hooks. */
   [managerInternals](): ManagerInternals {
     return {
       registry: this.#registry,
