@@ -78,6 +78,12 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
+function diskBytes(dir: string): number {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .reduce((sum, e) => sum + statSync(join(e.parentPath, e.name)).size, 0);
+}
+
 /** The seed example through the installed package: a master and two workers in one Node script. */
 const SEED_SCRIPT = `
 import { BaseManager, Empty, PeerShutdownError, Queue, silentLogger } from 'peerproc';
@@ -129,6 +135,10 @@ describe('the packed package, installed', () => {
     const installed = readdirSync(join(browserApp, 'node_modules'));
     expect(installed).toContain('peerproc');
     for (const name of NODE_ONLY) expect(installed).not.toContain(name.split('/')[0]);
+    // A figure for the report (not an assertion): what a browser app's node_modules holds for peerproc.
+    console.info(
+      `browser app node_modules: ${installed.length} entries, ${diskBytes(join(browserApp, 'node_modules'))} bytes`,
+    );
   });
 
   it('a Node script importing the package runs the seed example; the default logger writes to stderr', async () => {
