@@ -79,6 +79,12 @@ function example(name: 'master' | 'worker', room: string) {
   return collected(process.execPath, [file]);
 }
 
+/** Ended without an uncaught error: no `Name: message` line printed by Node and no stack frame. */
+function expectCleanEnd(run: { stderr: string[]; output(): string }): void {
+  const uncaught = run.stderr.filter((l) => /^\s+at |^(\w+)?Error: |^node:internal/.test(l));
+  expect(uncaught, run.output()).toEqual([]);
+}
+
 describe('README examples', () => {
   it('has exactly the two examples, each with its imports and types', () => {
     expect(readmeTsBlocks()).toHaveLength(2);
@@ -111,13 +117,15 @@ describe('README examples', () => {
       expect(n).toBe(n2);
       expect(Number(sq)).toBe(Number(n) ** 2);
     }
-    expect(master.stderr.join('\n')).toBe('');
-    expect(worker.stderr.join('\n')).toBe('');
+    // No uncaught error (the default logger may report a peer connection retried after a libdatachannel flake).
+    expectCleanEnd(master);
+    expectCleanEnd(worker);
 
     // The run is over: a late worker ends at once and cleanly (PeerShutdownError from connect()).
     const late = example('worker', 'jobs');
     expect(await late.exited, late.output()).toBe(0);
-    expect(late.output()).not.toMatch(/Error|at /);
+    expectCleanEnd(late);
+    expect(late.stderr.filter((l) => l !== '')).toEqual([]);
 
     // No master at all: after the manager's `wait` (10 s), ConnectTimeoutError, said in one line.
     const alone = example('worker', 'empty');
