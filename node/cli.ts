@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../shared/errors.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './commands/common.js';
 import { exitAfterFlush } from './exit-after-flush.js';
+import { MissingPackageError, missingPackages } from './optional-packages.js';
 import { outputLine } from './output.js';
 
 const USAGE = `Usage: peerproc <command> [options]
@@ -49,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'signal': {
       const { runSignalCommand, SIGNAL_USAGE } = await import('../signaling/index.js');
-      if (rest.includes('--help')) {
+      if (rest.includes('--help') || rest.includes('-h')) {
         out(SIGNAL_USAGE);
         return EXIT_OK;
       }
@@ -72,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
       return EXIT_OK;
     case undefined:
     case '--help':
+    case '-h':
     case 'help':
       out(USAGE);
       return command === undefined ? EXIT_USAGE : EXIT_OK;
@@ -81,10 +83,26 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
+/** The optional packages each command loads (optional-packages.ts), for the hint when one is missing. */
+const COMMAND_PACKAGES: Readonly<Record<string, readonly string[]>> = {
+  signal: ['pino', 'ws'],
+  master: ['node-datachannel', 'ws'],
+  worker: ['node-datachannel', 'ws'],
+  bridge: ['node-datachannel', 'ws'],
+  demo: ['node-datachannel', 'pino', 'ws'],
+};
+
+const argv = process.argv.slice(2);
+main(argv).then(
   (code) => exitAfterFlush(code),
   (err: unknown) => {
-    const error = err instanceof Error ? err : new Error(String(err));
+    // A Node-only package that is not installed: say which, with the npm line for this command's set.
+    const missing = missingPackages(err).length > 0;
+    const error = missing
+      ? new MissingPackageError(COMMAND_PACKAGES[argv[0] ?? ''] ?? missingPackages(err), `peerproc ${argv[0]}`)
+      : err instanceof Error
+        ? err
+        : new Error(String(err));
     process.stderr.write(`peerproc: ${error.name}: ${error.message}\n`);
     return exitAfterFlush(err instanceof ConfigError ? EXIT_USAGE : EXIT_FAILURE);
   },

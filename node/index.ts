@@ -8,6 +8,7 @@ export * from '../shared/index.js';
 export { JOURNAL_ERROR_CODES, JournalError } from './journal/errors.js';
 export { type OpenJournalOptions, type RunIdentity, RunJournal } from './journal/run-journal.js';
 export { BaseManager, type NodeManagerOptions, SyncManager } from './manager.js';
+export { MissingPackageError } from './optional-packages.js';
 export { loadPlatform } from './platform.js';
 // CPython interoperability (TCP): serve a master to Python workers, work for or bridge a Python master.
 export {
@@ -22,3 +23,4 @@ export {
   type ServePythonOptions,
   servePython,
 } from './python/index.js';
+export { stderrLogger } from './stderr-logger.js';

@@ -1,7 +1,8 @@
 /**
  * BaseManager for Node: the shared manager with the node-datachannel binding
- * as its default platform. Kept apart from index.ts so that commands load
- * only what they use (start-up time counts toward a worker's first task).
+ * as its default platform and stderr as its default log. Kept apart from
+ * index.ts so that commands load only what they use (start-up time counts
+ * toward a worker's first task).
  */
 import {
   type BaseManager as BaseManagerType,
@@ -9,13 +10,14 @@ import {
   type PlatformManagerOptions,
 } from '../shared/manager/manager.js';
 import { type SyncManager as SyncManagerType, syncManagerFor } from '../shared/sync/manager.js';
-import { nodeDataChannelPlatform } from './platform.js';
+import { defaultPlatform } from './platform.js';
+import { stderrLogger } from './stderr-logger.js';
 
-/** Manager options in Node: `platform` defaults to the node-datachannel binding. */
+/** Manager options in Node: `platform` defaults to the node-datachannel binding, `logger` to stderr. */
 export type NodeManagerOptions = PlatformManagerOptions;
 
 /** Python's BaseManager: `new BaseManager<{ get_task_queue: Queue<number> }>({ address, authkey })`. */
-export const BaseManager = baseManagerFor(nodeDataChannelPlatform);
+export const BaseManager = baseManagerFor(defaultPlatform, stderrLogger);
 export type BaseManager<R extends object = Record<never, never>> = BaseManagerType<R>;
 
 /** Python's SyncManager: `m.dict()`, `m.list()`, `m.Lock()`, `m.Event()`... (shared/sync/). */

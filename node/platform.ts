@@ -7,9 +7,7 @@
  * be picked with PEERPROC_WEBRTC=wrtc or `loadPlatform('wrtc')` when installed.
  */
 import { randomUUID } from 'node:crypto';
-import { type IceServer as NativeIceServer, PeerConnection as NativePeerConnection } from 'node-datachannel';
-import { RTCPeerConnection as PolyfillPeerConnection } from 'node-datachannel/polyfill';
-import WebSocket from 'ws';
+import type { IceServer as NativeIceServer } from 'node-datachannel';
 import { ConfigError } from '../shared/errors.js';
 import type {
   IceServer,
@@ -17,6 +15,31 @@ import type {
   Platform,
   WebSocketConstructor,
 } from '../shared/webrtc/platform.js';
+import { isMissingPackage, MissingPackageError } from './optional-packages.js';
+
+/** An optional package, or undefined when it is not installed (any other failure to load is thrown). */
+async function optional<T>(name: string, load: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await load();
+  } catch (err) {
+    if (isMissingPackage(err, name)) return undefined;
+    throw err;
+  }
+}
+
+// Loaded once, at import: node-datachannel and ws are optional peer dependencies (see optional-packages.ts).
+const datachannel = await optional('node-datachannel', async () => ({
+  native: await import('node-datachannel'),
+  polyfill: await import('node-datachannel/polyfill'),
+}));
+const ws = await optional('ws', () => import('ws'));
+
+const NodeWebSocket = ws?.default as unknown as WebSocketConstructor | undefined;
+
+function requireWebSocket(): WebSocketConstructor {
+  if (NodeWebSocket) return NodeWebSocket;
+  throw new MissingPackageError(['ws'], 'peerproc in Node (its WebSocket client)');
+}
 
 export type BindingName = 'node-datachannel' | 'wrtc';
 export const BINDING_NAMES: readonly BindingName[] = ['node-datachannel', 'wrtc'];
@@ -49,40 +72,51 @@ function nativeIceServers(servers: IceServer[]): Array<string | NativeIceServer>
 }
 
 /** node-datachannel's W3C polyfill, with TURN credentials passed so that any username works. */
-class DataChannelPeerConnection extends PolyfillPeerConnection {
-  constructor(config: { iceServers?: IceServer[] } = {}) {
-    const native = nativeIceServers(config.iceServers ?? []);
-    const withObjects = native.some((s) => typeof s !== 'string');
-    super({
-      ...config,
-      ...(withObjects && { peerConnection: new NativePeerConnection(`peer-${randomUUID()}`, { iceServers: native }) }),
-    } as ConstructorParameters<typeof PolyfillPeerConnection>[0]);
+function dataChannelPeerConnection(lib: NonNullable<typeof datachannel>): PeerConnectionConstructor {
+  const { RTCPeerConnection: PolyfillPeerConnection } = lib.polyfill;
+  class DataChannelPeerConnection extends PolyfillPeerConnection {
+    constructor(config: { iceServers?: IceServer[] } = {}) {
+      const native = nativeIceServers(config.iceServers ?? []);
+      const withObjects = native.some((s) => typeof s !== 'string');
+      super({
+        ...config,
+        ...(withObjects && {
+          peerConnection: new lib.native.PeerConnection(`peer-${randomUUID()}`, { iceServers: native }),
+        }),
+      } as ConstructorParameters<typeof PolyfillPeerConnection>[0]);
+    }
   }
+  return DataChannelPeerConnection as unknown as PeerConnectionConstructor;
 }
 
-export const nodeDataChannelPlatform: Platform = {
-  name: 'node-datachannel',
-  RTCPeerConnection: DataChannelPeerConnection as unknown as PeerConnectionConstructor,
-  WebSocket: WebSocket as unknown as WebSocketConstructor,
-};
+/** The default platform (node-datachannel), or undefined when node-datachannel or a WebSocket client is missing. */
+export const nodeDataChannelPlatform: Platform | undefined =
+  datachannel && NodeWebSocket
+    ? { name: 'node-datachannel', RTCPeerConnection: dataChannelPeerConnection(datachannel), WebSocket: NodeWebSocket }
+    : undefined;
+
+/** The default platform; a MissingPackageError saying what to install when its packages are missing. */
+export function defaultPlatform(): Platform {
+  if (nodeDataChannelPlatform) return nodeDataChannelPlatform;
+  const missing = [...(datachannel ? [] : ['node-datachannel']), ...(NodeWebSocket ? [] : ['ws'])];
+  throw new MissingPackageError(missing, 'peerproc in Node (its default WebRTC binding and WebSocket client)');
+}
 
 /** The platform for a binding name (`PEERPROC_WEBRTC` by default). */
 export async function loadPlatform(
   name: string = process.env.PEERPROC_WEBRTC ?? 'node-datachannel',
 ): Promise<Platform> {
-  if (name === 'node-datachannel') return nodeDataChannelPlatform;
+  if (name === 'node-datachannel') return defaultPlatform();
   if (name === 'wrtc') {
-    let wrtc: { RTCPeerConnection: unknown };
-    try {
-      const mod = (await import('@roamhq/wrtc')) as { default?: { RTCPeerConnection: unknown } };
-      wrtc = (mod.default ?? mod) as { RTCPeerConnection: unknown };
-    } catch (err) {
-      throw new ConfigError(`WebRTC binding 'wrtc' needs the @roamhq/wrtc package: ${(err as Error).message}`);
+    const mod = await optional('@roamhq/wrtc', () => import('@roamhq/wrtc'));
+    if (!mod) {
+      throw new MissingPackageError(['@roamhq/wrtc'], "the WebRTC binding 'wrtc'");
     }
+    const wrtc = ((mod as { default?: unknown }).default ?? mod) as { RTCPeerConnection: unknown };
     return {
       name: 'wrtc',
       RTCPeerConnection: wrtc.RTCPeerConnection as PeerConnectionConstructor,
-      WebSocket: WebSocket as unknown as WebSocketConstructor,
+      WebSocket: requireWebSocket(),
     };
   }
   throw new ConfigError(`unknown WebRTC binding ${JSON.stringify(name)}; choose one of ${BINDING_NAMES.join(', ')}`);

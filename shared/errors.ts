@@ -70,6 +70,7 @@ export const ERROR_CODES = {
   REDIS_UNAVAILABLE: 'RedisUnavailableError',
   JOURNAL_CORRUPT: 'JournalError',
   JOURNAL_MISMATCH: 'JournalError',
+  MISSING_PACKAGE: 'MissingPackageError',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

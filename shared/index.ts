@@ -31,7 +31,14 @@ export {
 export { consoleLogger, type Logger, silentLogger } from './logger.js';
 export { generateAuthkey, shortAuthkeyWarning, workerCommand, workerPageLink } from './manager/authkey.js';
 export type { ManagerEvent } from './manager/events.js';
-export type { RegisterOptions } from './manager/manager.js';
+// The manager's class and the types its methods use, for documentation and annotations (values come from the entry points).
+export type {
+  BaseManagerClass,
+  ManagerCore,
+  PlatformManagerOptions,
+  ProxyGetters,
+  RegisterOptions,
+} from './manager/manager.js';
 export type { WorkerInfo } from './manager/master-host.js';
 export type { ManagerOptions } from './manager/options.js';
 export { StallWatch, type WatchedMaster, type WatchedQueue } from './manager/stall-watch.js';
@@ -49,7 +56,8 @@ export {
 } from './python/values.js';
 export { FirstAnswers } from './queue/first-answers.js';
 export { type DeadLetter, JoinableQueue, Queue, type QueueEntry, type QueueOptions } from './queue/queue.js';
-export { type ProxyInfo, type ProxyOf, proxyInfo } from './rpc/proxy.js';
+export type { BlockingOptions } from './queue/types.js';
+export { type ProxyInfo, type ProxyMethods, type ProxyOf, proxyInfo } from './rpc/proxy.js';
 export { parseAddress } from './signaling/protocol.js';
 // SyncManager's shared objects (Python's multiprocessing.managers.SyncManager registry).
 export {
@@ -71,3 +79,5 @@ export {
   syncRegistry,
   type WaitOptions,
 } from './sync/index.js';
+export type { PeerPath } from './webrtc/peer-link.js';
+export type { IceServer, Platform } from './webrtc/platform.js';

@@ -5,10 +5,12 @@ export interface Logger {
   error(message: string): void;
 }
 
+/** The browser's default: the console's own levels (in Node, prefer the entry point's stderr logger). */
 export const consoleLogger: Logger = {
-  info: (m) => console.log(m),
+  info: (m) => console.info(m),
   warn: (m) => console.warn(m),
   error: (m) => console.error(m),
 };
 
+/** Drops every message: `new BaseManager({ ..., logger: silentLogger })`. */
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };

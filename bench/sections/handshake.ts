@@ -9,7 +9,7 @@
  * The measurement uses only the Handshake class's constructor/start/receive,
  * which the first (HMAC) version had too, so the same code times both.
  */
-import { nodeDataChannelPlatform } from '../../node/platform.js';
+import { defaultPlatform } from '../../node/platform.js';
 import { PeerLink, parseLinkSignal } from '../../shared/webrtc/peer-link.js';
 import { authkeyBytes, Handshake } from '../../shared/wire/auth.js';
 import type { Context } from '../lib/context.js';
@@ -31,7 +31,7 @@ export function timeOneHandshake(authkey: string): Promise<number> {
     const links: { worker?: PeerLink; master?: PeerLink } = {};
     const make = (role: 'worker' | 'master') =>
       new PeerLink({
-        platform: nodeDataChannelPlatform,
+        platform: defaultPlatform(),
         offerer: role === 'worker',
         iceServers: [],
         connectTimeoutMs: 10_000,

@@ -30,7 +30,8 @@ export const BRIDGE_USAGE = `Usage: peerproc bridge --python-master HOST:PORT --
   --python-authkey KEY       the Python master's authkey, when it differs (or PEERPROC_PYTHON_AUTHKEY)
   --buffer N                 most tasks taken from Python ahead of the workers (${DEFAULT_BRIDGE_BUFFER})
   --ice-servers JSON         STUN/TURN servers (default: those the signaling server hands out)
-  --webrtc NAME              WebRTC binding: node-datachannel (default) or wrtc`;
+  --webrtc NAME              WebRTC binding: node-datachannel (default) or wrtc
+  -h, --help                 this help`;
 
 export async function runBridge(argv: string[], out: (line: string) => void): Promise<number> {
   const values = parseFlags(argv, {

@@ -1,15 +1,10 @@
 /** Option parsing shared by the peerproc commands: flags, environment fallbacks, clear errors. */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigError } from '../../shared/errors.js';
-import type { Logger } from '../../shared/logger.js';
 import type { IceServer } from '../../shared/webrtc/platform.js';
 
 /** CLI diagnostics go to stderr, so stdout carries only the example's transcript. */
-export const stderrLogger: Logger = {
-  info: (m) => process.stderr.write(`${m}\n`),
-  warn: (m) => process.stderr.write(`${m}\n`),
-  error: (m) => process.stderr.write(`${m}\n`),
-};
+export { stderrLogger } from '../stderr-logger.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -19,7 +14,11 @@ export type Options = NonNullable<ParseArgsConfig['options']>;
 
 export function parseFlags(argv: string[], options: Options): Record<string, string | boolean | undefined> {
   try {
-    const { values } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean' } }, strict: true });
+    const { values } = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    });
     return values as Record<string, string | boolean | undefined>;
   } catch (err) {
     throw new ConfigError((err as Error).message);

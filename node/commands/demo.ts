@@ -15,7 +15,9 @@ import { EXIT_FAILURE, EXIT_OK, numberFlag, parseFlags } from './common.js';
 export const DEMO_USAGE = `Usage: peerproc demo [--tasks N] [--workers N]
 
 Runs the classic example on this machine: a signaling server on a free
-loopback port, a master putting --tasks (10) tasks and --workers (2) workers.`;
+loopback port, a master putting --tasks (10) tasks and --workers (2) workers.
+
+  -h, --help           this help`;
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 /** Demo authkey, fresh per run: the processes share it through the environment, never argv. */

@@ -27,6 +27,7 @@ import {
 } from './common.js';
 import { masterAuthkey } from './master-authkey.js';
 import { nextResult, openSeedJournal, runJournaled } from './master-results.js';
+import { transcript as quietableOutput, RunSummary } from './run-summary.js';
 
 export const MASTER_USAGE = `Usage: peerproc master --address ws://HOST:PORT/ROOM [--authkey KEY] [options]
 
@@ -47,7 +48,9 @@ export const MASTER_USAGE = `Usage: peerproc master --address ws://HOST:PORT/ROO
                        address (same authkey; their address=(HOST, PORT)); port 0: a free one
 ${PYTHON_SERVE_USAGE}
   --ice-servers JSON   STUN/TURN servers (default: those the signaling server hands out)
-  --webrtc NAME        WebRTC binding: node-datachannel (default) or wrtc`;
+  --webrtc NAME        WebRTC binding: node-datachannel (default) or wrtc
+  -q, --quiet          print only the summary line (stderr), not each task and result
+  -h, --help           this help`;
 
 /** Resolves true once `count` workers have authenticated (in all), false after `seconds`. */
 function waitForWorkers(manager: Manager<Jobs>, count: number, seconds: number): Promise<boolean> {
@@ -68,9 +71,10 @@ function waitForWorkers(manager: Manager<Jobs>, count: number, seconds: number):
   });
 }
 
-export async function runMaster(argv: string[], out: (line: string) => void): Promise<number> {
+export async function runMaster(argv: string[], print: (line: string) => void): Promise<number> {
   const values = parseFlags(argv, {
     ...CONNECTION_FLAGS,
+    quiet: { type: 'boolean', short: 'q' },
     tasks: { type: 'string' },
     timeout: { type: 'string' },
     'min-workers': { type: 'string' },
@@ -81,9 +85,13 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
     ...PYTHON_SERVE_FLAGS,
   });
   if (values.help) {
-    out(MASTER_USAGE);
+    print(MASTER_USAGE);
     return EXIT_OK;
   }
+  const out = quietableOutput(print, values.quiet === true);
+  const summary = new RunSummary();
+  // A redelivered task can be answered twice; each result names the task it answers.
+  const answers = new FirstAnswers();
   const address = requireString(values, 'address');
   const authkey = masterAuthkey(values, address);
   const tasks = numberFlag(values, 'tasks', 10, { integer: true });
@@ -138,14 +146,13 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
     }
     if (journal) return await runJournaled(journal, manager, taskQueue, resultQueue, { timeout, address }, out);
     const task = await manager.get_task_queue();
+    summary.start();
     for (let i = 0; i < tasks; i++) {
       const n = randomTask();
       out(transcript.putTask(n));
       await task.put(n);
     }
     out('Try get results...');
-    // A redelivered task can be answered twice; each result names the task it answers.
-    const answers = new FirstAnswers();
     const watch = new StallWatch(manager, taskQueue, timeout);
     try {
       while (answers.accepted < tasks) {
@@ -160,12 +167,10 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
     if (taskQueue.redeliveries > 0) {
       stderrLogger.info(`${taskQueue.redeliveries} task(s) redelivered (their workers were lost)`);
     }
-    if (answers.duplicates > 0) {
-      stderrLogger.info(`${answers.duplicates} duplicate result(s) of redelivered tasks ignored`);
-    }
     return EXIT_OK;
   } finally {
     await manager.shutdown();
     out('master exit.');
+    if (!journal) stderrLogger.info(summary.line(answers, tasks));
   }
 }

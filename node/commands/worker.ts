@@ -5,6 +5,7 @@
  */
 import { ConnectionClosedError, ConnectTimeoutError, Empty, PeerShutdownError } from '../../shared/errors.js';
 import { squareText, transcript } from '../../shared/example.js';
+import type { ManagerEvent } from '../../shared/manager/events.js';
 import { BaseManager } from '../manager.js';
 import { loadPlatform } from '../platform.js';
 import {
@@ -33,9 +34,18 @@ export const WORKER_USAGE = `Usage: peerproc worker --address ws://HOST:PORT/ROO
   --webrtc NAME        WebRTC binding: node-datachannel (default) or wrtc
   --python-master HOST:PORT
                        work for an unmodified CPython master (task_master.py) over TCP
-                       instead of a room; its address=(HOST, PORT) and authkey`;
+                       instead of a room; its address=(HOST, PORT) and authkey
+  -h, --help           this help`;
 
 type Outcome = 'done' | 'master-shutdown' | 'master-lost';
+
+/** A wrong address or a server that is down is said at once, not after --wait seconds of silence. */
+function reportUnreachable(event: ManagerEvent): void {
+  if (event.type !== 'signaling-unreachable') return;
+  process.stderr.write(
+    `peerproc worker: signaling server ${event.url} unreachable (${event.reason}); retrying for up to ${event.retryFor} s\n`,
+  );
+}
 
 /** Serves one master until the queue stays empty, the master shuts down, or it is lost. */
 async function serve(
@@ -116,6 +126,7 @@ export async function runWorker(argv: string[], out: (line: string) => void): Pr
     const manager = new BaseManager<Jobs>({ address, authkey, wait, iceServers, platform, logger: stderrLogger });
     manager.register('get_task_queue');
     manager.register('get_result_queue');
+    manager.on(reportUnreachable);
     try {
       await manager.connect();
     } catch (err) {

@@ -16,8 +16,9 @@
  */
 import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { open, type RootDatabase } from 'lmdb';
+import type { RootDatabase } from 'lmdb';
 import type { QueueEntry } from '../../shared/queue/queue.js';
+import { isMissingPackage, MissingPackageError } from '../optional-packages.js';
 import { checkJournalFile } from './check-file.js';
 import { JOURNAL_ERROR_CODES, JournalError } from './errors.js';
 
@@ -47,6 +48,16 @@ export interface OpenJournalOptions<T> {
   createTasks: () => T[] | Promise<T[]>;
   /** Start over: delete an existing journal first. */
   fresh?: boolean;
+}
+
+/** LMDB is an optional package (native code a browser app must not install): loaded on first use. */
+async function loadLmdb(): Promise<typeof import('lmdb')> {
+  try {
+    return await import('lmdb');
+  } catch (err) {
+    if (isMissingPackage(err, 'lmdb')) throw new MissingPackageError(['lmdb'], 'a journal (--journal)');
+    throw err;
+  }
 }
 
 const taskKey = (index: number) => `t/${index}`;
@@ -82,6 +93,7 @@ export class RunJournal<T = unknown, R = unknown> {
   /** Opens (or creates) the journal at `path` for the run `identity`. */
   static async open<T, R>(path: string, options: OpenJournalOptions<T>): Promise<RunJournal<T, R>> {
     if (options.fresh) await Promise.all([rm(path, { force: true }), rm(`${path}-lock`, { force: true })]);
+    const { open } = await loadLmdb();
     await checkJournalFile(path, createRequire(import.meta.url).resolve('lmdb'));
     const db = open({ path, compression: false });
     try {

@@ -17,6 +17,7 @@ declare class TextDecoder {
 declare const crypto: { getRandomValues<T extends Uint8Array>(array: T): T };
 declare const console: {
   log(...data: unknown[]): void;
+  info(...data: unknown[]): void;
   warn(...data: unknown[]): void;
   error(...data: unknown[]): void;
 };

@@ -9,6 +9,8 @@ export type ManagerEvent =
   /** An unproven worker was not let in: too many failed handshakes (see shared/guess-limiter.ts). */
   | { type: 'worker-refused'; peer: string; reason: string }
   | { type: 'signaling-lost'; reason: string }
+  /** Worker: the signaling server could not be reached; retrying (with backoff) for `retryFor` seconds more. */
+  | { type: 'signaling-unreachable'; url: string; reason: string; retryFor: number }
   | { type: 'signaling-restored' }
   | { type: 'master-connected'; peer: string }
   | { type: 'master-lost'; reason: string };

@@ -12,6 +12,7 @@
  */
 
 import { ConfigError, ConnectionClosedError, ManagerStateError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { queueProxies } from '../queue/proxy.js';
 import { localProxy, type ProxyOf, remoteProxy } from '../rpc/proxy.js';
 import { exposedMethods, lookupTypeid, type Registry, type TypeRegistration } from '../rpc/registry.js';
@@ -192,6 +193,7 @@ export class ManagerCore<R extends object = Record<never, never>> {
     return this.#host?.workers() ?? [];
   }
 
+  /** @internal For other front ends (node/python): the registry, authkey and shutdown hooks. */
   [managerInternals](): ManagerInternals {
     return {
       registry: this.#registry,
@@ -233,11 +235,18 @@ export interface BaseManagerClass {
   new <R extends object = Record<never, never>>(options: PlatformManagerOptions): BaseManager<R>;
 }
 
-/** The BaseManager of a platform entry point (node/, web/): `platform` defaults to `defaultPlatform`. */
-export function baseManagerFor(defaultPlatform: Platform): BaseManagerClass {
+/**
+ * The BaseManager of a platform entry point (node/, web/): `platform` defaults
+ * to `defaultPlatform` (a function is called only when no platform is given,
+ * so Node's optional WebRTC binding is required only then), `logger` to
+ * `defaultLogger`.
+ */
+export function baseManagerFor(defaultPlatform: Platform | (() => Platform), defaultLogger?: Logger): BaseManagerClass {
   class PlatformManager extends ManagerCore {
     constructor(options: PlatformManagerOptions) {
-      super({ platform: defaultPlatform, ...options } as ManagerOptions);
+      const platform =
+        options.platform ?? (typeof defaultPlatform === 'function' ? defaultPlatform() : defaultPlatform);
+      super({ ...options, platform, logger: options.logger ?? defaultLogger } as ManagerOptions);
     }
   }
   return PlatformManager as unknown as BaseManagerClass;

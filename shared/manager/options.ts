@@ -32,6 +32,11 @@ export interface ManagerOptions {
   platform: Platform;
   /** STUN/TURN servers; default: what the signaling server hands out (none unless it is configured). */
   iceServers?: IceServer[];
+  /**
+   * Where the manager reports peers failing authentication, dropped
+   * connections and the like. Default: stderr in Node, the console in
+   * browsers; `silentLogger` (exported) silences it. Never given secrets.
+   */
   logger?: Logger;
   /** Worker: seconds to wait for the signaling server and a master to appear (default 10). */
   wait?: number;

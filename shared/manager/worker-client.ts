@@ -17,6 +17,9 @@ import { Connection } from '../wire/connection.js';
 import type { EventHub } from './events.js';
 import { connectionSettings, type ResolvedOptions, randomPeerId } from './options.js';
 
+/** An attempt that failed before reaching the signaling server (refused, unresolvable, silent). */
+class SignalingUnreachable extends ConnectionClosedError {}
+
 /** Errors after which searching on cannot help. */
 function isFinal(err: unknown): boolean {
   return err instanceof AuthenticationError || err instanceof PeerShutdownError;
@@ -97,6 +100,7 @@ export class WorkerClient {
   async connect(): Promise<Connection> {
     const deadline = performance.now() + this.#options.waitMs;
     let lastError: Error | undefined;
+    let reported = false;
     for (let attempt = 0; ; attempt++) {
       const remaining = deadline - performance.now();
       if (remaining <= 0 && attempt > 0) break;
@@ -105,12 +109,20 @@ export class WorkerClient {
       } catch (err) {
         if (isFinal(err)) throw err;
         lastError = err as Error;
+        // Said at once (and once per outage), so that a wrong address is not a silent wait.
+        if (err instanceof SignalingUnreachable && !reported) {
+          const retryFor = Math.max(Math.round((deadline - performance.now()) / 1000), 0);
+          // The URL without its query: an access token must not reach logs.
+          const url = this.#options.url.split('?')[0] as string;
+          this.#events.emit({ type: 'signaling-unreachable', url, reason: err.message, retryFor });
+        }
+        reported = err instanceof SignalingUnreachable;
       }
       await sleep(Math.min(backoffDelay(attempt), Math.max(deadline - performance.now(), 0)));
     }
     throw new ConnectTimeoutError(
       'NO_MASTER',
-      `no master reachable at ${this.#options.address} within ${this.#options.waitMs / 1000} s` +
+      `no master reachable at ${this.#options.address.split('?')[0]} within ${this.#options.waitMs / 1000} s` +
         (lastError ? ` (last error: ${lastError.message})` : ''),
       { cause: lastError },
     );
@@ -141,7 +153,11 @@ export class WorkerClient {
       onDisconnect: (reason) => watch.serverLost(reason),
     });
     try {
-      const registered = await signaling.connect();
+      const registered = await signaling.connect().catch((err: Error) => {
+        throw err instanceof ConnectionClosedError
+          ? new SignalingUnreachable('SIGNALING_UNREACHABLE', err.message, { cause: err })
+          : err;
+      });
       const masterId = await watch.next(Math.max(waitMs, 1));
       link = new PeerLink({
         platform: this.#options.platform,

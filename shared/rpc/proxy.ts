@@ -3,14 +3,24 @@
  * return promises. `ProxyOf<Queue<number>>` offers `put(item: number, ...)` and
  * `get(...): Promise<number>`, typed from the served class.
  */
-import { ConnectionClosedError } from '../errors.js';
+import { ConnectionClosedError, MethodNotExposedError } from '../errors.js';
 import { type ObjectReference, ProxyReturned, type RpcEndpoint } from './endpoint.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: matches any method signature.
 type AnyFunction = (...args: any[]) => any;
 
-/** The remote view of `T`: every public method, async. */
-export type ProxyOf<T> = {
+/**
+ * The remote view of `T`: every public method, async, plus `[proxyInfo]`.
+ * Serve a part of a class with `exposed: ['add']` and name that part in the
+ * registry (`counter: Pick<Counter, 'add'>`): the proxy's type then offers
+ * only `add`, and calling anything else at run time rejects with
+ * MethodNotExposedError.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the proxy of `any` stays `any`, as it was before `[proxyInfo]` was typed.
+export type ProxyOf<T> = 0 extends 1 & T ? any : ProxyMethods<T> & { readonly [proxyInfo]: ProxyInfo };
+
+/** The async methods of `ProxyOf<T>`. */
+export type ProxyMethods<T> = {
   [K in keyof T as K extends string
     ? K extends `_${string}`
       ? never
@@ -52,7 +62,33 @@ export function remoteProxy<T>(rpc: RpcEndpoint, reference: ObjectReference, spe
   }
   const info: ProxyInfo = { exposed, release: () => rpc.release(objectId) };
   proxy[proxyInfo] = info;
-  return specialize(proxy, rpc, reference) as ProxyOf<T>;
+  return guardExposed(specialize(proxy, rpc, reference), exposed) as ProxyOf<T>;
+}
+
+/**
+ * Names that runtimes and tools probe on any object (promise resolution looks
+ * for `then`, JSON.stringify for `toJSON`): they stay undefined rather than
+ * becoming calls that reject.
+ */
+const PROBED = new Set(['then', 'toJSON', 'asymmetricMatch', '$$typeof', 'nodeType', 'constructor']);
+
+/**
+ * Makes a call to a method the served object does not expose reject with
+ * MethodNotExposedError (the same error the master would answer), instead of
+ * a TypeError about undefined not being a function.
+ */
+function guardExposed<P extends Record<string | symbol, unknown>>(proxy: P, exposed: readonly string[]): P {
+  return new Proxy(proxy, {
+    get(target, key, receiver) {
+      if (typeof key === 'symbol' || key in target || PROBED.has(key)) return Reflect.get(target, key, receiver);
+      return () =>
+        Promise.reject(
+          new MethodNotExposedError(
+            `method ${JSON.stringify(key)} is not exposed by this proxy (exposed: ${exposed.join(', ') || 'none'})`,
+          ),
+        );
+    },
+  });
 }
 
 /**
@@ -81,5 +117,5 @@ export function localProxy<T>(obj: object, exposed: readonly string[]): ProxyOf<
     },
   };
   proxy[proxyInfo] = info;
-  return proxy as ProxyOf<T>;
+  return guardExposed(proxy, exposed) as ProxyOf<T>;
 }

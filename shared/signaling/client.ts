@@ -61,6 +61,11 @@ function parseServerMessage(data: unknown): ServerMessage {
   return m as unknown as ServerMessage;
 }
 
+/** Messages name a server without its query: an access token (`?token=`) must not reach logs. */
+function withoutQuery(url: string): string {
+  return url.split('?')[0];
+}
+
 function errorFor(code: string, message: string): Error {
   if (code === 'ADDRESS_IN_USE') return new AddressInUseError(`address in use: ${message}`);
   const known = isErrorCode(code) && ERROR_CODES[code] === 'SignalingError';
@@ -101,14 +106,24 @@ export class SignalingClient {
     const { platform } = this.#options;
     return new Promise((resolve, reject) => {
       if (this.#closedByUs) {
-        reject(new ConnectionClosedError('SIGNALING_CLOSED', `signaling to ${url} was closed before it connected`));
+        reject(
+          new ConnectionClosedError(
+            'SIGNALING_CLOSED',
+            `signaling to ${withoutQuery(url)} was closed before it connected`,
+          ),
+        );
         return;
       }
       let socket: WebSocketLike;
       try {
         socket = new platform.WebSocket(url);
       } catch (err) {
-        reject(new ConnectionClosedError('SIGNALING_UNREACHABLE', `cannot open ${url}: ${(err as Error).message}`));
+        reject(
+          new ConnectionClosedError(
+            'SIGNALING_UNREACHABLE',
+            `cannot open ${withoutQuery(url)}: ${(err as Error).message}`,
+          ),
+        );
         return;
       }
       this.#socket = socket;
@@ -122,7 +137,7 @@ export class SignalingClient {
           reject(
             new ConnectionClosedError(
               'SIGNALING_UNREACHABLE',
-              `signaling server at ${url} did not answer within ${REGISTER_TIMEOUT_MS} ms`,
+              `signaling server at ${withoutQuery(url)} did not answer within ${REGISTER_TIMEOUT_MS} ms`,
             ),
           );
         }, REGISTER_TIMEOUT_MS),
@@ -140,7 +155,7 @@ export class SignalingClient {
     clearTimeout(registration.timer);
     const reason = new ConnectionClosedError(
       registration.registered ? 'SIGNALING_CLOSED' : 'SIGNALING_UNREACHABLE',
-      `signaling connection to ${registration.url} closed (code ${event.code}${event.reason ? `: ${event.reason}` : ''})`,
+      `signaling connection to ${withoutQuery(registration.url)} closed (code ${event.code}${event.reason ? `: ${event.reason}` : ''})`,
     );
     if (!registration.registered) registration.reject(reason);
     else this.#disconnect(registration, reason);

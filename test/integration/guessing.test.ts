@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BaseManager, type Logger, Queue } from '../../node/index.js';
-import { nodeDataChannelPlatform } from '../../node/platform.js';
+import { defaultPlatform } from '../../node/platform.js';
 import { ROOM_GUESS_LIMITS } from '../../shared/manager/guess-limiter.js';
 import { randomPeerId } from '../../shared/manager/options.js';
 import { SignalingClient } from '../../shared/signaling/client.js';
@@ -75,7 +75,7 @@ async function guess(
   let link: PeerLink | undefined;
   let masterId = '';
   const client = new SignalingClient({
-    platform: nodeDataChannelPlatform,
+    platform: defaultPlatform(),
     url: address,
     role: 'worker',
     id,
@@ -90,7 +90,7 @@ async function guess(
     if (!(await admitted)) return 'refused';
     const result = await new Promise<Outcome>((resolve) => {
       const peer = new PeerLink({
-        platform: nodeDataChannelPlatform,
+        platform: defaultPlatform(),
         offerer: true,
         iceServers: [],
         connectTimeoutMs: 10_000,

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { AuthenticationError, BaseManager, type Logger, Queue } from '../../node/index.js';
-import { nodeDataChannelPlatform } from '../../node/platform.js';
+import { defaultPlatform } from '../../node/platform.js';
 import { PeerLink, parseLinkSignal } from '../../shared/webrtc/peer-link.js';
 
 type Send = (message: object) => void;
@@ -60,7 +60,7 @@ function startRelayingAttacker() {
     startLeg(
       'toMaster',
       new PeerLink({
-        platform: nodeDataChannelPlatform,
+        platform: defaultPlatform(),
         offerer: true,
         iceServers: [],
         sendSignal: (data) => toMaster({ type: 'signal', from: fakeWorker, data }),
@@ -70,7 +70,7 @@ function startRelayingAttacker() {
     startLeg(
       'toWorker',
       new PeerLink({
-        platform: nodeDataChannelPlatform,
+        platform: defaultPlatform(),
         offerer: false,
         iceServers: [],
         sendSignal: (data) => toWorker({ type: 'signal', from: 'fake-master-0001', data }),

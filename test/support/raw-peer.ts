@@ -3,7 +3,7 @@
  * real master, but the test decides every frame it sends.
  */
 
-import { nodeDataChannelPlatform } from '../../node/platform.js';
+import { defaultPlatform } from '../../node/platform.js';
 import { randomPeerId } from '../../shared/manager/options.js';
 import { SignalingClient } from '../../shared/signaling/client.js';
 import { parseAddress } from '../../shared/signaling/protocol.js';
@@ -41,7 +41,7 @@ async function connectOnce(address: string): Promise<RawPeer> {
   let masterId = '';
   let onMaster: (id: string) => void = () => {};
   const signaling = new SignalingClient({
-    platform: nodeDataChannelPlatform,
+    platform: defaultPlatform(),
     url,
     role: 'worker',
     id: randomPeerId(),
@@ -64,7 +64,7 @@ async function connectOnce(address: string): Promise<RawPeer> {
   });
   const opened = new Promise<void>((resolve, reject) => {
     link = new PeerLink({
-      platform: nodeDataChannelPlatform,
+      platform: defaultPlatform(),
       offerer: true,
       iceServers: [],
       sendSignal: (data) => signaling.send({ type: 'signal', to: masterId, data }),

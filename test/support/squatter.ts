@@ -6,7 +6,7 @@
  * everything the worker sent. The worker then refuses it; what the squatter
  * keeps is exactly what an attacker in the master seat would have to work with.
  */
-import { nodeDataChannelPlatform } from '../../node/platform.js';
+import { defaultPlatform } from '../../node/platform.js';
 import { randomPeerId } from '../../shared/manager/options.js';
 import { SignalingClient } from '../../shared/signaling/client.js';
 import { parseAddress } from '../../shared/signaling/protocol.js';
@@ -57,7 +57,7 @@ export async function startSquatter(address: string, guessedKey: string): Promis
 
   const accept = (peer: string) => {
     const link = new PeerLink({
-      platform: nodeDataChannelPlatform,
+      platform: defaultPlatform(),
       offerer: false,
       iceServers: [],
       sendSignal: (data) => signaling?.send({ type: 'signal', to: peer, data }),
@@ -103,7 +103,7 @@ export async function startSquatter(address: string, guessedKey: string): Promis
   };
 
   signaling = new SignalingClient({
-    platform: nodeDataChannelPlatform,
+    platform: defaultPlatform(),
     url,
     role: 'master',
     id: randomPeerId(),
