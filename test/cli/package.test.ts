@@ -47,10 +47,30 @@ function writeProject(tarball: string): void {
       engines: manifest.engines,
     },
   };
-  for (const [path, entry] of Object.entries(lock.packages as Record<string, { dev?: boolean; link?: boolean }>)) {
+  type LockEntry = { dev?: boolean; link?: boolean; dependencies?: Record<string, string> };
+  const entries = lock.packages as Record<string, LockEntry>;
+  for (const [path, entry] of Object.entries(entries)) {
     if (path && !entry.dev && !entry.link) packages[path] = entry;
   }
-  const project = { name: 'probe', version: '0.0.0', private: true, type: 'module', dependencies: { peerproc: spec } };
+  // The signaling server's optional packages, as a user installs them beside peerproc (README: Install).
+  const peers = { pino: manifest.peerDependencies.pino, ws: manifest.peerDependencies.ws };
+  const wanted = Object.keys(peers);
+  for (let name = wanted.pop(); name !== undefined; name = wanted.pop()) {
+    const path = `node_modules/${name}`;
+    const entry = entries[path];
+    if (!entry || path in packages) continue;
+    const { dev: _dev, ...kept } = entry;
+    packages[path] = kept;
+    wanted.push(...Object.keys(entry.dependencies ?? {}));
+  }
+  (packages[''] as { dependencies: Record<string, string> }).dependencies = { peerproc: spec, ...peers };
+  const project = {
+    name: 'probe',
+    version: '0.0.0',
+    private: true,
+    type: 'module',
+    dependencies: { peerproc: spec, ...peers },
+  };
   writeFileSync(join(dir, 'package.json'), JSON.stringify(project));
   writeFileSync(
     join(dir, 'package-lock.json'),

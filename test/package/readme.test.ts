@@ -71,16 +71,12 @@ async function tsc(config: string): Promise<void> {
   });
 }
 
-/** The authkey the examples share in this test. */
-const README_KEY = 'readme-test-key-0123456789';
-
 /** Runs a compiled example with only its address replaced, by this test's server and `room`. */
 function example(name: 'master' | 'worker', room: string) {
   const compiled = readFileSync(join(DIR, 'out', `${name}.js`), 'utf8');
   const file = join(DIR, 'out', `${name}.${room}.js`);
   writeFileSync(file, compiled.replace(README_ADDRESS, `${base}/${room}`));
-  // Both take the key from the environment, as the command the master prints tells workers to.
-  return collected(process.execPath, [file], { PEERPROC_AUTHKEY: README_KEY });
+  return collected(process.execPath, [file]);
 }
 
 /** Ended without an uncaught error: no `Name: message` line printed by Node and no stack frame. */
