@@ -63,7 +63,7 @@ it('acts at once on master-left while connecting: a worker stuck on a vanished m
   worker.register('get_task_queue');
   const connecting = worker.connect();
   await ghost.nextMessage('peer');
-  ghost.close();
+  await ghost.close();
   const tasks = new Queue<number>();
   const master = new BaseManager({ address, authkey: 'abc', logger: silentLogger });
   master.register('get_task_queue', () => tasks);

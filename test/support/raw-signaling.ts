@@ -5,7 +5,8 @@ export interface RawSignalingClient {
   /** Resolves with the first message of `type` received (also one that came before the call). */
   nextMessage(type: string): Promise<Record<string, unknown>>;
   send(message: Record<string, unknown>): void;
-  close(code?: number): void;
+  /** Closes the socket; resolves once the server has answered the close (it has handled the disconnect). */
+  close(code?: number): Promise<void>;
 }
 
 /** Connects to `address` (ws://host:port/room) and registers with `role`; resolves once registered. */
@@ -38,6 +39,11 @@ export async function rawSignalingClient(address: string, role: 'master' | 'work
   return {
     nextMessage,
     send: (message) => socket.send(JSON.stringify(message)),
-    close: (code) => socket.close(code),
+    close: (code) =>
+      new Promise<void>((resolve) => {
+        if (socket.readyState === WebSocket.CLOSED) return resolve();
+        socket.once('close', () => resolve());
+        socket.close(code);
+      }),
   };
 }
