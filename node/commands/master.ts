@@ -10,6 +10,7 @@ import { StallWatch } from '../../shared/manager/stall-watch.js';
 import { FirstAnswers } from '../../shared/queue/first-answers.js';
 import { Queue, type QueueEntry } from '../../shared/queue/queue.js';
 import { exitAfterFlush } from '../exit-after-flush.js';
+import { MASTER_JOB_FLAGS, MASTER_JOB_USAGE, prepareMasterJob } from '../jobs/master-job.js';
 import { BaseManager } from '../manager.js';
 import { loadPlatform } from '../platform.js';
 import {
@@ -37,7 +38,8 @@ export const MASTER_USAGE = `Usage: peerproc master --address ws://HOST:PORT/ROO
                        also serve the queues to unmodified CPython workers on this TCP
                        address (same authkey; their address=(HOST, PORT)); port 0: a free one
   --ice-servers JSON   STUN/TURN servers (default: those the signaling server hands out)
-  --webrtc NAME        WebRTC binding: node-datachannel (default) or wrtc`;
+  --webrtc NAME        WebRTC binding: node-datachannel (default) or wrtc
+${MASTER_JOB_USAGE}`;
 
 /** Resolves true once `count` workers have authenticated (in all), false after `seconds`. */
 function waitForWorkers(manager: Manager<Jobs>, count: number, seconds: number): Promise<boolean> {
@@ -66,6 +68,7 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
     'min-workers': { type: 'string' },
     wait: { type: 'string' },
     'python-listen': { type: 'string' },
+    ...MASTER_JOB_FLAGS,
   });
   if (values.help) {
     out(MASTER_USAGE);
@@ -77,6 +80,8 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
   const timeout = numberFlag(values, 'timeout', 10);
   const minWorkers = numberFlag(values, 'min-workers', 0, { integer: true });
   const wait = numberFlag(values, 'wait', 30);
+  // --job: a job run (node/jobs/) instead of the seed's squares, on the same manager.
+  const job = await prepareMasterJob(values, stderrLogger);
 
   const taskQueue = new Queue<number>();
   const resultQueue = new Queue<string>();
@@ -87,8 +92,11 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
     platform: await loadPlatform(values.webrtc as string | undefined),
     logger: stderrLogger,
   });
-  manager.register('get_task_queue', () => taskQueue);
-  manager.register('get_result_queue', () => resultQueue);
+  if (job) job.register(manager);
+  else {
+    manager.register('get_task_queue', () => taskQueue);
+    manager.register('get_result_queue', () => resultQueue);
+  }
   manager.on((event) => {
     if (event.type === 'worker-authenticated') {
       // The ICE path, e.g. "host <-> host" on a LAN, "relay <-> relay" through a TURN server.
@@ -117,6 +125,7 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
         return EXIT_FAILURE;
       }
     }
+    if (job) return await job.run(manager, timeout);
     const task = await manager.get_task_queue();
     const result = await manager.get_result_queue();
     for (let i = 0; i < tasks; i++) {
@@ -160,6 +169,7 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
     return EXIT_OK;
   } finally {
     await manager.shutdown();
-    out('master exit.');
+    // A job run's standard output is the results file: nothing else goes there.
+    if (!job) out('master exit.');
   }
 }

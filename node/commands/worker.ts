@@ -4,6 +4,8 @@
  * down, and returns `n * n = n²` for each.
  */
 import { ConnectionClosedError, ConnectTimeoutError, Empty, PeerShutdownError } from '../../shared/errors.js';
+import { JOB_TYPEID } from '../../shared/jobs/protocol.js';
+import { closeJobPools, prepareWorkerJob, serveJob, WORKER_JOB_FLAGS, WORKER_JOB_USAGE } from '../jobs/worker-job.js';
 import { BaseManager } from '../manager.js';
 import { loadPlatform } from '../platform.js';
 import {
@@ -32,7 +34,8 @@ export const WORKER_USAGE = `Usage: peerproc worker --address ws://HOST:PORT/ROO
   --webrtc NAME        WebRTC binding: node-datachannel (default) or wrtc
   --python-master HOST:PORT
                        work for an unmodified CPython master (task_master.py) over TCP
-                       instead of a room; its address=(HOST, PORT) and authkey`;
+                       instead of a room; its address=(HOST, PORT) and authkey
+${WORKER_JOB_USAGE}`;
 
 type Outcome = 'done' | 'master-shutdown' | 'master-lost';
 
@@ -83,6 +86,7 @@ export async function runWorker(argv: string[], out: (line: string) => void): Pr
     wait: { type: 'string' },
     work: { type: 'string' },
     'python-master': { type: 'string' },
+    ...WORKER_JOB_FLAGS,
   });
   if (values.help) {
     out(WORKER_USAGE);
@@ -108,6 +112,7 @@ export async function runWorker(argv: string[], out: (line: string) => void): Pr
   const work = numberFlag(values, 'work', 0);
   const platform = await loadPlatform(values.webrtc as string | undefined);
   const iceServers = iceServersFlag(values);
+  const job = await prepareWorkerJob(values);
 
   out(`Connect to server ${address}...`);
   // A master that crashed or restarted is waited for (up to --wait); one that shut down cleanly ends the work.
@@ -115,6 +120,7 @@ export async function runWorker(argv: string[], out: (line: string) => void): Pr
     const manager = new BaseManager<Jobs>({ address, authkey, wait, iceServers, platform, logger: stderrLogger });
     manager.register('get_task_queue');
     manager.register('get_result_queue');
+    manager.register(JOB_TYPEID);
     try {
       await manager.connect();
     } catch (err) {
@@ -131,8 +137,13 @@ export async function runWorker(argv: string[], out: (line: string) => void): Pr
       throw err;
     }
     if (connected) out('reconnected to the master.');
-    const outcome = await serve(manager, idle, work, out);
+    const outcome =
+      (await serveJob(manager, job, idle, out).catch(async (err) => {
+        await closeJobPools();
+        throw err;
+      })) ?? (await serve(manager, idle, work, out));
     if (outcome !== 'master-lost') {
+      await closeJobPools();
       out('worker exit.');
       return EXIT_OK;
     }
