@@ -31,6 +31,10 @@ export interface WorkerPageHook {
   authenticatedAtMs: number | null;
   firstResultAtMs: number | null;
   lastResultAtMs: number | null;
+  /** The master's job, while one is served (null: the seed's square). */
+  job: { name: string; sha256: string; threads: number } | null;
+  /** Job tasks whose outcome was an error (the job threw, or ran past the task timeout). */
+  jobErrors: number;
   /** Whether the page runs in a secure context and has WebCrypto (it needs neither). */
   secureContext: boolean;
   hasSubtleCrypto: boolean;

@@ -20,7 +20,9 @@ import {
   type Queue,
   SignalingError,
 } from '../lib/index.js';
+import type { JobDescription, JobOutcome } from '../../shared/jobs/protocol.js';
 import type { WorkerState } from './hooks.js';
+import { workOnJob } from './jobs/job-work.js';
 
 interface Jobs {
   get_task_queue: Queue<number>;
@@ -60,6 +62,12 @@ export interface VolunteerOptions {
   onActivity(message: string): void;
   /** True while the worker has tasks; false while the queue is empty. */
   onBusy(busy: boolean): void;
+  /** Web Workers for a master's job (its sandbox's pool). */
+  threads: number;
+  /** The master serves a job (null: the seed's square). */
+  onJob(job: { description: JobDescription; threads: number } | null): void;
+  /** Each job task's outcome, once it is in the master's result queue. */
+  onJobOutcome(outcome: JobOutcome): void;
 }
 
 export class Volunteer {
@@ -107,6 +115,7 @@ export class Volunteer {
       });
       manager.register('get_task_queue');
       manager.register('get_result_queue');
+      manager.register('get_job');
       this.#manager = manager;
       if (sessions === 0 && failures === 0) onState('waiting', null);
       try {
@@ -152,6 +161,24 @@ export class Volunteer {
 
   async #work(manager: BaseManager<Jobs>): Promise<void> {
     const { compute, onResult, onBusy } = this.#options;
+    // A master serving a job: run it in the sandbox (jobs/job-work.ts) instead of the square.
+    const jobbed = await workOnJob(manager, {
+      threads: this.#options.threads,
+      pollSeconds: POLL_SECONDS,
+      stopped: () => this.#stopped,
+      onJob: (description, threads) => this.#options.onJob({ description, threads }),
+      onBusy,
+      onOutcome: (outcome) => {
+        this.#options.onJobOutcome(outcome);
+        onResult(
+          'error' in outcome
+            ? `#${outcome.index} ${outcome.error.name}: ${outcome.error.message}`
+            : `#${outcome.index} → ${preview(outcome.result)}`,
+        );
+      },
+    });
+    if (jobbed) return;
+    this.#options.onJob(null);
     const task = await manager.get_task_queue();
     const result = await manager.get_result_queue();
     let busy: boolean | undefined;
@@ -187,6 +214,17 @@ export class Volunteer {
       this.#wake = done;
     });
   }
+}
+
+/** A result, short enough for the page's list. */
+function preview(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }
 
 /** Why connect() gave up this time, in words for the status line. */

@@ -7,6 +7,8 @@ import './styles.css';
 import type { Logger } from '../lib/index.js';
 import { addressProblem, displayAddress, readPageParams, roomOf } from './address.js';
 import { Compute } from './compute.js';
+import { defaultPoolSize } from './jobs/sandbox-pool.js';
+import { shortHash } from '../../shared/jobs/protocol.js';
 import { byTestId, el, publishHook, setText } from './dom.js';
 import { clockTime, formatCount, formatDuration, formatRate } from './format.js';
 import type { WorkerPageHook, WorkerState } from './hooks.js';
@@ -30,6 +32,8 @@ const hook = publishHook<WorkerPageHook>({
   authenticatedAtMs: null,
   firstResultAtMs: null,
   lastResultAtMs: null,
+  job: null,
+  jobErrors: 0,
   secureContext: window.isSecureContext,
   hasSubtleCrypto: typeof globalThis.crypto?.subtle !== 'undefined',
 });
@@ -52,11 +56,14 @@ const ui = {
   results: byTestId<HTMLOListElement>('last-results'),
   noResults: byTestId('no-results'),
   activity: byTestId<HTMLUListElement>('activity'),
+  job: byTestId('job-line'),
 };
 
 // `?work=SECONDS` simulates work per task, like `peerproc worker --work` (the seed's time.sleep(1)).
 const workSeconds = Math.max(0, Number(new URLSearchParams(location.search).get('work')) || 0);
 const compute = new Compute(workSeconds);
+// `?threads=N` sets the job's Web Worker count (default: one per core, capped).
+const threads = Math.max(1, Math.floor(Number(new URLSearchParams(location.search).get('threads')) || defaultPoolSize()));
 const meter = new RateMeter();
 // The core's warnings go to the console for developers; the page shows its own summary of events.
 const logger: Logger = { info: (m) => console.debug(m), warn: (m) => console.warn(m), error: (m) => console.error(m) };
@@ -201,6 +208,21 @@ function start(): void {
     onState: setState,
     onResult,
     onActivity: addActivity,
+    threads,
+    onJob: (job) => {
+      hook.job = job && { name: job.description.name, sha256: job.description.sha256, threads: job.threads };
+      ui.job.hidden = job === null;
+      if (job) {
+        setText(
+          ui.job,
+          `Job “${job.description.name}” · sha256 ${shortHash(job.description.sha256)} · ${job.threads} Web Worker(s), sandboxed`,
+        );
+        addActivity(`running job “${job.description.name}” (${shortHash(job.description.sha256)})`);
+      }
+    },
+    onJobOutcome: (outcome) => {
+      if ('error' in outcome) hook.jobErrors++;
+    },
     onBusy: (value) => {
       setBusy(value);
       render();
