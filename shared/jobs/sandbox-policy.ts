@@ -31,7 +31,9 @@ export const SANDBOX_HEADER_POLICY = [
 
 /** The meta policy, with the SHA-256 (base64) of the page's inline script. */
 export function sandboxMetaPolicy(inlineScriptSha256Base64: string): string {
-  return [...COMMON, `script-src 'sha256-${inlineScriptSha256Base64}' 'unsafe-eval' 'wasm-unsafe-eval' blob:`].join('; ');
+  return [...COMMON, `script-src 'sha256-${inlineScriptSha256Base64}' 'unsafe-eval' 'wasm-unsafe-eval' blob:`].join(
+    '; ',
+  );
 }
 
 /** The sandbox page's file name in the built pages. */

@@ -5,13 +5,13 @@
  *   scripts/netns.sh npx vitest run test/jobs/browser-jobs.test.ts
  */
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { pino } from 'pino';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SignalingServer } from '../../signaling/index.js';
 import type { WorkerPageHook } from '../../web/src/hooks.js';
-import { assertInNetns, chromiumPath, launchChromium } from '../browser/support/chromium.js';
 import { buildPages } from '../browser/support/build.js';
+import { assertInNetns, chromiumPath, launchChromium } from '../browser/support/chromium.js';
 import { closeTab, openTab, type Tab, waitFor, waitForHook, workerUrl } from '../browser/support/pages.js';
 import { killAll, peerproc, type Run } from '../support/processes.js';
 import { freshRoom, startTestSignaling } from '../support/signaling.js';
@@ -37,7 +37,18 @@ async function tab(url: string): Promise<Tab> {
 
 function master(room: string, job: string, tasksFile: string, results: string, extra: string[] = []): Run {
   return peerproc(
-    ['master', '--address', signaling.wsUrl(room), '--job', job, '--tasks-file', tasksFile, '--results', results, ...extra],
+    [
+      'master',
+      '--address',
+      signaling.wsUrl(room),
+      '--job',
+      job,
+      '--tasks-file',
+      tasksFile,
+      '--results',
+      results,
+      ...extra,
+    ],
     ENV,
   );
 }
@@ -72,18 +83,22 @@ describe('jobs in worker pages', () => {
     const job = join(EXAMPLES, 'primes.mjs');
     const run = master(room, job, tasksFile, results, ['--min-workers', '3']);
     await run.line(/serving job/, 'stderr');
-    const node = peerproc(['worker', '--address', signaling.wsUrl(room), '--job', job, '--threads', '1'], ENV);
     const pages = [
       await tab(`${workerUrl(signaling.url, room, AUTHKEY).replace('#', '&threads=2#')}`),
       await tab(`${workerUrl(signaling.url, room, AUTHKEY).replace('#', '&threads=2#')}`),
     ];
+    // The tabs have their sandboxes up before the third worker lets the master put its tasks.
+    await Promise.all(pages.map((p) => waitForHook<WorkerPageHook>(p, 'the job loaded', hasJob)));
+    const node = peerproc(['worker', '--address', signaling.wsUrl(room), '--job', job, '--threads', '1'], ENV);
     expect(await run.exited, run.output()).toBe(0);
     expect(await node.exited, node.output()).toBe(0);
     const records = checkExactlyOnce(await readResults(results), limits.length);
     for (const [index, record] of records) expect(record.result, `task ${index}`).toBe(primesBelow(limits[index]));
     const agents = new Set([...records.values()].map((r) => r.worker.agent));
     expect([...agents].sort()).toEqual(['browser', 'node-datachannel']);
-    const browserIds = new Set([...records.values()].filter((r) => r.worker.agent === 'browser').map((r) => r.worker.id));
+    const browserIds = new Set(
+      [...records.values()].filter((r) => r.worker.agent === 'browser').map((r) => r.worker.id),
+    );
     expect(browserIds.size).toBe(2);
     const hooks = await Promise.all(pages.map((p) => waitForHook<WorkerPageHook>(p, 'the job shown', hasJob)));
     for (const h of hooks) {
@@ -93,7 +108,7 @@ describe('jobs in worker pages', () => {
     expect(run.stderr.join('\n')).toMatch(/300 tasks, 300 results, 0 errors, 0 duplicates ignored/);
   });
 
-  it("confines a job: fetch, WebSocket, import() and importScripts fail in the sandbox and the server sees none of them", async () => {
+  it('confines a job: fetch, WebSocket, import() and importScripts fail in the sandbox and the server sees none of them', async () => {
     const room = freshRoom('job-sandbox');
     const http = signaling.url;
     const ws = http.replace(/^http/, 'ws');
@@ -113,7 +128,9 @@ describe('jobs in worker pages', () => {
     await page.page.evaluate(async (base) => {
       await fetch(`${base}/job-probe-control`).catch(() => {});
     }, http);
-    await waitFor('the control request in the server log', () => serverLog.some((l) => l.includes('/job-probe-control')));
+    await waitFor('the control request in the server log', () =>
+      serverLog.some((l) => l.includes('/job-probe-control')),
+    );
     const fromJob = serverLog.filter((l) => /job-probe-(fetch|websocket|import|importscripts|xhr)/.test(l));
     expect(fromJob).toEqual([]);
     // And the sandbox page came with its policy.
@@ -163,6 +180,8 @@ describe('jobs in worker pages', () => {
     const summary = run.stderr.join('\n');
     const redelivered = Number(/(\d+) redelivered/.exec(summary)?.[1]);
     expect(redelivered, summary).toBeGreaterThan(0);
-    expect((await waitForHook<WorkerPageHook>(survivor, 'survivor results', (h) => h.done > 0)).done).toBeGreaterThan(0);
+    expect((await waitForHook<WorkerPageHook>(survivor, 'survivor results', (h) => h.done > 0)).done).toBeGreaterThan(
+      0,
+    );
   });
 });

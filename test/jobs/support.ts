@@ -36,7 +36,9 @@ export function checkExactlyOnce(records: JobRecord[], total: number): Map<numbe
   }
   const missing = Array.from({ length: total }, (_, i) => i).filter((i) => !byIndex.has(i));
   if (repeated.length > 0 || missing.length > 0 || records.length !== total) {
-    throw new Error(`results not exactly once: ${records.length} lines, missing ${missing.join(',')}; repeated ${repeated.join(',')}`);
+    throw new Error(
+      `results not exactly once: ${records.length} lines, missing ${missing.join(',')}; repeated ${repeated.join(',')}`,
+    );
   }
   return byIndex;
 }

@@ -9,6 +9,8 @@
  *         master gone: new manager, connect() again after a short backoff
  *         wrong authkey: stop and say so (retrying a wrong key cannot help)
  */
+
+import type { JobDescription, JobOutcome } from '../../shared/jobs/protocol.js';
 import {
   AuthenticationError,
   BaseManager,
@@ -20,7 +22,6 @@ import {
   type Queue,
   SignalingError,
 } from '../lib/index.js';
-import type { JobDescription, JobOutcome } from '../../shared/jobs/protocol.js';
 import type { WorkerState } from './hooks.js';
 import { workOnJob } from './jobs/job-work.js';
 

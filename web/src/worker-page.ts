@@ -4,14 +4,14 @@
  * volunteer needs.
  */
 import './styles.css';
+import { shortHash } from '../../shared/jobs/protocol.js';
 import type { Logger } from '../lib/index.js';
 import { addressProblem, displayAddress, readPageParams, roomOf } from './address.js';
 import { Compute } from './compute.js';
-import { defaultPoolSize } from './jobs/sandbox-pool.js';
-import { shortHash } from '../../shared/jobs/protocol.js';
 import { byTestId, el, publishHook, setText } from './dom.js';
 import { clockTime, formatCount, formatDuration, formatRate } from './format.js';
 import type { WorkerPageHook, WorkerState } from './hooks.js';
+import { defaultPoolSize } from './jobs/sandbox-pool.js';
 import { RateMeter } from './rate-meter.js';
 import { Volunteer } from './volunteer.js';
 
@@ -63,7 +63,10 @@ const ui = {
 const workSeconds = Math.max(0, Number(new URLSearchParams(location.search).get('work')) || 0);
 const compute = new Compute(workSeconds);
 // `?threads=N` sets the job's Web Worker count (default: one per core, capped).
-const threads = Math.max(1, Math.floor(Number(new URLSearchParams(location.search).get('threads')) || defaultPoolSize()));
+const threads = Math.max(
+  1,
+  Math.floor(Number(new URLSearchParams(location.search).get('threads')) || defaultPoolSize()),
+);
 const meter = new RateMeter();
 // The core's warnings go to the console for developers; the page shows its own summary of events.
 const logger: Logger = { info: (m) => console.debug(m), warn: (m) => console.warn(m), error: (m) => console.error(m) };

@@ -41,7 +41,9 @@ export async function workOnJob(seedManager: BaseManager<object>, options: JobWo
   if (!description) throw new JobIntegrityError('the master described its job in a form this page does not know');
   const source = await service.source();
   if (typeof source !== 'string' || bundleSha256(source) !== description.sha256) {
-    throw new JobIntegrityError(`the bundle of job "${description.name}" does not have the SHA-256 the master announced`);
+    throw new JobIntegrityError(
+      `the bundle of job "${description.name}" does not have the SHA-256 the master announced`,
+    );
   }
   const pool = await SandboxPool.start(source, options.threads, description.taskTimeout);
   options.onJob(description, pool.size);

@@ -49,7 +49,8 @@ export class SandboxPool implements JobPool {
       pool.#started = { resolve, reject };
     });
     const timer = setTimeout(
-      () => pool.#started?.reject(new JobLoadError(`the job sandbox did not start within ${START_TIMEOUT_MS / 1000} s`)),
+      () =>
+        pool.#started?.reject(new JobLoadError(`the job sandbox did not start within ${START_TIMEOUT_MS / 1000} s`)),
       START_TIMEOUT_MS,
     );
     pool.#pendingStart = { source, size, timeoutSeconds };
@@ -123,7 +124,8 @@ export class SandboxPool implements JobPool {
         this.#pending.delete(message.id);
         // Re-checked as network input: index 0 stands in for the one the work loop adds.
         const checked = asJobOutcome({ ...message, index: 0 });
-        if (!checked) pending.resolve({ error: { name: 'JobSandboxError', message: 'malformed outcome from the sandbox' } });
+        if (!checked)
+          pending.resolve({ error: { name: 'JobSandboxError', message: 'malformed outcome from the sandbox' } });
         else pending.resolve('error' in checked ? { error: checked.error } : { result: checked.result });
         return;
       }

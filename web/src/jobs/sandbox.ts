@@ -81,7 +81,9 @@ class WebWorkerExecutor implements Executor {
       };
       this.#worker.onerror = (event) => {
         event.preventDefault();
-        const err = new Error(event.message || `the Web Worker failed${event.filename ? ` (${event.filename}:${event.lineno})` : ''}`);
+        const err = new Error(
+          event.message || `the Web Worker failed${event.filename ? ` (${event.filename}:${event.lineno})` : ''}`,
+        );
         this.#dead ??= err;
         reject(err);
         for (const p of this.#pending.values()) p.reject(err);
@@ -96,7 +98,10 @@ class WebWorkerExecutor implements Executor {
     if (this.#dead) return Promise.reject(this.#dead);
     const id = this.#nextId++;
     return new Promise((resolve) => {
-      this.#pending.set(id, { resolve, reject: (err) => resolve({ error: { name: 'JobCrashedError', message: err.message } }) });
+      this.#pending.set(id, {
+        resolve,
+        reject: (err) => resolve({ error: { name: 'JobCrashedError', message: err.message } }),
+      });
       try {
         this.#worker.postMessage({ type: 'run', id, task } satisfies ToRunner);
       } catch (err) {
