@@ -16,6 +16,7 @@ Commands:
   worker   take tasks and return results      (peerproc worker --address ws://127.0.0.1:8080/jobs --authkey abc)
   bridge   serve a CPython master from a room (peerproc bridge --python-master 127.0.0.1:5000 --address ws://127.0.0.1:8080/jobs --authkey abc)
   demo     run the whole example on this machine
+  bundle   bundle a job module as a master serves it (peerproc bundle job.mjs > job.bundle.mjs)
 
 Run 'peerproc <command> --help' for a command's options.`;
 
@@ -53,6 +54,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/bridge.js')).runBridge(rest, out);
     case 'demo':
       return (await import('./commands/demo.js')).runDemo(rest, out);
+    case 'bundle':
+      return (await import('./jobs/bundle-command.js')).runBundle(rest, out);
     case undefined:
     case '--help':
     case 'help':

@@ -4,12 +4,15 @@
  *
  *   scripts/netns.sh npx vitest run test/jobs/browser-jobs.test.ts
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseJsonLine } from '../../shared/jobs/json-lines.js';
+import type { JobRecord } from '../../shared/jobs/master-run.js';
 import type { SignalingServer } from '../../signaling/index.js';
-import type { WorkerPageHook } from '../../web/src/hooks.js';
+import type { MasterPageHook, WorkerPageHook } from '../../web/src/hooks.js';
 import { buildPages } from '../browser/support/build.js';
 import { assertInNetns, chromiumPath, launchChromium } from '../browser/support/chromium.js';
 import { closeTab, openTab, type Tab, waitFor, waitForHook, workerUrl } from '../browser/support/pages.js';
@@ -183,5 +186,48 @@ describe('jobs in worker pages', () => {
     expect((await waitForHook<WorkerPageHook>(survivor, 'survivor results', (h) => h.done > 0)).done).toBeGreaterThan(
       0,
     );
+  });
+
+  it('master page: picks a bundled job and a tasks file, a tab and a Node worker run it, results download as JSON lines', async () => {
+    const room = freshRoom('job-page');
+    const bundle = join(work.dir, 'primes.bundle.mjs');
+    const bundled = peerproc(['bundle', join(EXAMPLES, 'primes.mjs'), '--out', bundle]);
+    expect(await bundled.exited, bundled.output()).toBe(0);
+    const limits = Array.from({ length: 120 }, (_, i) => 50_000 + 31 * i);
+    const tasksFile = await writeTasks(join(work.dir, 'page.jsonl'), limits);
+    const masterTab = await tab(`${signaling.url}/master?room=${encodeURIComponent(room)}`);
+    await masterTab.page.getByTestId('authkey').fill(AUTHKEY);
+    await masterTab.page.getByTestId('job-file').setInputFiles(bundle);
+    await masterTab.page.getByTestId('tasks-file').setInputFiles(tasksFile);
+    const worker = await tab(`${workerUrl(signaling.url, room, AUTHKEY).replace('#', '&threads=2#')}`);
+    await waitForHook<WorkerPageHook>(worker, 'the tab waiting for a master', (h) => h.state === 'waiting');
+    // The Node worker runs the original module: its own bundle has the page's hash.
+    const node = peerproc(
+      ['worker', '--address', signaling.wsUrl(room), '--job', join(EXAMPLES, 'primes.mjs'), '--threads', '1'],
+      ENV,
+    );
+    await masterTab.page.getByTestId('start').click();
+    await waitForHook<WorkerPageHook>(worker, 'the job loaded in the tab', hasJob);
+    const done = await waitForHook<MasterPageHook>(
+      masterTab,
+      'the page run to complete',
+      (h) => h.state === 'done',
+      60_000,
+    );
+    expect(done.summary).toMatchObject({ tasks: limits.length, verified: limits.length, errors: 0, duplicates: 0 });
+    expect(done.job?.name).toBe('primes.bundle');
+    const download = masterTab.page.waitForEvent('download');
+    await masterTab.page.getByTestId('download-jsonl').click();
+    const path = await (await download).path();
+    const records = (await readFile(path, 'utf8'))
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => parseJsonLine(l) as JobRecord);
+    const byIndex = checkExactlyOnce(records, limits.length);
+    for (const [index, record] of byIndex) expect(record.result).toBe(primesBelow(limits[index]));
+    expect(new Set(records.map((r) => r.worker.agent)).has('browser')).toBe(true);
+    await masterTab.page.getByTestId('stop').click();
+    expect(await node.exited, node.output()).toBe(0);
+    expect(node.stdout.join('\n')).toMatch(/running job "primes.bundle"/);
   });
 });

@@ -61,6 +61,8 @@ export interface RunSummary {
   verified: number;
   /** Second results of redelivered tasks, set aside (each task's result is counted once). */
   duplicates: number;
+  /** A job run's error outcomes (the job threw or timed out); absent for the square demo. */
+  errors?: number;
   workers: Array<{ peer: string; agent: string; results: number; share: number }>;
 }
 
@@ -70,11 +72,13 @@ export interface MasterPageHook {
   error: string | null;
   address: string | null;
   /** Tasks put in the current run, and results received so far (in arrival order). */
-  tasks: number[];
+  tasks: readonly unknown[];
   results: string[];
   workers: MasterWorkerRow[];
   /** Workers turned away for a wrong authkey, since the master started. */
   rejected: number;
+  /** The job being served (null: the square demo). */
+  job: { name: string; sha256: string } | null;
   summary: RunSummary | null;
 }
 

@@ -4,12 +4,14 @@
  * (`/worker`) and Node workers (`peerproc worker`) serve it side by side.
  */
 import './styles.css';
+import { shortHash } from '../../shared/jobs/protocol.js';
 import { AddressInUseError, ConnectionClosedError, type Logger, SignalingError } from '../lib/index.js';
 import { addressOnThisServer, addressProblem, DEFAULT_ROOM, readPageParams, roomOf } from './address.js';
 import { byTestId, el, publishHook, setText } from './dom.js';
-import { downloadCsv, downloadJson } from './downloads.js';
+import { downloadCsv, downloadJson, downloadJsonLines } from './downloads.js';
 import { agentLabel, formatCount, formatDuration, formatPercent, formatRate, shortPeer } from './format.js';
 import type { MasterPageHook, MasterState, MasterWorkerRow } from './hooks.js';
+import { JobMasterSession, readPageJob } from './jobs/job-master-session.js';
 import { MasterSession } from './master-session.js';
 import { RateMeter } from './rate-meter.js';
 import { parseResult } from './square.js';
@@ -30,6 +32,7 @@ const hook = publishHook<MasterPageHook>({
   results: [],
   workers: [],
   rejected: 0,
+  job: null,
   summary: null,
 });
 
@@ -71,6 +74,11 @@ const ui = {
   resultsTotal: byTestId('results-total'),
   downloadCsv: byTestId<HTMLButtonElement>('download-csv'),
   downloadJson: byTestId<HTMLButtonElement>('download-json'),
+  downloadJsonl: byTestId<HTMLButtonElement>('download-jsonl'),
+  jobFile: byTestId<HTMLInputElement>('job-file'),
+  tasksFile: byTestId<HTMLInputElement>('tasks-file'),
+  taskTimeout: byTestId<HTMLInputElement>('task-timeout'),
+  jobNote: byTestId('job-note'),
 };
 
 const STATE_LABELS: Record<MasterState, string> = {
@@ -92,7 +100,7 @@ const meters = {
   browser: new RateMeter(CHART_WINDOW_MS),
   node: new RateMeter(CHART_WINDOW_MS),
 };
-let session: MasterSession | undefined;
+let session: MasterSession | JobMasterSession | undefined;
 let authkey = '';
 let resultsDirty = false;
 let renderedAt = 0;
@@ -108,6 +116,8 @@ function setState(state: MasterState, error: string | null = null): void {
   ui.address.disabled = live;
   ui.authkey.disabled = live;
   ui.tasks.disabled = state === 'starting' || state === 'running';
+  for (const input of [ui.jobFile, ui.tasksFile, ui.taskTimeout])
+    input.disabled = state === 'starting' || state === 'running';
   ui.share.hidden = !live;
   ui.error.hidden = error === null;
   setText(ui.error, error ?? '');
@@ -123,9 +133,23 @@ function describeStartFailure(err: Error, address: string): string {
   return err.message;
 }
 
+/** Both files picked: a job run (jobs/job-master-session.ts) instead of the square demo. */
+function pickedJob(): { job: File; tasks: File } | undefined {
+  const job = ui.jobFile.files?.[0];
+  const tasks = ui.tasksFile.files?.[0];
+  return job && tasks ? { job, tasks } : undefined;
+}
+
 async function startRun(): Promise<void> {
   const count = Number(ui.tasks.value);
-  if (!Number.isInteger(count) || count < 1 || count > MAX_TASKS) {
+  const picked = pickedJob();
+  // A job master serves one job for one run; another run (or the demo) is a new master.
+  if (session && (session instanceof JobMasterSession || picked)) {
+    await session.stop().catch(() => {});
+    session = undefined;
+    hook.job = null;
+  }
+  if (!picked && (!Number.isInteger(count) || count < 1 || count > MAX_TASKS)) {
     setState(
       hook.state === 'done' ? 'done' : 'idle',
       `Tasks must be a whole number from 1 to ${formatCount(MAX_TASKS)}.`,
@@ -139,9 +163,15 @@ async function startRun(): Promise<void> {
     authkey = ui.authkey.value;
     if (!authkey) return setState('error', 'Choose an authkey: workers must know it to join.');
     setState('starting');
-    let started: MasterSession;
+    let started: MasterSession | JobMasterSession;
     try {
-      started = await MasterSession.start(address, authkey, logger);
+      if (picked) {
+        const timeout = Number(ui.taskTimeout.value);
+        const job = await readPageJob(picked.job, picked.tasks, timeout > 0 ? timeout : null);
+        started = await JobMasterSession.start(address, authkey, logger, job);
+      } else {
+        started = await MasterSession.start(address, authkey, logger);
+      }
     } catch (err) {
       if (hook.state === 'starting') setState('error', describeStartFailure(err as Error, address));
       return;
@@ -152,6 +182,14 @@ async function startRun(): Promise<void> {
       return;
     }
     session = started;
+    if (started instanceof JobMasterSession) {
+      const { name, sha256, bytes } = started.description;
+      hook.job = { name, sha256 };
+      setText(
+        ui.jobNote,
+        `Serving job “${name}” (sha256 ${shortHash(sha256)}, ${formatCount(bytes)} bytes) with ${formatCount(started.run?.tasks.length ?? picked?.tasks.size ?? 0)} tasks from ${picked?.tasks.name}.`,
+      );
+    }
     hook.address = address;
     showWorkerLink(address);
   }
@@ -275,17 +313,23 @@ function renderWorkers(rows: MasterWorkerRow[]): void {
 }
 
 function renderResults(): void {
-  const run = session?.run;
+  const current = session;
+  const run = current?.run;
   const results = run?.results ?? [];
   const rows: HTMLElement[] = [];
   for (let i = results.length - 1; i >= 0 && rows.length < SHOWN_RESULTS; i--) {
     const parsed = parseResult(results[i]);
+    const record = current instanceof JobMasterSession ? current.records[i] : undefined;
     rows.push(
       el(
         'tr',
         {},
         el('td', { class: 'num' }, formatCount(i + 1)),
-        el('td', { class: 'num' }, parsed ? formatCount(parsed.n) : '?'),
+        el(
+          'td',
+          { class: 'num' },
+          record ? JSON.stringify(record.task).slice(0, 24) : parsed ? formatCount(parsed.n) : '?',
+        ),
         el('td', { class: 'mono result' }, results[i]),
         el('td', { class: 'num' }, formatDuration(run?.arrivals[i] ?? null)),
       ),
@@ -302,8 +346,11 @@ function renderResults(): void {
     ui.resultsTotal,
     results.length ? `${formatCount(results.length)} of ${formatCount(total)} results received` : 'No results yet.',
   );
-  ui.downloadCsv.disabled = results.length === 0;
-  ui.downloadJson.disabled = results.length === 0;
+  const jobbed = current instanceof JobMasterSession;
+  ui.downloadCsv.disabled = results.length === 0 || jobbed;
+  ui.downloadJson.disabled = results.length === 0 || jobbed;
+  ui.downloadJsonl.hidden = !jobbed;
+  ui.downloadJsonl.disabled = results.length === 0;
 }
 
 function renderSummary(): void {
@@ -316,12 +363,14 @@ function renderSummary(): void {
   setText(ui.summaryWorkers, formatCount(summary.workers.length));
   setText(
     ui.summaryCheck,
-    (summary.verified === summary.tasks
-      ? `✓ all ${formatCount(summary.tasks)} results check out`
-      : `${formatCount(summary.tasks - summary.verified)} results do not match their task`) +
+    (summary.errors !== undefined
+      ? `✓ every task answered once: ${formatCount(summary.verified)} results, ${formatCount(summary.errors)} errors`
+      : summary.verified === summary.tasks
+        ? `✓ all ${formatCount(summary.tasks)} results check out`
+        : `${formatCount(summary.tasks - summary.verified)} results do not match their task`) +
       (summary.duplicates > 0 ? ` (${formatCount(summary.duplicates)} duplicates of redelivered tasks set aside)` : ''),
   );
-  ui.summaryCheck.classList.toggle('bad', summary.verified !== summary.tasks);
+  ui.summaryCheck.classList.toggle('bad', summary.verified + (summary.errors ?? 0) !== summary.tasks);
   ui.summaryShares.tBodies[0].replaceChildren(
     ...summary.workers.map((w) =>
       el(
@@ -394,7 +443,7 @@ function render(): void {
 }
 
 /** The rates at the moment the last result came in, so even a run shorter than a refresh has its line. */
-function chartFinalPoint(current: MasterSession): void {
+function chartFinalPoint(current: MasterSession | JobMasterSession): void {
   const run = current.run;
   if (!run || run.finishedAt === null) return;
   current.refresh();
@@ -414,7 +463,7 @@ function sampleRates(startedAt: number, now: number, received: number, rows: Mas
 }
 
 function exportData() {
-  const run = session?.run;
+  const run = session instanceof MasterSession ? session.run : null;
   return {
     room: roomOf(hook.address ?? ''),
     tasks: run?.tasks ?? [],
@@ -433,6 +482,9 @@ ui.copyLink.addEventListener('click', () => void copy(workerLinkFor(hook.address
 ui.copyLinkKey.addEventListener('click', () => void copy(workerLinkFor(hook.address ?? '', true), ui.copyLinkKey));
 ui.downloadCsv.addEventListener('click', () => downloadCsv(exportData()));
 ui.downloadJson.addEventListener('click', () => downloadJson(exportData()));
+ui.downloadJsonl.addEventListener('click', () => {
+  if (session instanceof JobMasterSession) downloadJsonLines(roomOf(hook.address ?? ''), session.jsonLines());
+});
 // Leaving the page stops the master cleanly, so workers learn at once instead of by heartbeat.
 window.addEventListener('pagehide', () => void session?.stop());
 
