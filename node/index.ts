@@ -5,6 +5,15 @@
  *   import { BaseManager, Queue } from 'peerproc';
  */
 export * from '../shared/index.js';
+// Jobs in Node: bundle a job module as a master serves it, and run a master's job in worker threads.
+export {
+  bundleJob,
+  closeJobPools,
+  type LocalJob,
+  registerJobWorker,
+  type WorkJobOptions,
+  workJob,
+} from './jobs/work-job.js';
 export { BaseManager, type NodeManagerOptions } from './manager.js';
 export { loadPlatform } from './platform.js';
 // CPython interoperability (TCP): serve a master to Python workers, work for or bridge a Python master.

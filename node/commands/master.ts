@@ -125,7 +125,7 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
         return EXIT_FAILURE;
       }
     }
-    if (job) return await job.run(manager, timeout);
+    if (job) return await job.run(timeout);
     const task = await manager.get_task_queue();
     const result = await manager.get_result_queue();
     for (let i = 0; i < tasks; i++) {

@@ -41,7 +41,7 @@ export async function bundleJobSource(file: string): Promise<string> {
   }
 }
 
-/** A module from its source text, loaded as an ES module (data: URL: no temporary file). */
+/** A module from its source text, loaded as an ES module (data: URL: no temporary file; threads do the same). */
 export function importSource(source: string): Promise<Record<string, unknown>> {
   return import(`data:text/javascript;base64,${Buffer.from(source).toString('base64')}`);
 }

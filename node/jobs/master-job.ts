@@ -9,20 +9,11 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../../shared/errors.js';
-import { JobService } from '../../shared/jobs/job-service.js';
+import { type JobHost, JobMaster } from '../../shared/jobs/job-master.js';
 import { parseTaskLines, recordLine } from '../../shared/jobs/json-lines.js';
-import { type JobMaster, JobRun, JobStalledError } from '../../shared/jobs/master-run.js';
-import {
-  JOB_METHODS,
-  JOB_TYPEID,
-  type JobTask,
-  RESULT_QUEUE_TYPEID,
-  shortHash,
-  TASK_QUEUE_TYPEID,
-} from '../../shared/jobs/protocol.js';
-import { JobResultQueue } from '../../shared/jobs/result-queue.js';
+import { JobStalledError } from '../../shared/jobs/master-run.js';
+import { shortHash } from '../../shared/jobs/protocol.js';
 import type { Logger } from '../../shared/logger.js';
-import { Queue } from '../../shared/queue/queue.js';
 import { EXIT_FAILURE, EXIT_OK, numberFlag, type Options } from '../commands/common.js';
 import { loadJob } from './bundle.js';
 import { startProgress, summaryLines } from './progress.js';
@@ -46,15 +37,10 @@ export const MASTER_JOB_USAGE = `  --job FILE           serve this job module (d
 /** Flags that mean nothing without --job. */
 const JOB_ONLY = ['tasks-file', 'results', 'quiet', 'task-timeout'] as const;
 
-/** What the master command needs (a BaseManager fits). */
-export interface JobManager extends JobMaster {
-  register(typeid: string, callable: () => object, options?: { exposed?: readonly string[] }): unknown;
-}
-
 export interface MasterJob {
-  register(manager: JobManager): void;
+  register(manager: JobHost): void;
   /** Runs until every task has an outcome (0), or a stall (1). */
-  run(manager: JobManager, timeoutSeconds: number): Promise<number>;
+  run(timeoutSeconds: number): Promise<number>;
 }
 
 async function readTasks(path: string): Promise<unknown[]> {
@@ -93,6 +79,10 @@ async function openResults(path: string | undefined) {
   };
 }
 
+function jobLabel(name: string, sha256: string, bytes: number): string {
+  return `job "${name}" (sha256 ${shortHash(sha256)}…, ${bytes} bytes)`;
+}
+
 /** The job of `--job`, bundled and with its tasks read; undefined without --job (the seed's run). */
 export async function prepareMasterJob(
   values: Record<string, unknown>,
@@ -115,32 +105,26 @@ export async function prepareMasterJob(
   const bundle = await loadJob(file);
   const tasks = await readTasks(values['tasks-file']);
   const output = await openResults(typeof values.results === 'string' ? values.results : undefined);
-  const service = new JobService(bundle, taskTimeout);
-  const description = service.describe();
-  const label = `job "${description.name}" (sha256 ${shortHash(description.sha256)}…, ${description.bytes} bytes)`;
-  const taskQueue = new Queue<JobTask>();
-  const resultQueue = new JobResultQueue();
-  if (!quiet) logger.info(`serving ${label}; ${tasks.length} task(s)`);
-
+  let master: JobMaster | undefined;
   return {
     register(manager) {
-      manager.register(JOB_TYPEID, () => service, { exposed: JOB_METHODS });
-      manager.register(TASK_QUEUE_TYPEID, () => taskQueue);
-      manager.register(RESULT_QUEUE_TYPEID, () => resultQueue);
+      master = new JobMaster(manager, bundle, { taskTimeout });
+      const { name, sha256, bytes } = master.description;
+      if (!quiet) logger.info(`serving ${jobLabel(name, sha256, bytes)}; ${tasks.length} task(s)`);
     },
-    async run(manager, timeoutSeconds) {
-      const run = new JobRun({
-        master: manager,
-        taskQueue,
-        resultQueue,
-        tasks,
-        timeoutSeconds,
+    async run(timeoutSeconds) {
+      if (!master) throw new Error('register() comes before run()');
+      const { name, sha256, bytes } = master.description;
+      const label = jobLabel(name, sha256, bytes);
+      const running = master.run(tasks, {
+        timeout: timeoutSeconds,
         onRecord: (record) => output.write(recordLine(record)),
         logger,
       });
+      const run = master.current as NonNullable<JobMaster['current']>;
       const progress = startProgress(run, quiet);
       try {
-        const summary = await run.run();
+        const summary = await running;
         progress.stop();
         if (!quiet) for (const line of summaryLines(summary, label)) process.stderr.write(`${line}\n`);
         return EXIT_OK;

@@ -5,17 +5,14 @@
  * master serving a job to a worker without `--job`, or one whose bundle
  * differs from the worker's file, ends the worker with JobMismatchError.
  */
-import { ConfigError, ConnectionClosedError, PeerShutdownError, UnknownTypeidError } from '../../shared/errors.js';
-import { bundleSha256 } from '../../shared/jobs/digest.js';
-import { JobIntegrityError, JobMismatchError } from '../../shared/jobs/errors.js';
-import { asJobDescription, type JobDescription, type JobOutcome, shortHash } from '../../shared/jobs/protocol.js';
-import type { SlotPool } from '../../shared/jobs/slot-pool.js';
-import { runWorkLoop } from '../../shared/jobs/work-loop.js';
+import { ConfigError, ConnectionClosedError, PeerShutdownError } from '../../shared/errors.js';
+import { shortHash } from '../../shared/jobs/protocol.js';
 import type { BaseManager } from '../../shared/manager/manager.js';
-import type { Queue } from '../../shared/queue/queue.js';
 import { numberFlag, type Options } from '../commands/common.js';
-import { bundleJobSource } from './bundle.js';
-import { defaultThreads, startThreadPool } from './thread-pool.js';
+import { defaultThreads } from './thread-pool.js';
+import { bundleLocalJob, type LocalJob, workJob } from './work-job.js';
+
+export { closeJobPools } from './work-job.js';
 
 export const WORKER_JOB_FLAGS: Options = {
   job: { type: 'string' },
@@ -29,16 +26,9 @@ export const WORKER_JOB_USAGE = `  --job FILE           run this job module (an 
   --job-from-master    run the job the master serves, whatever it is: this gives whoever
                        holds the master's authkey code execution on this machine`;
 
-/** The seed worker's registry plus the job service. */
-interface JobRegistry {
-  get_task_queue: Queue<unknown>;
-  get_result_queue: Queue<JobOutcome>;
-  get_job: { describe(): JobDescription; source(): string };
-}
-
 export interface WorkerJobSetup {
-  /** The local job file and its bundle, with --job. */
-  local: { file: string; source: string; sha256: string } | undefined;
+  /** The local job file's bundle, with --job. */
+  local: LocalJob | undefined;
   fromMaster: boolean;
   threads: number;
 }
@@ -56,98 +46,30 @@ export async function prepareWorkerJob(values: Record<string, unknown>): Promise
   if (values.threads !== undefined && file === undefined && !fromMaster) {
     throw new ConfigError('--threads applies to a job: add --job FILE or --job-from-master');
   }
-  if (file === undefined) return { local: undefined, fromMaster, threads };
-  const source = await bundleJobSource(file);
-  return { local: { file, source, sha256: bundleSha256(source) }, fromMaster, threads };
-}
-
-/** The master's job, or undefined for a seed master (it has no `get_job`). */
-async function askForJob(manager: BaseManager<JobRegistry>) {
-  try {
-    const service = await manager.get_job();
-    const description = asJobDescription(await service.describe());
-    if (!description) throw new JobIntegrityError('the master described its job in a form this worker does not know');
-    return { service, description };
-  } catch (err) {
-    if (err instanceof UnknownTypeidError) return undefined;
-    throw err;
-  }
-}
-
-const pools = new Map<string, Promise<SlotPool>>();
-
-/** One pool per bundle, kept across reconnections to the same job. */
-function poolFor(source: string, sha256: string, threads: number, timeout: number | null): Promise<SlotPool> {
-  const key = `${sha256}/${timeout}`;
-  let pool = pools.get(key);
-  if (!pool) {
-    pool = startThreadPool(source, threads, timeout);
-    pools.set(key, pool);
-  }
-  return pool;
-}
-
-/** Ends every worker thread (at exit). */
-export async function closeJobPools(): Promise<void> {
-  for (const pool of pools.values()) (await pool.catch(() => undefined))?.close();
-  pools.clear();
+  return { local: file === undefined ? undefined : await bundleLocalJob(file), fromMaster, threads };
 }
 
 /**
  * Serves one master's job session; undefined when neither side has a job (the
- * caller runs the seed's loop). Throws JobMismatchError when the two differ.
+ * caller runs the seed's loop on the same manager). Throws JobMismatchError
+ * when the two differ.
  */
 export async function serveJob(
-  seedManager: BaseManager<object>,
+  manager: BaseManager<object>,
   setup: WorkerJobSetup,
   idle: number,
   out: (line: string) => void,
 ): Promise<JobSessionOutcome | undefined> {
-  const manager = seedManager as unknown as BaseManager<JobRegistry>;
   // The seed's loop gets the manager as it is: only a job session here ends it.
   let seed = false;
   try {
-    const served = await askForJob(manager);
-    if (!served) {
-      seed = !setup.local && !setup.fromMaster;
-      if (seed) return undefined;
-      throw new JobMismatchError(
-        `the master serves no job (it puts the seed's squares): start this worker without ${setup.local ? '--job' : '--job-from-master'}`,
-      );
-    }
-    const { name, sha256 } = served.description;
-    const named = `job "${name}" (sha256 ${shortHash(sha256)}…)`;
-    let source: string;
-    if (setup.local) {
-      if (setup.local.sha256 !== sha256) {
-        throw new JobMismatchError(
-          `the master serves ${named}, but ${setup.local.file} bundles to sha256 ${shortHash(setup.local.sha256)}…: ` +
-            `run the master's job file with the same peerproc version, or --job-from-master to run the master's code`,
-        );
-      }
-      source = setup.local.source;
-    } else if (setup.fromMaster) {
-      source = await served.service.source();
-      if (typeof source !== 'string' || bundleSha256(source) !== sha256) {
-        throw new JobIntegrityError(`the bundle of ${named} does not have the SHA-256 the master announced`);
-      }
-    } else {
-      throw new JobMismatchError(
-        `the master serves ${named} and this worker runs no code it receives unless told to: ` +
-          `start it with --job FILE (the master's job file), or with --job-from-master to run the master's ` +
-          `bundle (that gives whoever holds the authkey code execution on this machine)`,
-      );
-    }
-    const pool = await poolFor(source, sha256, setup.threads, served.description.taskTimeout);
-    out(`running ${named} in ${pool.size} thread(s)`);
-    const task = await manager.get_task_queue();
-    const result = await manager.get_result_queue();
-    await runWorkLoop({
-      task,
-      result,
-      pool,
-      pollSeconds: idle,
-      keepPolling: false,
+    const outcome = await workJob(manager, {
+      job: setup.local,
+      fromMaster: setup.fromMaster,
+      threads: setup.threads,
+      idle,
+      onStart: ({ name, sha256 }, threads) =>
+        out(`running job "${name}" (sha256 ${shortHash(sha256)}…) in ${threads} thread(s)`),
       onOutcome: (outcome) =>
         out(
           'error' in outcome
@@ -155,6 +77,8 @@ export async function serveJob(
             : `task ${outcome.index} done`,
         ),
     });
+    seed = outcome === 'no-job';
+    if (seed) return undefined;
     out('task queue is empty.');
     return 'done';
   } catch (err) {

@@ -33,6 +33,8 @@ export interface WorkerPageHook {
   lastResultAtMs: number | null;
   /** The master's job, while one is served (null: the seed's square). */
   job: { name: string; sha256: string; threads: number } | null;
+  /** Milliseconds from page load to the first job's sandbox being ready (its Web Workers loaded the bundle). */
+  jobReadyAtMs: number | null;
   /** Job tasks whose outcome was an error (the job threw, or ran past the task timeout). */
   jobErrors: number;
   /** Whether the page runs in a secure context and has WebCrypto (it needs neither). */

@@ -10,6 +10,7 @@
  *         wrong authkey: stop and say so (retrying a wrong key cannot help)
  */
 
+import { JobIntegrityError, JobLoadError } from '../../shared/jobs/errors.js';
 import type { JobDescription, JobOutcome } from '../../shared/jobs/protocol.js';
 import {
   AuthenticationError,
@@ -146,17 +147,20 @@ export class Volunteer {
       onState('working', null);
       onActivity(sessions === 1 ? 'connected and authenticated' : 'reconnected to a master');
       let reason: string;
+      let jobFailed = false;
       try {
         await this.#work(manager);
         reason = 'disconnected';
       } catch (err) {
         reason = describeLoss(err as Error);
+        jobFailed = err instanceof JobLoadError || err instanceof JobIntegrityError;
       }
       await manager.shutdown().catch(() => {});
       if (this.#stopped) break;
       onState('master-gone', reason);
       onActivity(`master gone: ${reason}`);
-      await this.#sleep(reconnectDelay(0));
+      // The same job would fail the same way: look again only now and then (the master may change it).
+      await this.#sleep(jobFailed ? RECONNECT_MAX_MS : reconnectDelay(0));
     }
   }
 

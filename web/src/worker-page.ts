@@ -33,6 +33,7 @@ const hook = publishHook<WorkerPageHook>({
   firstResultAtMs: null,
   lastResultAtMs: null,
   job: null,
+  jobReadyAtMs: null,
   jobErrors: 0,
   secureContext: window.isSecureContext,
   hasSubtleCrypto: typeof globalThis.crypto?.subtle !== 'undefined',
@@ -216,6 +217,7 @@ function start(): void {
       hook.job = job && { name: job.description.name, sha256: job.description.sha256, threads: job.threads };
       ui.job.hidden = job === null;
       if (job) {
+        hook.jobReadyAtMs ??= performance.now();
         setText(
           ui.job,
           `Job “${job.description.name}” · sha256 ${shortHash(job.description.sha256)} · ${job.threads} Web Worker(s), sandboxed`,

@@ -5,19 +5,11 @@
  * records for the JSON-lines download. The same surface as MasterSession, so
  * the page renders both alike.
  */
-import { JobService } from '../../../shared/jobs/job-service.js';
+import { JobMaster } from '../../../shared/jobs/job-master.js';
 import { parseTaskLines, recordLine, toJsonLine } from '../../../shared/jobs/json-lines.js';
-import { type JobRecord, JobRun } from '../../../shared/jobs/master-run.js';
-import {
-  JOB_METHODS,
-  JOB_TYPEID,
-  type JobDescription,
-  type JobTask,
-  RESULT_QUEUE_TYPEID,
-  TASK_QUEUE_TYPEID,
-} from '../../../shared/jobs/protocol.js';
-import { JobResultQueue } from '../../../shared/jobs/result-queue.js';
-import { BaseManager, type Logger, type ManagerEvent, Queue } from '../../lib/index.js';
+import type { JobRecord, JobRun } from '../../../shared/jobs/master-run.js';
+import type { JobDescription } from '../../../shared/jobs/protocol.js';
+import { BaseManager, type Logger, type ManagerEvent } from '../../lib/index.js';
 import type { MasterWorkerRow, RunSummary, WorkerStatus } from '../hooks.js';
 import type { Run } from '../master-session.js';
 
@@ -54,28 +46,24 @@ export class JobMasterSession {
   readonly description: JobDescription;
   readonly records: JobRecord[] = [];
   readonly #job: PageJob;
-  readonly #taskQueue = new Queue<JobTask>();
-  readonly #resultQueue = new JobResultQueue();
+  readonly #master: JobMaster;
   readonly #status = new Map<string, { agent: string; status: WorkerStatus }>();
   readonly #abort = new AbortController();
   #rejected = 0;
   #jobRun: JobRun | undefined;
   run: JobRunView | null = null;
 
-  private constructor(manager: BaseManager<Record<string, never>>, job: PageJob, service: JobService) {
+  private constructor(manager: BaseManager<Record<string, never>>, job: PageJob) {
     this.manager = manager;
     this.#job = job;
-    this.description = service.describe();
+    this.#master = new JobMaster(manager, { source: job.source, name: job.name }, { taskTimeout: job.taskTimeout });
+    this.description = this.#master.description;
     manager.on((event) => this.#onEvent(event));
   }
 
   static async start(address: string, authkey: string, logger: Logger, job: PageJob): Promise<JobMasterSession> {
     const manager = new BaseManager<Record<string, never>>({ address, authkey, logger });
-    const service = new JobService({ source: job.source, name: job.name }, job.taskTimeout);
-    const session = new JobMasterSession(manager, job, service);
-    manager.register(JOB_TYPEID, () => service, { exposed: JOB_METHODS });
-    manager.register(TASK_QUEUE_TYPEID, () => session.#taskQueue);
-    manager.register(RESULT_QUEUE_TYPEID, () => session.#resultQueue);
+    const session = new JobMasterSession(manager, job);
     await manager.start();
     return session;
   }
@@ -96,12 +84,8 @@ export class JobMasterSession {
       finishedAt: null as number | null,
     };
     this.run = run;
-    const jobRun = new JobRun({
-      master: this.manager,
-      taskQueue: this.#taskQueue,
-      resultQueue: this.#resultQueue,
-      tasks: this.#job.tasks,
-      timeoutSeconds: STALL_SECONDS,
+    const running = this.#master.run(this.#job.tasks, {
+      timeout: STALL_SECONDS,
       signal: this.#abort.signal,
       onRecord: (record) => {
         this.records.push(record);
@@ -114,8 +98,9 @@ export class JobMasterSession {
         onResult();
       },
     });
+    const jobRun = this.#master.current as JobRun;
     this.#jobRun = jobRun;
-    await jobRun.run();
+    await running;
     run.duplicates = jobRun.duplicates;
     run.finishedAt = performance.now();
     return run;
