@@ -80,6 +80,14 @@ export class SlotPool implements JobPool {
   ): Promise<void> {
     slot.busy = true;
     const executor = slot.executor;
+    try {
+      await executor.ready;
+    } catch (err) {
+      // A (replacement) executor that cannot load what loaded before: the pool is broken, not the task.
+      slot.busy = false;
+      job.reject(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<OutcomeBody | 'timeout'>((resolve) => {
       if (this.#timeoutMs !== null) timer = setTimeout(() => resolve('timeout'), this.#timeoutMs);
@@ -87,7 +95,6 @@ export class SlotPool implements JobPool {
     let body: OutcomeBody;
     let replace = false;
     try {
-      await executor.ready;
       const outcome = await Promise.race([executor.run(job.task), timeout]);
       if (outcome === 'timeout') {
         replace = true;
@@ -114,10 +121,7 @@ export class SlotPool implements JobPool {
       executor.terminate();
       this.replaced++;
       slot.executor = this.#create();
-      // A replacement that cannot load what loaded before is a broken pool, not the task's fault.
-      slot.executor.ready.catch((err: Error) => {
-        for (const waiting of this.#queue.splice(0)) waiting.reject(err);
-      });
+      slot.executor.ready.catch(() => {}); // seen by the next task on this slot
     }
     job.resolve(body);
     slot.busy = false;

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SignalProcess, startSignal } from '../support/cli-signal.js';
-import { killAll, peerproc, type Run } from '../support/processes.js';
+import { CLI, collected, killAll, peerproc, type Run } from '../support/processes.js';
 import { freshRoom } from '../support/signaling.js';
 import { checkExactlyOnce, EXAMPLES, FIXTURES, primesBelow, readResults, tempDir, writeTasks } from './support.js';
 
@@ -210,6 +210,40 @@ describe('peerproc master --job / worker --job', () => {
     const both = peerproc(['worker', '--address', address(room), '--job', PRIMES, '--job-from-master'], ENV);
     expect(await both.exited).toBe(2);
     expect(both.stderr.join('\n')).toMatch(/--job and --job-from-master exclude each other/);
+  });
+
+  it('draws a live progress bar when stderr is a terminal', async () => {
+    const room = freshRoom('cli-tty');
+    const tasksFile = await writeTasks(
+      join(work.dir, 'tty.jsonl'),
+      Array.from({ length: 6 }, (_, i) => ({ id: i, spinMs: 300 })),
+    );
+    const results = join(work.dir, 'tty.out');
+    const command = [
+      process.execPath,
+      CLI,
+      'master',
+      '--address',
+      address(room),
+      '--job',
+      join(FIXTURES, 'spin.mjs'),
+      '--tasks-file',
+      tasksFile,
+      '--results',
+      results,
+    ]
+      .map((a) => `'${a}'`)
+      .join(' ');
+    // script(1) gives the master a pseudo-terminal: what a person at a terminal sees.
+    const run = collected('script', ['-qefc', command, '/dev/null'], ENV);
+    await run.line(/serving job/);
+    const w = worker(room, '--job', join(FIXTURES, 'spin.mjs'), '--threads', '1');
+    expect(await run.exited, run.output()).toBe(0);
+    await w.exited;
+    const screen = run.stdout.join('\n');
+    expect(screen).toMatch(/job [\u2588\u2591]+ 6\/6 \| [\d.]+ tasks\/s \| \d worker\(s\) \| 0 error\(s\) \| ETA/);
+    expect(screen).not.toMatch(/progress: /);
+    expect(checkExactlyOnce(await readResults(results), 6).size).toBe(6);
   });
 
   it('prints a status line every few seconds when stderr is not a terminal, and nothing with --quiet', async () => {

@@ -210,6 +210,22 @@ describe('SlotPool', () => {
     await expect(pool.run({ ms: 1 })).rejects.toThrow(/closed/);
   });
 
+  it('rejects (a broken pool, not an error outcome) when a replacement executor does not load', async () => {
+    let made = 0;
+    const pool = new SlotPool(
+      1,
+      () =>
+        made++ === 0
+          ? new FakeExecutor()
+          : { ready: Promise.reject(new Error('out of memory')), run: async () => ({ result: 0 }), terminate() {} },
+      0.02,
+    );
+    await pool.start();
+    expect(await pool.run({ ms: 1_000 })).toMatchObject({ error: { name: 'TaskTimeoutError' } });
+    await expect(pool.run({ ms: 1 })).rejects.toThrow('out of memory');
+    pool.close();
+  });
+
   it('fails to start, with JobLoadError, when the job does not load', async () => {
     const pool = new SlotPool(
       2,
