@@ -15,7 +15,7 @@ import type { SignalingServer } from '../../signaling/index.js';
 import type { MasterPageHook, WorkerPageHook } from '../../web/src/hooks.js';
 import { buildPages } from '../browser/support/build.js';
 import { assertInNetns, chromiumPath, launchChromium } from '../browser/support/chromium.js';
-import { closeTab, openTab, type Tab, waitFor, waitForHook, workerUrl } from '../browser/support/pages.js';
+import { closeTab, openTab, screenshot, type Tab, waitFor, waitForHook, workerUrl } from '../browser/support/pages.js';
 import { killAll, peerproc, type Run } from '../support/processes.js';
 import { freshRoom, startTestSignaling } from '../support/signaling.js';
 import { checkExactlyOnce, EXAMPLES, FIXTURES, primesBelow, readResults, tempDir, writeTasks } from './support.js';
@@ -109,6 +109,7 @@ describe('jobs in worker pages', () => {
       expect(h.job?.threads).toBe(2);
     }
     expect(run.stderr.join('\n')).toMatch(/300 tasks, 300 results, 0 errors, 0 duplicates ignored/);
+    await screenshot(pages[0].page, 'worker-page-job', 'worker-page-job.png');
   });
 
   it('confines a job: fetch, WebSocket, import() and importScripts fail in the sandbox and the server sees none of them', async () => {
@@ -226,6 +227,7 @@ describe('jobs in worker pages', () => {
     const byIndex = checkExactlyOnce(records, limits.length);
     for (const [index, record] of byIndex) expect(record.result).toBe(primesBelow(limits[index]));
     expect(new Set(records.map((r) => r.worker.agent)).has('browser')).toBe(true);
+    await screenshot(masterTab.page, 'master-page-job', 'master-page-job.png');
     await masterTab.page.getByTestId('stop').click();
     expect(await node.exited, node.output()).toBe(0);
     expect(node.stdout.join('\n')).toMatch(/running job "primes.bundle"/);

@@ -115,7 +115,7 @@ function setState(state: MasterState, error: string | null = null): void {
   ui.stop.hidden = !live;
   ui.address.disabled = live;
   ui.authkey.disabled = live;
-  ui.tasks.disabled = state === 'starting' || state === 'running';
+  ui.tasks.disabled = state === 'starting' || state === 'running' || pickedJob() !== undefined;
   for (const input of [ui.jobFile, ui.tasksFile, ui.taskTimeout])
     input.disabled = state === 'starting' || state === 'running';
   ui.share.hidden = !live;
@@ -187,7 +187,7 @@ async function startRun(): Promise<void> {
       hook.job = { name, sha256 };
       setText(
         ui.jobNote,
-        `Serving job “${name}” (sha256 ${shortHash(sha256)}, ${formatCount(bytes)} bytes) with ${formatCount(started.run?.tasks.length ?? picked?.tasks.size ?? 0)} tasks from ${picked?.tasks.name}.`,
+        `Serving job “${name}” (sha256 ${shortHash(sha256)}, ${formatCount(bytes)} bytes) with ${formatCount(started.taskCount)} tasks from ${picked?.tasks.name}.`,
       );
     }
     hook.address = address;
@@ -478,6 +478,12 @@ ui.form.addEventListener('submit', (event) => {
   void startRun();
 });
 ui.stop.addEventListener('click', () => void stopMaster());
+// With a job picked, the tasks come from its file: the demo's count does not apply.
+for (const input of [ui.jobFile, ui.tasksFile]) {
+  input.addEventListener('change', () => {
+    ui.tasks.disabled = pickedJob() !== undefined;
+  });
+}
 ui.copyLink.addEventListener('click', () => void copy(workerLinkFor(hook.address ?? '', false), ui.copyLink));
 ui.copyLinkKey.addEventListener('click', () => void copy(workerLinkFor(hook.address ?? '', true), ui.copyLinkKey));
 ui.downloadCsv.addEventListener('click', () => downloadCsv(exportData()));

@@ -68,6 +68,11 @@ export class JobMasterSession {
     return session;
   }
 
+  /** Tasks in the tasks file. */
+  get taskCount(): number {
+    return this.#job.tasks.length;
+  }
+
   get rejected(): number {
     return this.#rejected;
   }
@@ -90,9 +95,7 @@ export class JobMasterSession {
       onRecord: (record) => {
         this.records.push(record);
         run.results.push(
-          record.error
-            ? `#${record.index} ${record.error.name}: ${record.error.message}`
-            : `#${record.index} → ${toJsonLine(record.result).slice(0, 200)}`,
+          record.error ? `${record.error.name}: ${record.error.message}` : toJsonLine(record.result).slice(0, 200),
         );
         run.arrivals.push(performance.now() - run.startedAt);
         onResult();
