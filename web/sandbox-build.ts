@@ -8,7 +8,7 @@
  */
 import { build } from 'esbuild';
 import type { Plugin } from 'vite';
-import { SANDBOX_PAGE, sandboxMetaPolicy } from '../shared/jobs/sandbox-policy.js';
+import { SANDBOX_HEADER_POLICY, SANDBOX_PAGE, sandboxMetaPolicy } from '../shared/jobs/sandbox-policy.js';
 
 export async function sandboxPage(webDir: string): Promise<string> {
   const result = await build({
@@ -41,13 +41,22 @@ export async function sandboxPage(webDir: string): Promise<string> {
   ].join('\n');
 }
 
-/** Emits sandbox.html beside the other pages. */
+/** Emits sandbox.html beside the other pages; `vite` (dev) serves it too, with the header policy. */
 export function sandboxPlugin(webDir: string): Plugin {
   return {
     name: 'peerproc-job-sandbox',
-    apply: 'build',
     async generateBundle() {
       this.emitFile({ type: 'asset', fileName: SANDBOX_PAGE, source: await sandboxPage(webDir) });
+    },
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        if (req.url?.split('?')[0] !== `/${SANDBOX_PAGE}`) return next();
+        sandboxPage(webDir).then((html) => {
+          res.setHeader('Content-Type', 'text/html; charset=utf-8');
+          res.setHeader('Content-Security-Policy', SANDBOX_HEADER_POLICY);
+          res.end(html);
+        }, next);
+      });
     },
   };
 }
