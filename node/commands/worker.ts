@@ -3,7 +3,13 @@
  * tasks until the queue stays empty for --idle seconds or the master shuts
  * down, and returns `n * n = n²` for each.
  */
-import { ConnectionClosedError, ConnectTimeoutError, Empty, PeerShutdownError } from '../../shared/errors.js';
+import {
+  ConfigError,
+  ConnectionClosedError,
+  ConnectTimeoutError,
+  Empty,
+  PeerShutdownError,
+} from '../../shared/errors.js';
 import { JOB_TYPEID } from '../../shared/jobs/protocol.js';
 import { closeJobPools, prepareWorkerJob, serveJob, WORKER_JOB_FLAGS, WORKER_JOB_USAGE } from '../jobs/worker-job.js';
 import { BaseManager } from '../manager.js';
@@ -93,6 +99,9 @@ export async function runWorker(argv: string[], out: (line: string) => void): Pr
     return EXIT_OK;
   }
   if (typeof values['python-master'] === 'string') {
+    if (values.job !== undefined || values['job-from-master'] !== undefined) {
+      throw new ConfigError("--job runs a peerproc master's job; a CPython master (--python-master) serves none");
+    }
     const { runPythonWorker } = await import('./python.js');
     return runPythonWorker(
       {

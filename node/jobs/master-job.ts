@@ -96,6 +96,11 @@ export async function prepareMasterJob(
   }
   if (typeof values['tasks-file'] !== 'string')
     throw new ConfigError('--job needs --tasks-file FILE (or - for standard input)');
+  if (values['python-listen'] !== undefined) {
+    throw new ConfigError(
+      "--python-listen serves the seed's queues to CPython workers, which cannot run a job: drop it or --job",
+    );
+  }
   if (values.tasks !== undefined) {
     throw new ConfigError("--tasks puts the seed's random integers; a job takes its tasks from --tasks-file");
   }

@@ -80,6 +80,13 @@ class WorkerNames {
   constructor(master: JobRunOptions['master']) {
     this.#master = master;
   }
+  /** Remembers what each worker runs as it joins: its results may be read after it left. */
+  watch(): () => void {
+    return this.#master.on((event) => {
+      if (event.type === 'worker-authenticated') this.agentOf(event.peer);
+    });
+  }
+
   agentOf(peer: string | undefined): string {
     if (peer === undefined) return 'local';
     const known = this.#agents.get(peer);
@@ -127,6 +134,8 @@ export class JobRun {
     const { taskQueue, resultQueue, tasks, timeoutSeconds } = this.#options;
     for (let index = 0; index < tasks.length; index++) await taskQueue.put({ index, task: tasks[index] });
     const watch = new StallWatch(this.#options.master, taskQueue, timeoutSeconds);
+    const unwatch = this.#names.watch();
+    for (const w of this.#options.master.workers()) this.#names.agentOf(w.peer);
     try {
       while (this.#waiting.size > 0) {
         let entry: QueueEntry<Received>;
@@ -147,6 +156,7 @@ export class JobRun {
       }
     } finally {
       watch.close();
+      unwatch();
     }
     this.finishedAt = performance.now();
     return this.summary();

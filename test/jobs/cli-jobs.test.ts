@@ -210,6 +210,15 @@ describe('peerproc master --job / worker --job', () => {
     const both = peerproc(['worker', '--address', address(room), '--job', PRIMES, '--job-from-master'], ENV);
     expect(await both.exited).toBe(2);
     expect(both.stderr.join('\n')).toMatch(/--job and --job-from-master exclude each other/);
+    const python = peerproc(['worker', '--python-master', '127.0.0.1:1', '--job', PRIMES], ENV);
+    expect(await python.exited).toBe(2);
+    expect(python.stderr.join('\n')).toMatch(/a CPython master \(--python-master\) serves none/);
+    const pythonListen = peerproc(
+      ['master', '--address', address(room), '--job', PRIMES, '--tasks-file', bad, '--python-listen', '127.0.0.1:0'],
+      ENV,
+    );
+    expect(await pythonListen.exited).toBe(2);
+    expect(pythonListen.stderr.join('\n')).toMatch(/CPython workers, which cannot run a job/);
   });
 
   it('draws a live progress bar when stderr is a terminal', async () => {
