@@ -25,6 +25,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
+import { startThreadPool } from '../node/jobs/thread-pool.js';
 import { bundleJob, closeJobPools, registerJobWorker, workJob } from '../node/jobs/work-job.js';
 import { BaseManager } from '../node/manager.js';
 import { JobMaster } from '../shared/jobs/job-master.js';
@@ -191,6 +192,16 @@ async function main(): Promise<void> {
         await closeJobPools();
       }
     }
+    // The thread pool alone, without the network: what the threads give when nothing else is in the way.
+    for (const threads of [...new Set([1, availableParallelism()])]) {
+      const pool = await startThreadPool(primes.source, threads, null);
+      const started = performance.now();
+      await Promise.all(heavy.map((task) => pool.run(task)));
+      nodeRates[`poolOnlyThreads${threads}`] = Number(
+        ((heavy.length * 1000) / (performance.now() - started)).toFixed(1),
+      );
+      pool.close();
+    }
     figures.nodeWorkerTasksPerSecond = { taskLimit: HEAVY_LIMIT, tasks: HEAVY_TASKS, ...nodeRates };
     log(`per Node worker: ${JSON.stringify(figures.nodeWorkerTasksPerSecond)}`);
   } finally {
@@ -215,6 +226,7 @@ async function main(): Promise<void> {
       `| one tab, ${label === 'primes' ? `primes below ${HEAVY_LIMIT}` : '100 ms waits'}, by Web Workers (${entries(tab, `${label}WebWorkers`).keys}) | ${entries(tab, `${label}WebWorkers`).values} tasks/s |`,
       `| one Node worker, same tasks, by threads (${entries(node, `${label}Threads`).keys}) | ${entries(node, `${label}Threads`).values} tasks/s |`,
     ]),
+    `| the thread pool alone, primes, by threads (${entries(node, 'poolOnlyThreads').keys}) | ${entries(node, 'poolOnlyThreads').values} tasks/s |`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
