@@ -22,8 +22,12 @@ import { findPython, type PythonInfo, pyenvPython } from './lib/python.js';
 import { type Row, renderTable } from './lib/report.js';
 import { type BindingsResult, bindingRows, runBindings } from './sections/bindings.js';
 import { type BrowserResult, browserRows, runBrowser } from './sections/browser.js';
+import { type CliSeedResult, cliSeedRows, runCliSeed } from './sections/cli-seed.js';
+import { type JournalResult, journalRows, runJournal } from './sections/journal.js';
 import { type ManyRun, manyRows, runMany } from './sections/many.js';
 import { type ProbeResult, payloadRows, rpcRows, runProbe } from './sections/probe.js';
+import { type ListenResult, pythonListenRows, runPythonListen } from './sections/python-listen.js';
+import { runSignaling, type SignalingResult, signalingRows } from './sections/signaling.js';
 import { runStartup, type StartupResult, startupRows } from './sections/startup.js';
 import { runThroughput, type ThroughputResult, throughputRows } from './sections/throughput.js';
 
@@ -50,8 +54,12 @@ interface Results {
   probe?: ProbeResult;
   startup?: StartupResult;
   browser?: BrowserResult;
+  journal?: JournalResult;
+  cli?: CliSeedResult;
   many?: Record<string, ManyRun | null>;
   bindings?: BindingsResult;
+  signaling?: SignalingResult;
+  'python-listen'?: ListenResult;
 }
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -87,11 +95,23 @@ async function runSections(ctx: Context, extra: PythonInfo[], pages: Pages): Pro
     `seed workload: N = ${options.tasks}, W = ${options.workers.join(', ')}, ${options.repeat} repeat(s)`,
     () => runThroughput(ctx, extra),
   );
+  await section('cli', "the seed example end to end through the CLI, beside CPython's scripts", () => runCliSeed(ctx));
+  await section('journal', "the journal's cost: CLI runs with and without --journal", () => runJournal(ctx));
   await section('probe', `RPC round trip (${options.rpcCalls} calls) and one large payload`, () => runProbe(ctx));
   await section('startup', 'worker start to first task', () => runStartup(ctx));
   await section('browser', 'page load to first task (headless Chromium)', () => runBrowser(ctx, pages));
   await section('many', `many workers: ${options.many.join(', ')}`, () => runMany(ctx));
   await section('bindings', `WebRTC bindings: ${options.bindings.join(', ')}`, () => runBindings(ctx));
+  await section(
+    'signaling',
+    `signaling server: ${options.signalingPeers} ws peers, one process and three nodes on one Redis`,
+    () => runSignaling(ctx),
+  );
+  await section(
+    'python-listen',
+    `CPython workers: N = ${options.listenTasks}, W = ${options.listenWorkers.join(', ')}, peerproc master --python-listen and CPython's master`,
+    () => runPythonListen(ctx),
+  );
   return results;
 }
 
@@ -99,12 +119,16 @@ function tableRows(ctx: Context, results: Results): Row[] {
   const has = (s: Section) => ctx.options.sections.includes(s);
   return [
     ...(has('throughput') ? throughputRows(ctx, results.throughput) : []),
+    ...(has('cli') ? cliSeedRows(ctx, results.cli) : []),
+    ...(has('journal') ? journalRows(ctx, results.journal) : []),
     ...(has('probe') ? rpcRows(ctx, results.probe) : []),
     ...(has('startup') ? startupRows(ctx, results.startup) : []),
     ...(has('browser') ? browserRows(ctx, results.browser, results.startup) : []),
     ...(has('probe') ? payloadRows(ctx, results.probe) : []),
     ...(has('many') ? manyRows(ctx, results.many) : []),
     ...(has('bindings') ? bindingRows(ctx, results.bindings) : []),
+    ...(has('signaling') ? signalingRows(ctx, results.signaling) : []),
+    ...(has('python-listen') ? pythonListenRows(ctx, results['python-listen']) : []),
   ];
 }
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
- * The `peerproc` command: signal | master | worker | bridge | demo.
+ * The `peerproc` command: signal | master | worker | bridge | serve | demo.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../shared/errors.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './commands/common.js';
 import { exitAfterFlush } from './exit-after-flush.js';
+import { outputLine } from './output.js';
 
 const USAGE = `Usage: peerproc <command> [options]
 
@@ -15,6 +16,8 @@ Commands:
   master   put tasks and collect results      (peerproc master --address ws://127.0.0.1:8080/jobs --authkey abc --tasks 10)
   worker   take tasks and return results      (peerproc worker --address ws://127.0.0.1:8080/jobs --authkey abc)
   bridge   serve a CPython master from a room (peerproc bridge --python-master 127.0.0.1:5000 --address ws://127.0.0.1:8080/jobs --authkey abc)
+  serve    hold SyncManager objects (dict, list, Lock...) for JS peers and CPython clients
+                                              (peerproc serve --python-listen 127.0.0.1:5000 --authkey abc)
   demo     run the whole example on this machine
   bundle   bundle a job module as a master serves it (peerproc bundle job.mjs > job.bundle.mjs)
 
@@ -29,9 +32,7 @@ function withBuiltPages(argv: string[]): string[] {
   return chosen || !existsSync(`${BUILT_PAGES}/worker.html`) ? argv : [...argv, '--static-dir', BUILT_PAGES];
 }
 
-const out = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
+const out = outputLine;
 
 // Each command loads only what it needs: a worker's start-up time is part of its time to first task.
 async function main(argv: string[]): Promise<number> {
@@ -52,6 +53,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/worker.js')).runWorker(rest, out);
     case 'bridge':
       return (await import('./commands/bridge.js')).runBridge(rest, out);
+    case 'serve':
+      return (await import('./commands/serve.js')).runServe(rest, out);
     case 'demo':
       return (await import('./commands/demo.js')).runDemo(rest, out);
     case 'bundle':

@@ -6,6 +6,7 @@
  * callback runs after every earlier write on that stream has been flushed.
  */
 import type { Writable } from 'node:stream';
+import { flushOutput } from './output.js';
 
 function flushed(stream: Writable): Promise<void> {
   return new Promise((resolve) => {
@@ -20,6 +21,7 @@ function flushed(stream: Writable): Promise<void> {
 }
 
 export async function exitAfterFlush(code: number): Promise<never> {
+  flushOutput();
   await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   // Native WebRTC threads can keep the event loop alive after every peer is closed: exit explicitly.
   process.exit(code);

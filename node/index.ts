@@ -14,7 +14,9 @@ export {
   type WorkJobOptions,
   workJob,
 } from './jobs/work-job.js';
-export { BaseManager, type NodeManagerOptions } from './manager.js';
+export { JOURNAL_ERROR_CODES, JournalError } from './journal/errors.js';
+export { type OpenJournalOptions, type RunIdentity, RunJournal } from './journal/run-journal.js';
+export { BaseManager, type NodeManagerOptions, SyncManager } from './manager.js';
 export { loadPlatform } from './platform.js';
 // CPython interoperability (TCP): serve a master to Python workers, work for or bridge a Python master.
 export {

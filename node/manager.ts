@@ -8,6 +8,7 @@ import {
   baseManagerFor,
   type PlatformManagerOptions,
 } from '../shared/manager/manager.js';
+import { type SyncManager as SyncManagerType, syncManagerFor } from '../shared/sync/manager.js';
 import { nodeDataChannelPlatform } from './platform.js';
 
 /** Manager options in Node: `platform` defaults to the node-datachannel binding. */
@@ -16,3 +17,7 @@ export type NodeManagerOptions = PlatformManagerOptions;
 /** Python's BaseManager: `new BaseManager<{ get_task_queue: Queue<number> }>({ address, authkey })`. */
 export const BaseManager = baseManagerFor(nodeDataChannelPlatform);
 export type BaseManager<R extends object = Record<never, never>> = BaseManagerType<R>;
+
+/** Python's SyncManager: `m.dict()`, `m.list()`, `m.Lock()`, `m.Event()`... (shared/sync/). */
+export const SyncManager = syncManagerFor(BaseManager);
+export type SyncManager<R extends object = Record<never, never>> = SyncManagerType<R>;

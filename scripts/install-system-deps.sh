@@ -3,6 +3,7 @@
 #   nftables  - the network guard around every WebRTC run (scripts/netns.sh)
 #   chromium  - real-browser tests (or point PEERPROC_CHROMIUM at a Chrome/Chromium binary)
 #   coturn    - the TURN server of the NAT-traversal test
+#   redis-server - the shared state of the signaling-cluster tests and benchmark (started by them on free ports)
 # Elsewhere it only checks and says what is missing.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ missing=()
 command -v nft >/dev/null || missing+=(nftables)
 if [ -z "${PEERPROC_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then missing+=(chromium); fi
 command -v turnserver >/dev/null || missing+=(coturn)
+command -v redis-server >/dev/null || missing+=(redis-server)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -28,6 +28,17 @@ export class Full extends PeerprocError {
   }
 }
 
+/**
+ * Raised by `put` on a queue that was shut down, and by `get` once a shut
+ * down queue is empty, as Python 3.13's `queue.ShutDown`.
+ */
+export class ShutDown extends PeerprocError {
+  override name = 'ShutDown';
+  constructor(message = 'queue is shut down') {
+    super(message);
+  }
+}
+
 /** The other side did not prove it knows the authkey, or rejected our proof. */
 export class AuthenticationError extends PeerprocError {
   override name = 'AuthenticationError';
@@ -109,6 +120,7 @@ export class RemoteError extends PeerprocError {
 const KNOWN_ERRORS: Record<string, new (message: string) => Error> = {
   Empty,
   Full,
+  ShutDown,
   AuthenticationError,
   ConnectionClosedError,
   PeerShutdownError,

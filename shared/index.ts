@@ -19,6 +19,7 @@ export {
   PeerShutdownError,
   ProtocolError,
   RemoteError,
+  ShutDown,
   SignalingError,
   UnknownTypeidError,
 } from './errors.js';
@@ -30,7 +31,39 @@ export type { RegisterOptions } from './manager/manager.js';
 export type { WorkerInfo } from './manager/master-host.js';
 export type { ManagerOptions } from './manager/options.js';
 export { StallWatch, type WatchedMaster, type WatchedQueue } from './manager/stall-watch.js';
+// Python's values that JavaScript has no exact type for, and how a served method takes Python's arguments.
+export { type PythonParam, pythonParams } from './python/call.js';
+export {
+  PyByteArray,
+  PyException,
+  PyFloat,
+  PyFrozenSet,
+  PyGlobal,
+  PyOpaque,
+  PyTuple,
+  type PyValue,
+} from './python/values.js';
 export { FirstAnswers } from './queue/first-answers.js';
 export { type DeadLetter, JoinableQueue, Queue, type QueueEntry, type QueueOptions } from './queue/queue.js';
 export { type ProxyInfo, type ProxyOf, proxyInfo } from './rpc/proxy.js';
 export { parseAddress } from './signaling/protocol.js';
+// SyncManager's shared objects (Python's multiprocessing.managers.SyncManager registry).
+export {
+  type AcquireOptions,
+  Barrier,
+  BoundedSemaphore,
+  Condition,
+  type DictSource,
+  Event,
+  Lock,
+  RLock,
+  Semaphore,
+  SharedArray,
+  SharedDict,
+  SharedList,
+  SharedNamespace,
+  SharedValue,
+  type SyncTypes,
+  syncRegistry,
+  type WaitOptions,
+} from './sync/index.js';

@@ -116,6 +116,18 @@ export const SIGNAL_FLAGS: Readonly<Record<string, Flag>> = {
   'turn-ttl': { target: 'turnTtlSeconds', env: 'PEERPROC_TURN_TTL', kind: 'integer', help: 'seconds (3600)' },
   'tls-cert': { target: 'tlsCertFile', env: 'PEERPROC_SIGNAL_TLS_CERT', kind: 'string', help: 'PEM file' },
   'tls-key': { target: 'tlsKeyFile', env: 'PEERPROC_SIGNAL_TLS_KEY', kind: 'string', help: 'PEM file' },
+  redis: {
+    target: 'redis',
+    env: 'PEERPROC_SIGNAL_REDIS',
+    kind: 'string',
+    help: 'redis://HOST:PORT: one service with every node on it',
+  },
+  'redis-presence-ttl-ms': {
+    target: 'redisPresenceTtlMs',
+    env: 'PEERPROC_SIGNAL_REDIS_PRESENCE_TTL_MS',
+    kind: 'integer',
+    help: 'a dead node is noticed after this (5000)',
+  },
   'log-level': { target: 'logLevel', env: 'PEERPROC_SIGNAL_LOG_LEVEL', kind: 'string', help: '(info)' },
 };
 

@@ -41,6 +41,13 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5_000;
 /** Lifetime of issued TURN credentials: long enough for a session to connect, short enough to be useless once leaked. */
 export const DEFAULT_TURN_TTL_SECONDS = 3_600;
 export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
+/**
+ * Cluster mode: a node's presence in Redis lives this long unless refreshed (every fifth of it). A node that
+ * died is noticed, and its masters' rooms are freed, this long after its last refresh; shorter fails over
+ * faster, but a node whose event loop stalls for longer is taken for dead (it then drops its peers, which
+ * reconnect).
+ */
+export const DEFAULT_REDIS_PRESENCE_TTL_MS = 5_000;
 
 /** Smallest accepted message limit: a register message or a small SDP must always fit. */
 export const MIN_MAX_SIGNALING_MESSAGE_BYTES = 1024;
@@ -52,6 +59,10 @@ export const MIN_TIMER_MS = 10;
 export const MAX_TIMER_MS = 2_147_483_647;
 /** Longest TURN credential lifetime accepted (one week). */
 export const MAX_TURN_TTL_SECONDS = 7 * 24 * 3_600;
+/** Shortest presence lifetime accepted: refreshes every fifth of it must still outlast a Redis round trip. */
+export const MIN_REDIS_PRESENCE_TTL_MS = 500;
+/** Longest presence lifetime accepted: a dead node's rooms stay taken at most this long. */
+export const MAX_REDIS_PRESENCE_TTL_MS = 600_000;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -96,6 +107,13 @@ export interface SignalingOptions {
   readonly staticDir: string | undefined;
   /** Serve https/wss directly (otherwise terminate TLS in a reverse proxy). */
   readonly tls: TlsOptions | undefined;
+  /**
+   * `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS): nodes started with the same Redis form one
+   * signaling service (docs/deploy.md, "Several nodes"). Undefined: one process, rooms in memory.
+   */
+  readonly redis: string | undefined;
+  /** Cluster mode: how long a node's presence outlives its last refresh (see DEFAULT_REDIS_PRESENCE_TTL_MS). */
+  readonly redisPresenceTtlMs: number;
   readonly logLevel: LogLevel;
   /** A pino logger to use instead of the default one (pino to stderr at `logLevel`). */
   readonly logger: Logger | undefined;
@@ -126,6 +144,8 @@ export const DEFAULT_SIGNALING_OPTIONS: SignalingOptions = Object.freeze({
   turnTtlSeconds: DEFAULT_TURN_TTL_SECONDS,
   staticDir: undefined,
   tls: undefined,
+  redis: undefined,
+  redisPresenceTtlMs: DEFAULT_REDIS_PRESENCE_TTL_MS,
   logLevel: DEFAULT_LOG_LEVEL,
   logger: undefined,
 });
@@ -221,6 +241,11 @@ export function resolveOptions(
     fail('tls', 'an object {certFile, keyFile} naming two PEM files', JSON.stringify(tls));
   }
 
+  const redis = pick('redis');
+  if (redis !== undefined && !isRedisUrl(redis)) {
+    fail('redis', 'a redis:// or rediss:// URL like redis://127.0.0.1:6379', redactRedisUrl(redis));
+  }
+
   const logLevel = pick('logLevel');
   if (!(LOG_LEVELS as readonly unknown[]).includes(logLevel)) fail('logLevel', `one of ${LOG_LEVELS.join(', ')}`);
   const logger = pick('logger');
@@ -255,6 +280,8 @@ export function resolveOptions(
     turnTtlSeconds: int('turnTtlSeconds', 1, MAX_TURN_TTL_SECONDS),
     staticDir: optionalString('staticDir'),
     tls: tls === undefined ? undefined : Object.freeze({ certFile: tls.certFile, keyFile: tls.keyFile }),
+    redis,
+    redisPresenceTtlMs: int('redisPresenceTtlMs', MIN_REDIS_PRESENCE_TTL_MS, MAX_REDIS_PRESENCE_TTL_MS),
     logLevel,
     logger,
   });
@@ -269,6 +296,29 @@ function isOrigin(value: string): boolean {
     );
   } catch {
     return false;
+  }
+}
+
+function isRedisUrl(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** A Redis URL as it may be shown in messages and logs: any password replaced. */
+export function redactRedisUrl(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    const url = new URL(value);
+    if (url.password !== '') url.password = 'REDACTED';
+    return url.toString();
+  } catch {
+    // Not a URL: whatever precedes an @ may be a password.
+    return value.replace(/^[^@]*@/, 'REDACTED@');
   }
 }
 

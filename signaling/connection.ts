@@ -30,6 +30,7 @@ export function closeCodeFor(code: SignalingErrorCode): number {
     case 'TOO_LARGE':
       return CLOSE_MESSAGE_TOO_BIG;
     case 'RATE_LIMITED':
+    case 'UNAVAILABLE':
       return CLOSE_TRY_AGAIN_LATER;
     default:
       return CLOSE_POLICY_VIOLATION;
@@ -51,6 +52,7 @@ export class ClientConnection {
   readonly log: Logger;
   private alive = true;
   private closing = false;
+  private registerPending = false;
   private droppedInARow = 0;
   private readonly bucket: TokenBucket;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -90,9 +92,28 @@ export class ClientConnection {
     }, ms);
   }
 
+  /** A `register` is being processed (a cluster directory answers later); the idle timer no longer applies. */
+  registering(): void {
+    this.registerPending = true;
+    clearTimeout(this.idleTimer);
+  }
+
+  registeringDone(): void {
+    this.registerPending = false;
+  }
+
+  get isRegistering(): boolean {
+    return this.registerPending;
+  }
+
   registered(member: RoomMember): void {
     this.member = member;
     clearTimeout(this.idleTimer);
+  }
+
+  /** False once closing has started, by either side. */
+  get open(): boolean {
+    return !this.closing;
   }
 
   send(message: ServerMessage): void {
@@ -176,7 +197,7 @@ export class ClientConnection {
   /** Takes a token for an incoming frame; false (and rate-limit handling) when there is none. */
   private admit(): boolean {
     if (this.member?.role === 'master' && this.room !== undefined) {
-      this.bucket.scale(1 + (this.ctx.rooms.get(this.room)?.workers.size ?? 0));
+      this.bucket.scale(1 + this.ctx.rooms.workerCount(this.room));
     }
     if (this.bucket.take()) {
       this.droppedInARow = 0;

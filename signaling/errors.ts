@@ -10,3 +10,8 @@ export { ConfigError } from '../shared/errors.js';
 
 /** The server could not bind its port (already in use, permission denied, bad address). */
 export class ListenError extends PeerprocError {}
+
+/** Cluster mode: Redis could not be reached when the node started (refused, timed out, bad credentials). */
+export class RedisUnavailableError extends PeerprocError {
+  override name = 'RedisUnavailableError';
+}

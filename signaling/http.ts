@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { ClusterStats } from './directory.js';
 import { serveStatic } from './static-files.js';
 import { parseRequestTarget, redactUrl } from './upgrade-request.js';
 
@@ -15,6 +16,8 @@ export interface HttpDeps {
   readonly staticDir: string | undefined;
   readonly metrics: () => string;
   readonly isShuttingDown: () => boolean;
+  /** Cluster mode: whether Redis is reachable; undefined for a single process. */
+  readonly cluster: () => ClusterStats | undefined;
   readonly log: Logger;
 }
 
@@ -41,11 +44,19 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
     return;
   }
   switch (url.pathname) {
-    case '/healthz':
-      // 503 while stopping, so a load balancer takes the instance out before it goes.
+    case '/healthz': {
+      // 503 while stopping, or while a cluster node cannot reach Redis, so a load balancer takes it out.
+      const cluster = deps.cluster();
       if (deps.isShuttingDown()) reply(res, 503, '{"status":"shutting-down"}\n', JSON_TYPE);
-      else reply(res, 200, '{"status":"ok"}\n', JSON_TYPE);
+      else if (!cluster) reply(res, 200, '{"status":"ok"}\n', JSON_TYPE);
+      else {
+        const body = cluster.redisUp
+          ? { status: 'ok', redis: 'up', node: cluster.node, nodes: cluster.nodes }
+          : { status: 'unavailable', redis: 'down', node: cluster.node };
+        reply(res, cluster.redisUp ? 200 : 503, `${JSON.stringify(body)}\n`, JSON_TYPE);
+      }
       return;
+    }
     case '/metrics':
       reply(res, 200, deps.metrics(), { 'Content-Type': METRICS_CONTENT_TYPE });
       return;

@@ -7,7 +7,7 @@ export {
   type SignalingOptions,
   type TlsOptions,
 } from './config.js';
-export { ConfigError, ListenError } from './errors.js';
+export { ConfigError, ListenError, RedisUnavailableError } from './errors.js';
 export type { SignalingStats } from './metrics.js';
 export { type SignalingServer, startSignalingServer } from './server.js';
 export { makeTurnCredentials, type TurnCredentials } from './turn-credentials.js';

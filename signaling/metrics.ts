@@ -4,6 +4,7 @@
  * written by hand: a dozen series do not justify a dependency.
  */
 import { SIGNALING_ERROR_CODES, type SignalingErrorCode } from '../shared/signaling/protocol.js';
+import type { ClusterStats } from './directory.js';
 
 /** Why the server dropped a connection without a protocol error message. */
 export const TERMINATION_REASONS = ['heartbeat', 'slow_consumer', 'idle'] as const;
@@ -44,6 +45,8 @@ export interface SignalingStats {
   /** Connections dropped by the server, by reason. */
   readonly terminated: Readonly<Record<TerminationReason, number>>;
   readonly uptimeSeconds: number;
+  /** Cluster mode only (`redis` set); rooms, masters and workers above are then this node's. */
+  readonly cluster?: ClusterStats | undefined;
 }
 
 const PREFIX = 'peerproc_signaling_';
@@ -84,6 +87,7 @@ export function renderMetrics(stats: SignalingStats): string {
     TERMINATION_REASONS.map((reason) => [`{reason="${reason}"}`, stats.terminated[reason]]),
   );
   one('uptime_seconds', 'gauge', 'Seconds since the server started.', stats.uptimeSeconds);
+  if (stats.cluster) renderCluster(stats.cluster, one);
 
   const memory = process.memoryUsage();
   const cpu = process.cpuUsage();
@@ -96,4 +100,34 @@ export function renderMetrics(stats: SignalingStats): string {
   plain('process_cpu_seconds_total', 'counter', 'User and system CPU time in seconds.', (cpu.user + cpu.system) / 1e6);
   plain('process_uptime_seconds', 'gauge', 'Seconds since the process started.', process.uptime());
   return `${lines.join('\n')}\n`;
+}
+
+/** The cluster families: only a node started with `redis` has them, so a single process's /metrics is unchanged. */
+function renderCluster(
+  cluster: ClusterStats,
+  one: (name: string, type: 'gauge' | 'counter', help: string, value: number) => void,
+): void {
+  one('cluster_redis_up', 'gauge', '1 while this node reaches Redis and holds its presence there.', +cluster.redisUp);
+  one('cluster_nodes', 'gauge', 'Live signaling nodes at the last presence refresh.', cluster.nodes);
+  one(
+    'cluster_messages_out_total',
+    'counter',
+    'Messages sent to peers on other nodes (pairings, departures, signals).',
+    cluster.messagesOut,
+  );
+  one('cluster_messages_in_total', 'counter', 'Messages from other nodes delivered here.', cluster.messagesIn);
+  one('cluster_redis_errors_total', 'counter', 'Failed Redis commands and connection errors.', cluster.redisErrors);
+  one(
+    'cluster_redis_latency_seconds',
+    'gauge',
+    'Round trip of the last presence refresh.',
+    cluster.redisLatencySeconds,
+  );
+  one('cluster_redis_lost_total', 'counter', 'Times this node lost Redis and dropped its peers.', cluster.redisLost);
+  one(
+    'cluster_nodes_expired_total',
+    'counter',
+    'Dead nodes whose peers this node removed from the rooms.',
+    cluster.nodesExpired,
+  );
 }

@@ -3,21 +3,25 @@
  * the web pages, whose WebSocket upgrades become client connections. This file
  * wires the parts together and owns the lifecycle (listen, heartbeat, close).
  */
+
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { resolveOptions, type SignalingOptions, type TlsOptions } from './config.js';
 import { ClientConnection } from './connection.js';
 import type { ServerContext } from './context.js';
+import type { RoomDirectory } from './directory.js';
 import { ConfigError, ListenError } from './errors.js';
+import { FinishedRooms } from './finished-rooms.js';
 import { createHttpHandler } from './http.js';
 import { createLogger } from './logger.js';
+import { MemoryDirectory } from './memory-directory.js';
 import { renderMetrics, SignalingCounters, type SignalingStats } from './metrics.js';
 import { IpLimiter } from './rate-limit.js';
-import { RoomRegistry } from './rooms.js';
 import {
   clientIp,
   hasAccessToken,
@@ -66,9 +70,14 @@ export async function startSignalingServer(input: Partial<SignalingOptions> = {}
   const log = createLogger(options);
   const tls = options.tls ? await readTls(options.tls) : undefined;
   const counters = new SignalingCounters();
-  const rooms = new RoomRegistry(options);
-  const ctx: ServerContext = { options, rooms, counters, log };
   const connections = new Set<ClientConnection>();
+  // The cluster no longer knows this node's peers: they reconnect (to another node if they know one).
+  const rooms = await openDirectory(options, log, () => {
+    for (const connection of connections) {
+      if (connection.member) connection.reject('UNAVAILABLE', 'this signaling node lost the cluster (Redis)');
+    }
+  });
+  const ctx: ServerContext = { options, rooms, counters, log, finished: new FinishedRooms(options.maxRooms) };
   const ipLimiter = new IpLimiter({
     maxPerIp: options.maxConnectionsPerIp,
     perSecond: options.ipConnectionsPerSecond,
@@ -91,12 +100,14 @@ export async function startSignalingServer(input: Partial<SignalingOptions> = {}
     rejected: { ...counters.rejected },
     terminated: { ...counters.terminated },
     uptimeSeconds: (performance.now() - startedAt) / 1000,
+    cluster: rooms.clusterStats(),
   });
 
   const handler = createHttpHandler({
     staticDir: options.staticDir,
     metrics: () => renderMetrics(stats()),
     isShuttingDown: () => shuttingDown,
+    cluster: () => rooms.clusterStats(),
     log,
   });
   let httpServer: Server;
@@ -174,7 +185,12 @@ export async function startSignalingServer(input: Partial<SignalingOptions> = {}
   httpServer.requestTimeout = HTTP_REQUEST_TIMEOUT_MS;
   httpServer.maxConnections = options.maxConnections + HTTP_CONNECTION_HEADROOM;
 
-  await listen(httpServer, options.host, options.port);
+  try {
+    await listen(httpServer, options.host, options.port);
+  } catch (err) {
+    await rooms.close();
+    throw err;
+  }
   httpServer.on('error', (err) => log.error({ err }, 'listener error'));
 
   const heartbeatTimer = setInterval(() => {
@@ -211,6 +227,8 @@ export async function startSignalingServer(input: Partial<SignalingOptions> = {}
     httpServer.closeAllConnections();
     await withDeadline(Promise.all([allClosed(), listenerClosed]), FINAL_CLOSE_GRACE_MS);
     wss.close();
+    // After every peer has left: a cluster node then gives back what is left of its rooms at once.
+    await rooms.close();
     log.info('stopped');
   }
 
@@ -226,6 +244,21 @@ export async function startSignalingServer(input: Partial<SignalingOptions> = {}
     },
     stats,
   };
+}
+
+/** Rooms in memory, or with `redis` shared by every node on that Redis (whose client is loaded only then). */
+async function openDirectory(options: SignalingOptions, log: Logger, onLost: () => void): Promise<RoomDirectory> {
+  if (options.redis === undefined) return new MemoryDirectory(options);
+  const { RedisDirectory } = await import('./redis-directory.js');
+  return RedisDirectory.start({
+    url: options.redis,
+    presenceTtlMs: options.redisPresenceTtlMs,
+    maxRooms: options.maxRooms,
+    maxPeersPerRoom: options.maxPeersPerRoom,
+    maxMessageBytes: options.maxMessageBytes,
+    log,
+    onLost,
+  });
 }
 
 /** Waits for `promise`, but no longer than `ms`. */

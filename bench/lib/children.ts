@@ -11,7 +11,8 @@ import type { EventMessage, Reply } from './ipc.js';
 /** Every process this run started and has not seen exit. */
 const live = new Set<ChildProcess>();
 
-function track(child: ChildProcess): void {
+/** Records a child so that `killAllChildren` ends it. */
+export function track(child: ChildProcess): void {
   live.add(child);
   child.once('exit', () => live.delete(child));
 }
@@ -249,6 +250,63 @@ export function runCommand(
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr, ms: performance.now() - started });
+    });
+  });
+}
+
+/** A long-running process of a section (a signaling node, a redis-server), started and stopped by it. */
+export interface Service {
+  readonly label: string;
+  readonly child: ChildProcess;
+  /** The first stdout line that matched the readiness pattern. */
+  readonly readyLine: string;
+  /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Spawns `command` and resolves once a stdout line matches `ready`; rejects (and kills it) after `timeoutMs`. */
+export function startService(
+  label: string,
+  command: string,
+  args: readonly string[],
+  ready: RegExp,
+  timeoutMs: number,
+): Promise<Service> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  track(child);
+  const tail: string[] = [];
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (graceMs = 5_000) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new TimeoutError(`${label} not ready within ${timeoutMs} ms: ${tail.join(' | ')}`));
+    }, timeoutMs);
+    const lines = createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      if (!ready.test(line)) return;
+      clearTimeout(timer);
+      lines.close();
+      child.stdout.resume();
+      resolve({ label, child, readyLine: line, stop });
+    });
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      tail.push(line);
+      if (tail.length > STDERR_TAIL_LINES) tail.shift();
+    });
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`${label}: ${err.message}`));
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${label} exited before it was ready (${signal ?? `code ${code}`}): ${tail.join(' | ')}`));
     });
   });
 }

@@ -10,7 +10,18 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BindingName } from '../../node/platform.js';
 
-export const SECTIONS = ['throughput', 'probe', 'startup', 'browser', 'many', 'bindings'] as const;
+export const SECTIONS = [
+  'throughput',
+  'cli',
+  'journal',
+  'probe',
+  'startup',
+  'browser',
+  'many',
+  'bindings',
+  'signaling',
+  'python-listen',
+] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export type Profile = 'full' | 'quick' | 'smoke';
@@ -42,6 +53,14 @@ export interface BenchOptions {
   /** Tasks per run in the bindings comparison (W = 1). */
   bindingTasks: number;
   bindings: BindingName[];
+  /** ws clients of the signaling section (a master and nine workers per room). */
+  signalingPeers: number;
+  /** Signals each worker sends its master while relay latency is measured. */
+  signalsPerWorker: number;
+  /** Tasks per run of the --python-listen section (CPython workers, peerproc master vs CPython master). */
+  listenTasks: number;
+  /** CPython worker counts of the --python-listen section. */
+  listenWorkers: number[];
   sections: Section[];
   /** Run the CPython baseline (python3) beside peerproc. */
   python: boolean;
@@ -71,6 +90,10 @@ const PROFILES: Record<
     stage: 20,
     manyTasks: 20_000,
     bindingTasks: 100_000,
+    signalingPeers: 1_000,
+    signalsPerWorker: 20,
+    listenTasks: 20_000,
+    listenWorkers: [1, 2],
   },
   quick: {
     tasks: 5_000,
@@ -85,6 +108,10 @@ const PROFILES: Record<
     stage: 20,
     manyTasks: 5_000,
     bindingTasks: 5_000,
+    signalingPeers: 1_000,
+    signalsPerWorker: 10,
+    listenTasks: 5_000,
+    listenWorkers: [1, 2],
   },
   smoke: {
     tasks: 300,
@@ -99,6 +126,10 @@ const PROFILES: Record<
     stage: 10,
     manyTasks: 200,
     bindingTasks: 300,
+    signalingPeers: 60,
+    signalsPerWorker: 3,
+    listenTasks: 300,
+    listenWorkers: [1, 2],
   },
 };
 
@@ -110,6 +141,7 @@ export const USAGE = `Usage: node dist/bench/run.js [--quick | --smoke] [options
   --tasks N            tasks per throughput run (100000)
   --workers 1,2,4      worker processes of the throughput table
   --many 100,500       concurrent worker connections of the many-workers section
+  --signaling-peers N  ws clients of the signaling section (1000)
   --only a,b           run only these sections: ${SECTIONS.join(', ')}
   --skip a,b           leave these sections out
   --bindings a,b       WebRTC bindings to compare (node-datachannel,wrtc)
@@ -166,6 +198,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       tasks: { type: 'string' },
       workers: { type: 'string' },
       many: { type: 'string' },
+      'signaling-peers': { type: 'string' },
       only: { type: 'string' },
       skip: { type: 'string' },
       bindings: { type: 'string' },
@@ -198,6 +231,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     repeat: positiveInt('repeat', values.repeat, base.repeat),
     workers: intList('workers', values.workers, base.workers),
     many: intList('many', values.many, base.many),
+    signalingPeers: positiveInt('signaling-peers', values['signaling-peers'], base.signalingPeers),
     sections: (only ?? [...SECTIONS]).filter((s) => !skip.includes(s)),
     bindings: bindings as BindingName[],
     python: !values['no-python'],

@@ -4,15 +4,16 @@
  * waits while tasks are in flight or workers are connecting, and gives up
  * after --timeout seconds in which nothing happens at all (StallWatch).
  */
-import { Empty } from '../../shared/errors.js';
+import { ConfigError } from '../../shared/errors.js';
 import type { BaseManager as Manager } from '../../shared/manager/manager.js';
 import { StallWatch } from '../../shared/manager/stall-watch.js';
 import { FirstAnswers } from '../../shared/queue/first-answers.js';
-import { Queue, type QueueEntry } from '../../shared/queue/queue.js';
+import { Queue } from '../../shared/queue/queue.js';
 import { exitAfterFlush } from '../exit-after-flush.js';
 import { MASTER_JOB_FLAGS, MASTER_JOB_USAGE, prepareMasterJob } from '../jobs/master-job.js';
 import { BaseManager } from '../manager.js';
 import { loadPlatform } from '../platform.js';
+import { PYTHON_SERVE_FLAGS, PYTHON_SERVE_USAGE, pythonServeFlags } from '../python/flags.js';
 import {
   CONNECTION_FLAGS,
   EXIT_FAILURE,
@@ -24,6 +25,7 @@ import {
   requireString,
   stderrLogger,
 } from './common.js';
+import { nextResult, openSeedJournal, runJournaled } from './master-results.js';
 
 export const MASTER_USAGE = `Usage: peerproc master --address ws://HOST:PORT/ROOM --authkey KEY [options]
 
@@ -34,9 +36,14 @@ export const MASTER_USAGE = `Usage: peerproc master --address ws://HOST:PORT/ROO
                        joining or leaving, while no task is in flight (10)
   --min-workers N      wait for N workers to connect before putting tasks (0)
   --wait SECONDS       longest wait for --min-workers (30)
+  --journal FILE       record the run's tasks and results in FILE (LMDB) as they happen; run
+                       the same command again after a crash to resume: only unanswered
+                       tasks are put, and each result is printed once across the runs
+  --fresh              with --journal: start over, discarding the journal's run
   --python-listen HOST:PORT
                        also serve the queues to unmodified CPython workers on this TCP
                        address (same authkey; their address=(HOST, PORT)); port 0: a free one
+${PYTHON_SERVE_USAGE}
   --ice-servers JSON   STUN/TURN servers (default: those the signaling server hands out)
   --webrtc NAME        WebRTC binding: node-datachannel (default) or wrtc
 ${MASTER_JOB_USAGE}`;
@@ -68,6 +75,9 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
     'min-workers': { type: 'string' },
     wait: { type: 'string' },
     'python-listen': { type: 'string' },
+    journal: { type: 'string' },
+    fresh: { type: 'boolean' },
+    ...PYTHON_SERVE_FLAGS,
     ...MASTER_JOB_FLAGS,
   });
   if (values.help) {
@@ -80,6 +90,15 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
   const timeout = numberFlag(values, 'timeout', 10);
   const minWorkers = numberFlag(values, 'min-workers', 0, { integer: true });
   const wait = numberFlag(values, 'wait', 30);
+  const journalPath = values.journal === undefined ? undefined : requireString(values, 'journal');
+  if (values.fresh && journalPath === undefined) throw new ConfigError('--fresh needs --journal FILE');
+  if (journalPath !== undefined && values.job !== undefined) {
+    throw new ConfigError("--journal keeps the seed's run; a job run (--job) keeps no journal yet");
+  }
+  // Opened before anything else, so a journal of another run fails fast and touches nothing.
+  const journal =
+    journalPath === undefined ? undefined : await openSeedJournal(journalPath, tasks, values.fresh === true);
+  const pythonFlags = pythonServeFlags(values);
   // --job: a job run (node/jobs/) instead of the seed's squares, on the same manager.
   const job = await prepareMasterJob(values, stderrLogger);
 
@@ -108,7 +127,7 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
   // CPython workers on TCP, beside the WebRTC ones (closed by manager.shutdown()).
   if (typeof values['python-listen'] === 'string') {
     const { startPythonListener } = await import('./python.js');
-    await startPythonListener(manager, values['python-listen'], stderrLogger);
+    await startPythonListener(manager, values['python-listen'], stderrLogger, pythonFlags);
   }
   // Ctrl-C or a service stop: tell the workers (they exit cleanly) before leaving.
   const stop = (signal: NodeJS.Signals) => {
@@ -126,8 +145,8 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
       }
     }
     if (job) return await job.run(timeout);
+    if (journal) return await runJournaled(journal, manager, taskQueue, resultQueue, { timeout, address }, out);
     const task = await manager.get_task_queue();
-    const result = await manager.get_result_queue();
     for (let i = 0; i < tasks; i++) {
       const n = Math.floor(Math.random() * 10_001);
       out(`Put task ${n}...`);
@@ -139,21 +158,8 @@ export async function runMaster(argv: string[], out: (line: string) => void): Pr
     const watch = new StallWatch(manager, taskQueue, timeout);
     try {
       while (answers.accepted < tasks) {
-        let entry: QueueEntry<string>;
-        try {
-          entry = await result.getEntry({ timeout: watch.nextWaitSeconds() });
-        } catch (err) {
-          if (!(err instanceof Empty)) throw err;
-          const stall = watch.stalled();
-          if (stall === undefined) continue;
-          const dead = taskQueue.deadLetters.qsize();
-          process.stderr.write(
-            `peerproc master: ${stall}; got ${answers.accepted} of ${tasks} results` +
-              (dead > 0 ? `; ${dead} task(s) given up after ${taskQueue.maxDeliveries} deliveries` : '') +
-              ` (are workers connected to ${address}?)\n`,
-          );
-          return EXIT_FAILURE;
-        }
+        const entry = await nextResult(resultQueue, watch, taskQueue, { got: answers.accepted, tasks, address });
+        if (entry === undefined) return EXIT_FAILURE;
         watch.activity();
         if (answers.accept(entry)) out(`Result: ${entry.value}`);
       }

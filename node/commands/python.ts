@@ -1,13 +1,15 @@
 /**
  * The Python sides of the `peerproc` commands: `master --python-listen`
- * (startPythonListener) and `worker --python-master` (runPythonWorker).
- * master.ts and worker.ts parse the flags and call these.
+ * (startPythonListener) and `worker --python-master` (runPythonWorker). The
+ * commands in node/commands/ parse the flags and call these.
  */
 import { backoffDelay, sleep } from '../../shared/backoff.js';
 import { AuthenticationError, ConnectionClosedError, ConnectTimeoutError, Empty } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { BaseManager } from '../../shared/manager/manager.js';
+import type { Registry } from '../../shared/rpc/registry.js';
 import { PythonManagerClient } from '../python/client.js';
+import type { PythonServeFlags } from '../python/flags.js';
 import { formatHostPort, type HostPort, parseHostPort } from '../python/options.js';
 import type { PyValue } from '../python/pickle/index.js';
 import { servePython } from '../python/serve.js';
@@ -17,30 +19,55 @@ import { EXIT_FAILURE, EXIT_OK } from './common.js';
 /** Seconds between retries while the Python master is not up yet (it is a TCP connect: cheap). */
 const CONNECT_RETRY_MAX_MS = 1_000;
 
-function workerName(info: PythonConnectionInfo): string {
-  return `python worker ${info.remote}${info.name ? ` (${info.name})` : ''}`;
+/** `worker` for a master's Python peers, `client` for `peerproc serve`'s. */
+export type PythonPeerRole = 'worker' | 'client';
+
+function peerName(info: PythonConnectionInfo, role: PythonPeerRole): string {
+  return `python ${role} ${info.remote}${info.name ? ` (${info.name})` : ''}`;
 }
 
 /**
  * `peerproc master --python-listen HOST:PORT`: serves the master's queues to
  * CPython workers too, logging who comes and goes (and what they held) to `log`.
  */
+/** Logs who comes and goes (and what they held) on a Python listener. */
+function logConnections(server: PythonManagerServer, log: Logger, role: PythonPeerRole): void {
+  server.on('accept', (info: PythonConnectionInfo) => log.info(`${peerName(info, role)} connected`));
+  server.on('connectionClose', (info: PythonConnectionInfo) => {
+    if (info.name !== undefined) log.info(`${peerName(info, role)} left`);
+  });
+  server.on('leasesReleased', (info: PythonConnectionInfo, count: number) =>
+    log.warn(`${peerName(info, role)} left holding ${count} unacknowledged item(s); they go back to their queue`),
+  );
+}
+
+/** `peerproc serve --python-listen` without `--address`: a bare registry (the SyncManager types) on TCP only. */
+export async function startPythonRegistryListener(
+  registry: Registry,
+  authkey: string,
+  flag: string,
+  log: Logger,
+  flags: PythonServeFlags = {},
+): Promise<PythonManagerServer> {
+  const { host, port } = parseHostPort(flag, 'python-listen');
+  const server = await servePython(registry, { host, port, authkey, logger: { warn: (m) => log.warn(m) }, ...flags });
+  logConnections(server, log, 'client');
+  log.info(`serving Python clients on ${formatHostPort(server.address as HostPort)}`);
+  return server;
+}
+
 export async function startPythonListener(
   // biome-ignore lint/suspicious/noExplicitAny: any master, whatever it registers.
   manager: BaseManager<any>,
   flag: string,
   log: Logger,
+  flags: PythonServeFlags = {},
+  role: PythonPeerRole = 'worker',
 ): Promise<PythonManagerServer> {
   const { host, port } = parseHostPort(flag, 'python-listen');
-  const server = await servePython(manager, { host, port, logger: { warn: (m) => log.warn(m) } });
-  server.on('accept', (info: PythonConnectionInfo) => log.info(`${workerName(info)} connected`));
-  server.on('connectionClose', (info: PythonConnectionInfo) => {
-    if (info.name !== undefined) log.info(`${workerName(info)} left`);
-  });
-  server.on('leasesReleased', (info: PythonConnectionInfo, count: number) =>
-    log.warn(`${workerName(info)} left holding ${count} unacknowledged item(s); they go back to their queue`),
-  );
-  log.info(`serving Python workers on ${formatHostPort(server.address as HostPort)}`);
+  const server = await servePython(manager, { host, port, logger: { warn: (m) => log.warn(m) }, ...flags });
+  logConnections(server, log, role);
+  log.info(`serving Python ${role}s on ${formatHostPort(server.address as HostPort)}`);
   return server;
 }
 

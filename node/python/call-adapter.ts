@@ -4,9 +4,11 @@
  * with positional or keyword arguments and snake_case names (`get_nowait`,
  * `task_done`); our queues take `get({ block, timeout, signal })` and
  * camelCase names. Queue-like objects get a faithful adapter (Python's
- * signatures, argument errors and timeout checks); other objects get their
- * exposed methods under snake_case names, called with the positional
- * arguments plus, when keywords were given, one trailing options object.
+ * signatures, CPython's argument errors and timeout checks, 3.13's
+ * `shutdown`); objects with a `[pythonMethods]` table (the SyncManager types)
+ * are called through it with CPython's names; other objects get their
+ * exposed methods under snake_case names, called as calling.ts says
+ * (keyword arguments only where declared with `pythonParams`).
  *
  * Our own queues (anything with `[remoteCall]`) are called through it, the
  * code path WebRTC peers take: the caller's connection signal cancels its
@@ -15,21 +17,13 @@
  * that is already gone goes back to the head of the queue.
  */
 
+import { hasPythonMethods, type PythonMethodTable, pythonMethods } from '../../shared/python/call.js';
 import type { BlockingOptions } from '../../shared/queue/queue.js';
 import type { AbortLike } from '../../shared/queue/types.js';
 import { exposedFunction, exposedMethods, type TypeRegistration } from '../../shared/rpc/registry.js';
 import { isRemoteCallable, type RemoteCallContext, remoteCall } from '../../shared/rpc/served.js';
-import type { PyValue } from './pickle/index.js';
-
-/** Python's `TypeError` for a call that does not match the signature (mapped to `builtins.TypeError`). */
-class PythonTypeError extends TypeError {
-  override name = 'TypeError';
-}
-
-/** Python's `ValueError` (e.g. a negative timeout). */
-class PythonValueError extends Error {
-  override name = 'ValueError';
-}
+import { bindArgs, bindPython, callPython, fromDeclared, pythonError } from './calling.js';
+import { PyFloat, type PyValue, pyTypeName } from './pickle/index.js';
 
 export interface CallResult {
   value: unknown;
@@ -53,6 +47,10 @@ export interface PythonBinding {
     kwds: ReadonlyMap<string, PyValue>,
     context: RemoteCallContext,
   ): Promise<CallResult>;
+  /** What CPython's fallbacks return for this object (`#GETVALUE`, `__repr__`, `__str__`), when it knows. */
+  fallback?(method: string): PyValue | undefined;
+  /** The typeid a method's result is served as (a proxy comes back), when the object says. */
+  resultTypeid?(method: string): string | undefined;
 }
 
 /** `getNowait` -> `get_nowait`; names already in snake_case are unchanged. */
@@ -71,7 +69,9 @@ export interface QueueLike {
   full?(): unknown;
   taskDone?(): unknown;
   join?(): unknown;
+  shutdown?(immediate?: boolean): unknown;
   requeue?(item: unknown): void;
+  readonly maxsize?: number;
 }
 
 export function isQueueLike(obj: object): obj is QueueLike {
@@ -91,48 +91,29 @@ export function pyTruthy(value: PyValue | undefined): boolean {
   return true;
 }
 
-interface Param {
-  name: string;
-  default?: PyValue;
-}
-
-/** Binds positional and keyword arguments to a Python signature, raising Python's TypeErrors. */
-export function bindArgs(
-  fname: string,
-  params: readonly Param[],
-  args: readonly PyValue[],
-  kwds: ReadonlyMap<string, PyValue>,
-): PyValue[] {
-  if (args.length > params.length) {
-    throw new PythonTypeError(`${fname}() takes at most ${params.length} positional arguments (${args.length} given)`);
-  }
-  const bound: Array<PyValue | undefined> = [...args];
-  for (const [key, value] of kwds) {
-    const index = params.findIndex((p) => p.name === key);
-    if (index < 0) throw new PythonTypeError(`${fname}() got an unexpected keyword argument '${key}'`);
-    if (index < args.length) throw new PythonTypeError(`${fname}() got multiple values for argument '${key}'`);
-    bound[index] = value;
-  }
-  return params.map((param, i) => {
-    const value = bound[i];
-    if (value !== undefined) return value;
-    if (!('default' in param)) throw new PythonTypeError(`${fname}() missing required argument: '${param.name}'`);
-    return param.default as PyValue;
-  });
-}
-
-/** Python's timeout rules: None waits forever, numbers must be >= 0. */
+/** Python's timeout rules (queue.py): None waits forever, `timeout < 0` is a ValueError, a non-number a TypeError. */
 function toTimeout(value: PyValue): number | null {
   if (value === null) return null;
-  const seconds = typeof value === 'bigint' ? Number(value) : value;
-  if (typeof seconds !== 'number') throw new PythonTypeError("'timeout' must be a number or None");
-  if (!(seconds >= 0)) throw new PythonValueError("'timeout' must be a non-negative number");
-  return seconds;
+  const seconds = typeof value === 'bigint' ? Number(value) : value instanceof PyFloat ? value.value : value;
+  if (typeof seconds !== 'number' && typeof seconds !== 'boolean') {
+    throw pythonError('TypeError', `'<' not supported between instances of '${pyTypeName(value)}' and 'int'`);
+  }
+  if (Number(seconds) < 0) throw pythonError('ValueError', "'timeout' must be a non-negative number");
+  return Number(seconds);
 }
 
-function blocking(block: PyValue, timeout: PyValue, signal: AbortLike): BlockingOptions {
-  // As in Python, a non-blocking call ignores its timeout.
-  return pyTruthy(block) ? { block: true, timeout: toTimeout(timeout), signal } : { block: false, signal };
+/** As in queue.py: a non-blocking call ignores its timeout, and so does a put on an unbounded queue. */
+function blocking(block: PyValue, timeout: PyValue, signal: AbortLike, checked = true): BlockingOptions {
+  if (!pyTruthy(block)) return { block: false, signal };
+  return { block: true, timeout: checked ? toTimeout(timeout) : null, signal };
+}
+
+/** Our queue's errors with the texts CPython's queue.Queue gives. */
+function asCPython(err: unknown): unknown {
+  if (err instanceof RangeError && /taskDone\(\) called more times/.test(err.message)) {
+    return pythonError('ValueError', 'task_done() called too many times');
+  }
+  return err;
 }
 
 type QueueMethod = (
@@ -155,8 +136,12 @@ function invoke(queue: QueueLike, name: string, args: unknown[], context: Remote
 const noArgs =
   (pythonName: string, name: string): QueueMethod =>
   async (queue, args, kwds, context) => {
-    bindArgs(pythonName, [], args, kwds);
-    return { value: await invoke(queue, name, [], context) };
+    bindArgs(`Queue.${pythonName}`, [], args, kwds, true);
+    try {
+      return { value: await invoke(queue, name, [], context) };
+    } catch (err) {
+      throw asCPython(err);
+    }
   };
 
 /** A taken item: leased if the queue leases, else put back with `requeue` if the reply cannot be delivered. */
@@ -177,13 +162,14 @@ const QUEUE_METHODS: ReadonlyMap<string, { needs?: keyof QueueLike; call: QueueM
     {
       call: async (q, a, k, context) => {
         const [block, timeout] = bindArgs(
-          'get',
+          'Queue.get',
           [
             { name: 'block', default: true },
             { name: 'timeout', default: null },
           ],
           a,
           k,
+          true,
         );
         return taken(
           q,
@@ -196,7 +182,7 @@ const QUEUE_METHODS: ReadonlyMap<string, { needs?: keyof QueueLike; call: QueueM
     'get_nowait',
     {
       call: async (q, a, k, context) => {
-        bindArgs('get_nowait', [], a, k);
+        bindArgs('Queue.get_nowait', [], a, k, true);
         return taken(q, await invoke(q, 'getNowait', [], context));
       },
     },
@@ -207,12 +193,19 @@ const QUEUE_METHODS: ReadonlyMap<string, { needs?: keyof QueueLike; call: QueueM
     {
       call: async (q, a, k, context) => {
         const [item, block, timeout] = bindArgs(
-          'put',
+          'Queue.put',
           [{ name: 'item' }, { name: 'block', default: true }, { name: 'timeout', default: null }],
           a,
           k,
+          true,
         );
-        await invoke(q, 'put', [item, blocking(block as PyValue, timeout as PyValue, context.signal)], context);
+        const bounded = typeof q.maxsize === 'number' && q.maxsize > 0;
+        await invoke(
+          q,
+          'put',
+          [item, blocking(block as PyValue, timeout as PyValue, context.signal, bounded)],
+          context,
+        );
         return { value: null };
       },
     },
@@ -221,13 +214,24 @@ const QUEUE_METHODS: ReadonlyMap<string, { needs?: keyof QueueLike; call: QueueM
     'put_nowait',
     {
       call: async (q, a, k, context) => {
-        const [item] = bindArgs('put_nowait', [{ name: 'item' }], a, k);
+        const [item] = bindArgs('Queue.put_nowait', [{ name: 'item' }], a, k, true);
         await invoke(q, 'putNowait', [item], context);
         return { value: null };
       },
     },
   ],
   ['qsize', { call: noArgs('qsize', 'qsize') }],
+  [
+    'shutdown',
+    {
+      needs: 'shutdown',
+      call: async (q, a, k, context) => {
+        const [immediate] = bindArgs('Queue.shutdown', [{ name: 'immediate', default: false }], a, k, true);
+        await invoke(q, 'shutdown', [pyTruthy(immediate as PyValue)], context);
+        return { value: null };
+      },
+    },
+  ],
   ['task_done', { needs: 'taskDone', call: noArgs('task_done', 'taskDone') }],
 ]);
 
@@ -243,7 +247,7 @@ function bindQueue(queue: QueueLike, registration: TypeRegistration): PythonBind
     jsName: (name) => names.get(name) ?? name,
     call: (method, args, kwds, context) => {
       const entry = exposed.includes(method) ? QUEUE_METHODS.get(method) : undefined;
-      if (!entry) throw new PythonTypeError(`queue method '${method}' is not exposed`);
+      if (!entry) throw pythonError('AttributeError', `'Queue' object has no attribute '${method}'`);
       return entry.call(queue, args, kwds, context);
     },
   };
@@ -256,18 +260,53 @@ function bindGeneric(obj: object, typeid: string, registration: TypeRegistration
   ];
   const names = new Map(jsNames.map((n) => [toSnakeCase(n), n]));
   const exposed = [...names.keys()];
+  const className = obj.constructor && obj.constructor !== Object ? obj.constructor.name : undefined;
   return {
     exposed,
     jsName: (name) => names.get(name) ?? name,
     call: async (method, args, kwds) => {
       const fn = exposedFunction(obj, typeid, jsNames, names.get(method) ?? method);
-      const options = kwds.size > 0 ? [Object.fromEntries(kwds)] : [];
-      return { value: await fn.apply(obj, [...args, ...options]) };
+      const qualname = className ? `${className}.${method}` : method;
+      return { value: await callPython(fn as (...a: never[]) => unknown, qualname, args, kwds, obj) };
     },
+  };
+}
+
+/** Objects with a Python method table (the SyncManager types): CPython's names, signatures and exposure. */
+function bindTable(obj: object & { [pythonMethods](): PythonMethodTable }): PythonBinding {
+  const table = obj[pythonMethods]();
+  const signatures = new Map(
+    Object.entries(table.methods).map(([name, m]) => [
+      name,
+      fromDeclared(`${table.className}.${name}`, m.params, true),
+    ]),
+  );
+  return {
+    exposed: table.exposed,
+    jsName: (name) => name,
+    call: async (method, args, kwds, context) => {
+      const entry = table.methods[method];
+      const signature = signatures.get(method);
+      if (!entry || !signature) {
+        throw pythonError('AttributeError', `'${table.className}' object has no attribute '${method}'`);
+      }
+      const bound = bindPython(signature, args, kwds);
+      const values = [...bound.values];
+      if (signature.varargs) values.push(bound.rest);
+      if (signature.varkw) values.push(bound.extra);
+      return { value: await entry.call(values, context) };
+    },
+    fallback: (method) => {
+      if (method === '#GETVALUE') return table.value?.();
+      if (method === '__repr__' || method === '__str__') return table.repr?.();
+      return undefined;
+    },
+    resultTypeid: (method) => table.methodToTypeid?.[method],
   };
 }
 
 /** How Python callers reach `obj`, served under `typeid` with `registration`. */
 export function bindObject(obj: object, typeid: string, registration: TypeRegistration): PythonBinding {
+  if (hasPythonMethods(obj)) return bindTable(obj);
   return isQueueLike(obj) ? bindQueue(obj, registration) : bindGeneric(obj, typeid, registration);
 }

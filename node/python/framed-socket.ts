@@ -8,7 +8,13 @@
 import type { Socket } from 'node:net';
 import { ConnectionClosedError } from '../../shared/errors.js';
 import { CLOSE_FLUSH_MS } from './options.js';
-import { DEFAULT_MAX_FRAME_BYTES, type FrameChannel, FrameDecoder, frameHeader } from './wire/index.js';
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  type FrameChannel,
+  FrameDecoder,
+  frameHeader,
+  type SkippedFrame,
+} from './wire/index.js';
 
 /** Frames up to this size go out as one write (header + payload), as CPython does, avoiding a Nagle stall. */
 const SINGLE_WRITE_MAX = 16 * 1024;
@@ -17,7 +23,8 @@ const READ_AHEAD_BYTES = 64 * 1024;
 
 interface PendingReceive {
   maxBytes: number;
-  resolve(frame: Uint8Array): void;
+  skipOversized: boolean;
+  resolve(frame: Uint8Array | SkippedFrame): void;
   reject(err: Error): void;
 }
 
@@ -78,9 +85,22 @@ export class FramedSocket implements FrameChannel {
   }
 
   receive(maxBytes: number = this.maxFrameBytes): Promise<Uint8Array> {
+    return this.#receive(maxBytes, false) as Promise<Uint8Array>;
+  }
+
+  /**
+   * The next frame, or, for a frame over `maxBytes`, a `SkippedFrame` once
+   * all of it was dropped (never buffered): the connection stays in step, so
+   * the caller can answer that the message was too large and carry on.
+   */
+  receiveOrSkip(maxBytes: number = this.maxFrameBytes): Promise<Uint8Array | SkippedFrame> {
+    return this.#receive(maxBytes, true);
+  }
+
+  #receive(maxBytes: number, skipOversized: boolean): Promise<Uint8Array | SkippedFrame> {
     if (this.#pending) return Promise.reject(new Error('FramedSocket.receive called while a receive is pending'));
     return new Promise((resolve, reject) => {
-      this.#pending = { maxBytes, resolve, reject };
+      this.#pending = { maxBytes, skipOversized, resolve, reject };
       this.#pump();
     });
   }
@@ -101,9 +121,9 @@ export class FramedSocket implements FrameChannel {
   #pump(): void {
     const pending = this.#pending;
     if (pending) {
-      let frame: Uint8Array | undefined;
+      let frame: Uint8Array | SkippedFrame | undefined;
       try {
-        frame = this.#decoder.next(pending.maxBytes);
+        frame = this.#decoder.next(pending.maxBytes, { skipOversized: pending.skipOversized });
       } catch (err) {
         this.#pending = undefined;
         pending.reject(err as Error);

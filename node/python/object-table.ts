@@ -1,9 +1,16 @@
 /**
  * The objects a server hands out to Python proxies, with CPython's reference
  * counting (`Server.id_to_obj` / `id_to_refcount`): `create` and `incref` add
- * a reference, `decref` drops one, and an object whose count reaches zero is
- * forgotten (its registration's callable may still hold it and serve it again
- * later under the same ident).
+ * a reference, `decref` drops one, and an ident whose count reaches zero is
+ * forgotten (its registration's callable may still hold the object and serve
+ * it again later).
+ *
+ * Unlike CPython (`'%x' % id(obj)`), every `create` gets an ident of its own,
+ * even for an object served before: an alias, so that one ident stands for
+ * one proxy, i.e. one client process and all its threads (CPython clients
+ * never compare idents; a proxy sent to another process shares it through
+ * `incref`). That is how the server can tell which process a lease belongs
+ * to, and when that process let go of its proxy (acknowledgement.ts).
  */
 
 import type { TypeRegistration } from '../../shared/rpc/registry.js';
@@ -26,22 +33,16 @@ function unknownIdent(ident: string): PythonException {
 }
 
 export class ObjectTable {
-  readonly #idents = new WeakMap<object, string>();
   readonly #objects = new Map<string, ServedObject>();
   readonly #refcounts = new Map<string, number>();
   #nextId = 1;
 
-  /** Registers `obj` (reusing its ident if it was served before) and adds one reference. */
+  /** Serves `obj` under a new ident (see above), with one reference. */
   add(obj: object, typeid: string, registration: TypeRegistration): ServedObject {
-    let ident = this.#idents.get(obj);
-    if (ident === undefined) {
-      ident = (this.#nextId++).toString(16);
-      this.#idents.set(obj, ident);
-    }
+    const ident = (this.#nextId++).toString(16);
     const served: ServedObject = { ident, typeid, obj, binding: bindObject(obj, typeid, registration), registration };
     this.#objects.set(ident, served);
-    if (!this.#refcounts.has(ident)) this.#refcounts.set(ident, 0);
-    this.incref(ident);
+    this.#refcounts.set(ident, 1);
     return served;
   }
 
@@ -57,18 +58,20 @@ export class ObjectTable {
     this.#refcounts.set(ident, count + 1);
   }
 
-  decref(ident: string): void {
+  /** Drops a reference; true when it was the last one (the proxy is gone). */
+  decref(ident: string): boolean {
     const count = this.#refcounts.get(ident);
     if (count === undefined) throw unknownIdent(ident);
     if (count <= 1) {
       this.#refcounts.delete(ident);
       this.#objects.delete(ident);
-    } else {
-      this.#refcounts.set(ident, count - 1);
+      return true;
     }
+    this.#refcounts.set(ident, count - 1);
+    return false;
   }
 
-  /** CPython's `number_of_objects`. */
+  /** CPython's `number_of_objects`: idents with references (here one per proxy, see above). */
   get size(): number {
     return this.#refcounts.size;
   }

@@ -13,13 +13,23 @@
  * live worker.
  *
  * Delivery guarantees, as for WebRTC peers: calls on our queues go through
- * `[remoteCall]` with one `LeaseLedger` per method-call connection. CPython
+ * `[remoteCall]` with one lease ledger per method-call connection. CPython
  * opens one such connection per (process, thread, manager address), and it
  * carries every proxy call of that thread: a classic worker's `task.get()`
  * and `result.put()` share it. So items a worker takes are leased to it, its
- * next `put` (on any queue) or `task_done()` acknowledges the oldest, and
- * when the connection ends (the worker exited or was killed) whatever it
- * still holds goes back to the head of its queue.
+ * next `put` (on any queue) or `task_done()` acknowledges the oldest, a
+ * proxy released cleanly (the process ended normally) acknowledges what was
+ * taken through it, and when a connection ends with leases still held (the
+ * worker was killed) they go back to the head of their queue. See
+ * acknowledgement.ts, and `ack: 'get'` for CPython's consume-on-get.
+ *
+ * Values: requests are decoded under a `GlobalPolicy` (`pythonGlobals`), so
+ * datetimes, Decimals, your own classes... pass through unchanged as opaque
+ * values. A request that is a valid pickle but refused (a call the policy
+ * does not allow, a value over a limit, a frame over `maxFrameBytes`) is
+ * answered with a `RemoteError` naming what was refused, and the connection
+ * carries on, as CPython answers what it cannot unpickle; bytes that are not
+ * a pickle at all close the connection.
  *
  * `close()` is graceful: waits in `get()` end with `queue.Empty` (so a
  * classic worker's `except queue.Empty` ends its loop and it exits cleanly,
@@ -27,11 +37,12 @@
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { ConnectionClosedError, Empty } from '../../shared/errors.js';
-import { LeaseLedger } from '../../shared/queue/leases.js';
-import { lookupTypeid, type Registry } from '../../shared/rpc/registry.js';
+import { ConnectionClosedError, Empty, ProtocolError } from '../../shared/errors.js';
+import type { Registry } from '../../shared/rpc/registry.js';
 import type { RemoteCallContext } from '../../shared/rpc/served.js';
-import { bindArgs } from './call-adapter.js';
+import { type ConnectionLedger, ledgerFor, type PythonAck } from './acknowledgement.js';
+import { bindArgs, callPython } from './calling.js';
+import { exposureError, unknownTypeid } from './cpython-errors.js';
 import { FramedSocket } from './framed-socket.js';
 import { ObjectTable, type ServedObject } from './object-table.js';
 import {
@@ -44,7 +55,10 @@ import {
   toAuthkey,
 } from './options.js';
 import {
+  GlobalPolicy,
   PickleError,
+  PickleForbiddenError,
+  PickleLimitError,
   PyException,
   PyToken,
   PyTuple,
@@ -60,6 +74,7 @@ import {
   PythonException,
   type Reply,
   type Request,
+  SkippedFrame,
   serverHandshake,
   toPythonException,
   tracebackText,
@@ -86,6 +101,14 @@ export interface PythonManagerServerOptions {
   connectionSignal?: (connection: PythonConnectionInfo) => AbortSignal | undefined;
   /** Called when a Python client calls `shutdown`; without it, remote shutdown is refused. */
   onShutdownRequest?: () => void;
+  /**
+   * Globals Python peers may pass through beyond the built-in value types
+   * and their scripts' own classes (`'myapp.models.*'`, `'myapp.Color'`, or
+   * `'*'` for any: CPython's trust model). See node/python/pickle/policy.ts.
+   */
+  pythonGlobals?: readonly string[];
+  /** How items Python peers take are acknowledged (default `'lease'`; `'get'`: CPython's consume-on-get). */
+  ack?: PythonAck;
 }
 
 export interface PythonConnectionInfo {
@@ -125,7 +148,10 @@ interface Outcome {
  * (a Python process, or thread, starts calling proxies), `'connectionClose'`
  * (PythonConnectionInfo) when it is gone, `'call'` (PythonCallEvent) when a
  * proxy method call starts, `'leasesReleased'` (PythonConnectionInfo, count)
- * when a connection ended holding unacknowledged items (they were put back).
+ * when a connection ended holding unacknowledged items (they were put back),
+ * `'leasesAcknowledged'` (ident, count) when a proxy released cleanly
+ * acknowledged items taken through it, `'refused'` (PythonConnectionInfo,
+ * message) when a request was answered with a refusal (policy or limit).
  */
 export class PythonManagerServer extends EventEmitter {
   readonly #registry: Registry;
@@ -134,6 +160,10 @@ export class PythonManagerServer extends EventEmitter {
   readonly #options: PythonManagerServerOptions;
   readonly #handshakeTimeoutMs: number;
   readonly #objects = new ObjectTable();
+  readonly #policy: GlobalPolicy;
+  readonly #decodeOptions: UnpickleOptions;
+  /** Ledgers of the open method-call connections (a released proxy acknowledges in all of them). */
+  readonly #ledgers = new Set<ConnectionLedger>();
   readonly #connections = new Set<FramedSocket>();
   /** Connections in the middle of a call (they close after their reply once closing). */
   readonly #busy = new Set<FramedSocket>();
@@ -153,6 +183,8 @@ export class PythonManagerServer extends EventEmitter {
     this.#logger = options.logger ?? consoleLogger;
     this.#options = options;
     this.#handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    this.#policy = new GlobalPolicy({ allow: options.pythonGlobals });
+    this.#decodeOptions = { ...options.unpickleLimits, globals: this.#policy };
   }
 
   /** Starts listening; port 0 picks a free port. Resolves with the bound address. */
@@ -246,9 +278,15 @@ export class PythonManagerServer extends EventEmitter {
     try {
       await serverHandshake(channel, this.#authkey, { challenge: this.#options.challenge });
       stage = 'request';
-      const request = decodeRequest(await channel.receive(), this.#options.unpickleLimits);
+      const request = this.#decode(await channel.receiveOrSkip(), info);
       clearTimeout(timer);
       this.#busy.add(channel);
+      if ('refusal' in request) {
+        // One request per server-level connection: answer the refusal, then end it.
+        await channel.send(this.#encode(request.refusal, info));
+        channel.end();
+        return;
+      }
       await this.#serverCall(channel, info, request);
     } catch (err) {
       if (!timedOut) {
@@ -309,7 +347,7 @@ export class PythonManagerServer extends EventEmitter {
       case 'decref': {
         const [ident] = bindArgs(method, [{ name: 'ident' }], args, kwds);
         if (method === 'incref') this.#objects.incref(String(ident));
-        else this.#objects.decref(String(ident));
+        else if (this.#objects.decref(String(ident))) this.#proxyReleased(String(ident));
         return null;
       }
       case 'get_methods': {
@@ -328,14 +366,21 @@ export class PythonManagerServer extends EventEmitter {
     }
   }
 
+  /** A proxy's last reference is gone: what was taken through it and is still held was consumed. */
+  #proxyReleased(ident: string): void {
+    let count = 0;
+    for (const ledger of this.#ledgers) count += ledger.acknowledgeVia(ident);
+    if (count > 0) this.emit('leasesAcknowledged', ident, count);
+  }
+
   /** `create(typeid, *args, **kwds)`: calls the registration's callable and serves the result. */
   async #create(args: readonly PyValue[], kwds: ReadonlyMap<string, PyValue>): Promise<PyValue> {
     const [typeid, ...rest] = args;
     if (typeof typeid !== 'string') throw new TypeError('create() needs a typeid str as first argument');
-    const registration = lookupTypeid(this.#registry, typeid);
-    const callable = registration.callable as NonNullable<typeof registration.callable>;
-    const options = kwds.size > 0 ? [Object.fromEntries(kwds)] : [];
-    const obj: unknown = await callable(...rest, ...options);
+    const registration = this.#registry.get(typeid);
+    // CPython: `self.registry[typeid]`, a KeyError naming the typeid.
+    if (!registration?.callable) throw unknownTypeid(typeid);
+    const obj: unknown = await callPython(registration.callable as (...a: never[]) => unknown, typeid, rest, kwds);
     if (obj === null || typeof obj !== 'object') {
       throw new TypeError(`the callable registered as ${JSON.stringify(typeid)} did not return an object`);
     }
@@ -349,7 +394,8 @@ export class PythonManagerServer extends EventEmitter {
    * until acknowledged; when the loop ends, the rest go back to their queues.
    */
   async #serveMethods(channel: FramedSocket, info: PythonConnectionInfo): Promise<void> {
-    const ledger = new LeaseLedger();
+    const ledger = ledgerFor(this.#options.ack ?? 'lease');
+    this.#ledgers.add(ledger);
     const context: RemoteCallContext = { signal: info.signal, ledger };
     Object.defineProperty(info, 'leases', { get: () => ledger.size, enumerable: true });
     try {
@@ -359,9 +405,9 @@ export class PythonManagerServer extends EventEmitter {
           channel.end();
           return;
         }
-        let request: Request;
+        let decoded: Request | { refusal: Reply };
         try {
-          request = decodeRequest(await channel.receive(), this.#options.unpickleLimits);
+          decoded = this.#decode(await channel.receiveOrSkip(), info);
         } catch (err) {
           // A plain close is how a Python process ends its proxies; anything else is refused input.
           if (!(err instanceof ConnectionClosedError) || channel.closedMidFrame) {
@@ -371,7 +417,11 @@ export class PythonManagerServer extends EventEmitter {
           return;
         }
         this.#busy.add(channel);
-        const { reply, undo } = await this.#serveOne(info, request, context);
+        ledger.via = 'refusal' in decoded ? undefined : String(decoded.ident);
+        const { reply, undo } =
+          'refusal' in decoded
+            ? { reply: decoded.refusal, undo: undefined }
+            : await this.#serveOne(info, decoded, context);
         if (channel.closed) {
           // The caller went away while we worked: never hand an item to a dead socket.
           undo?.();
@@ -386,6 +436,7 @@ export class PythonManagerServer extends EventEmitter {
       }
     } finally {
       this.#busy.delete(channel);
+      this.#ledgers.delete(ledger);
       const held = ledger.size;
       ledger.releaseAll(`python connection from ${info.remote} closed`);
       if (held > 0) this.emit('leasesReleased', info, held);
@@ -415,7 +466,8 @@ export class PythonManagerServer extends EventEmitter {
       const ending = this.#closing.signal.aborted && (method === 'get' || method === 'get_nowait');
       return { reply: { kind: '#ERROR', error: toPythonException(ending ? new Empty() : err) } };
     }
-    const proxyTypeid = served.registration.methodToTypeid?.[served.binding.jsName(method)];
+    const proxyTypeid =
+      served.binding.resultTypeid?.(method) ?? served.registration.methodToTypeid?.[served.binding.jsName(method)];
     if (proxyTypeid === undefined)
       return { reply: { kind: '#RETURN', value: result.value as PyValue }, undo: result.undo };
     return { reply: this.#proxyReply(proxyTypeid, result.value), undo: result.undo };
@@ -433,21 +485,45 @@ export class PythonManagerServer extends EventEmitter {
 
   /** CPython's `fallback_mapping` for names outside `exposed`: `__str__`, `__repr__`, `#GETVALUE`. */
   #fallback(served: ServedObject, method: string): Reply {
+    const special = served.binding.fallback?.(method);
+    if (special !== undefined) return { kind: '#RETURN', value: special };
     if (method === '__str__' || method === '__repr__') {
       return { kind: '#RETURN', value: `<${served.typeid} object served by peerproc>` };
     }
     if (method === '#GETVALUE') return { kind: '#RETURN', value: served.obj as PyValue };
-    const exposed = pyRepr(new PyTuple(served.binding.exposed));
-    const error = new PyException('builtins', 'AttributeError', [
-      `method ${pyRepr(method)} of ${pyRepr(served.typeid)} object is not in exposed=${exposed}`,
-    ]);
-    return { kind: '#TRACEBACK', text: tracebackText(new PythonException(error)) };
+    return { kind: '#TRACEBACK', text: exposureError(method, served.obj, served.binding.exposed) };
+  }
+
+  /**
+   * A request frame, decoded under the policy and limits. A refusal of a
+   * valid pickle (policy, limit, oversized frame) or a request of the wrong
+   * shape is answered, as CPython answers what it cannot unpickle; bytes that
+   * are not a pickle throw (the connection is then closed).
+   */
+  #decode(frame: Uint8Array | SkippedFrame, info: PythonConnectionInfo): Request | { refusal: Reply } {
+    let refused: string;
+    if (frame instanceof SkippedFrame) {
+      refused = `MessageTooLargeError: ${frame.message} (the manager's limit on one message)`;
+    } else {
+      try {
+        return decodeRequest(frame, this.#decodeOptions);
+      } catch (err) {
+        if (!(err instanceof PickleForbiddenError || err instanceof PickleLimitError || err instanceof ProtocolError)) {
+          throw err;
+        }
+        refused = `${err.name}: ${err.message}`;
+      }
+    }
+    this.#logger.warn(`python manager: refused a request from ${info.remote}: ${refused}`);
+    this.emit('refused', info, refused);
+    const text = `Traceback (most recent call last):\n  [stack not sent by the peerproc manager]\n${refused}\n`;
+    return { refusal: { kind: '#TRACEBACK', text } };
   }
 
   /** Pickles a reply; a value with no pickle form becomes `#UNSERIALIZABLE`, as in CPython. */
   #encode(reply: Reply, info: PythonConnectionInfo): Uint8Array {
     try {
-      return encodeReply(reply);
+      return encodeReply(reply, { globals: this.#policy });
     } catch (err) {
       if (!(err instanceof PickleError)) throw err;
       this.#logger.warn(`python manager: reply to ${info.remote} not serializable: ${err.message}`);

@@ -55,6 +55,7 @@ export class MasterHost {
     const signaling = new SignalingClient({
       platform: this.#options.platform,
       url: this.#options.url,
+      servers: this.#options.servers,
       role: 'master',
       id: this.#id,
       onMessage: (m) => this.#onSignaling(m),

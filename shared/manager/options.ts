@@ -9,6 +9,7 @@ import { ConfigError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { MAX_BATCH } from '../queue/batch.js';
 import { parseAddress } from '../signaling/protocol.js';
+import { SignalingServers } from '../signaling/servers.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../webrtc/peer-link.js';
 import type { IceServer, Platform } from '../webrtc/platform.js';
 import { authkeyBytes } from '../wire/auth.js';
@@ -20,7 +21,10 @@ import {
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../wire/framing.js';
 
 export interface ManagerOptions {
-  /** Signaling server URL plus room, e.g. `ws://127.0.0.1:8080/jobs`: the master's address. */
+  /**
+   * Signaling server URL plus room, e.g. `ws://127.0.0.1:8080/jobs`: the master's address. Several servers of
+   * one cluster, comma-separated (`wss://a/jobs,wss://b/jobs`): the first that answers is used, the next when it goes.
+   */
   address: string;
   /** Shared secret both sides prove they know; never sent anywhere. */
   authkey: string | Uint8Array;
@@ -60,6 +64,8 @@ export const DEFAULT_PREFETCH = 512;
 export interface ResolvedOptions {
   url: string;
   room: string;
+  /** Every signaling server of the address, and which to try first (shared by the manager's successive connections). */
+  servers: SignalingServers;
   address: string;
   authkey: Uint8Array;
   platform: Platform;
@@ -89,7 +95,7 @@ export function resolveOptions(options: ManagerOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
     throw new ConfigError('manager options must be an object with at least { address, authkey }');
   }
-  let parsed: { url: string; room: string };
+  let parsed: { url: string; room: string; urls: string[] };
   try {
     parsed = parseAddress(options.address);
   } catch (err) {
@@ -122,7 +128,9 @@ export function resolveOptions(options: ManagerOptions): ResolvedOptions {
     throw new ConfigError(`option 'batchResults' must be true or false, got ${String(options.batchResults)}`);
   }
   return {
-    ...parsed,
+    url: parsed.url,
+    room: parsed.room,
+    servers: new SignalingServers(parsed.urls),
     prefetch,
     batchResults: options.batchResults ?? true,
     address: options.address,

@@ -30,6 +30,8 @@ function isFinal(err: unknown): boolean {
 class MasterWatch {
   #master: string | undefined;
   #gone: Error | undefined;
+  /** The signaling server went away while we waited: this try ends, the next one asks another server. */
+  #serverLost: Error | undefined;
   #wake: (() => void) | undefined;
   /** Called when the watched master leaves (set once a connection to it is under way). */
   onLeft: ((reason: Error) => void) | undefined;
@@ -56,12 +58,18 @@ class MasterWatch {
     this.#wake?.();
   }
 
+  serverLost(reason: Error): void {
+    this.#serverLost = reason;
+    this.#wake?.();
+  }
+
   /** Resolves with the master's id once announced; rejects when it finished, or after `timeoutMs`. */
   async next(timeoutMs: number): Promise<string> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       if (this.#master !== undefined) return this.#master;
       if (this.#gone instanceof PeerShutdownError) throw this.#gone;
+      if (this.#serverLost) throw this.#serverLost;
       const left = deadline - performance.now();
       if (left <= 0) throw new ConnectTimeoutError(`no master on room ${this.room} yet`);
       await new Promise<void>((resolve) => {
@@ -118,6 +126,7 @@ export class WorkerClient {
     const signaling = new SignalingClient({
       platform: this.#options.platform,
       url: this.#options.url,
+      servers: this.#options.servers,
       role: 'worker',
       // A fresh id per attempt: the server may still hold a previous attempt's registration.
       id: randomPeerId(),
@@ -128,7 +137,7 @@ export class WorkerClient {
           watch.handle(message);
         }
       },
-      onDisconnect: () => {},
+      onDisconnect: (reason) => watch.serverLost(reason),
     });
     try {
       const registered = await signaling.connect();

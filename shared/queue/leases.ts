@@ -129,6 +129,25 @@ export class LeaseLedger {
     return count;
   }
 
+  /**
+   * Acknowledges every lease `match` picks (a peer said it is done with what
+   * it took some other way than a put, e.g. a CPython proxy released cleanly).
+   * Returns how many.
+   */
+  acknowledgeWhere(match: (lease: Lease) => boolean): number {
+    let count = 0;
+    for (let i = this.#head; i < this.#slots.length; i++) {
+      const lease = this.#slots[i];
+      if (lease && match(lease)) {
+        this.#slots[i] = undefined;
+        this.#live--;
+        this.acknowledge(lease);
+        count++;
+      }
+    }
+    return count;
+  }
+
   /** Pushes back the deadline of every lease on `owner` by `seconds` from now (a worker still busy). */
   extend(owner: LeaseOwner, seconds: number): number {
     let count = 0;

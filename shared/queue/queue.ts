@@ -7,11 +7,15 @@
  * `get()` with `block: false` (or `getNowait()`) raises `Empty`; `put()` on a
  * full bounded queue with `block: false` (or `putNowait()`) raises `Full`.
  *
+ * `shutdown(immediate)` is Python 3.13's `Queue.shutdown`: puts fail with
+ * `ShutDown`, and gets too once the queue is empty (at once with `immediate`,
+ * which also drops what is left and releases `join()`).
+ *
  * Items taken by remote peers are leased until acknowledged (see leases.ts);
  * every item carries an id, its delivery count, and the id of the item it
  * answers (`getEntry()`), so a master can report each task's result once.
  */
-import { ConnectionClosedError, Empty, Full } from '../errors.js';
+import { ConnectionClosedError, Empty, Full, ShutDown } from '../errors.js';
 import { type RemoteCallContext, remoteCall, remoteFeatures, remoteInternals, remoteTally } from '../rpc/served.js';
 import { GET_BATCH, MAX_BATCH, PUT_BATCH } from './batch.js';
 import { turnIfDue } from './event-loop-turns.js';
@@ -76,8 +80,6 @@ interface Getter<T> extends Waiter<QueueEntry<T>> {
   hold?: () => boolean;
   /** A remote caller's liveness (RemoteCallContext.heardFrom): a silent one gets items only if no other waits. */
   heardFrom?: () => boolean;
-  /** The timeout passed while `hold()` was true: Empty is due once it is false. */
-  overdue?: boolean;
 }
 
 /** FIFO storage with O(1) push, shift and unshift. */
@@ -209,6 +211,9 @@ export class Queue<T> implements LeaseOwner {
   #redeliveries = 0;
   /** Items delivered to remote peers and neither acknowledged nor returned yet. */
   #inFlight = 0;
+  /** Getters whose timeout passed while items were in flight; settled ones are dropped lazily. */
+  readonly #overdue = new Set<Getter<T>>();
+  #shutdown = false;
 
   /** `new Queue()`, `new Queue(100)` (maxsize, as in Python) or `new Queue({ maxsize, maxDeliveries, leaseTimeout })`. */
   constructor(options: number | QueueOptions = {}) {
@@ -244,8 +249,46 @@ export class Queue<T> implements LeaseOwner {
   put(item: T, options: BlockingOptions = {}): Promise<void> {
     // Fast path, no async machinery: the item fits now (the master's put loop runs here).
     // A long run of them still lets the event loop turn, so workers can connect meanwhile.
-    if (options.timeout === undefined && this.#offer(newEntry(item, undefined))) return turnIfDue() ?? RESOLVED;
+    if (options.timeout === undefined && !this.#shutdown && this.#offer(newEntry(item, undefined))) {
+      return turnIfDue() ?? RESOLVED;
+    }
     return this.#put(newEntry(item, undefined), options);
+  }
+
+  /**
+   * Like `put()`, resolving with the item's entry: a result that answers this
+   * item carries its `id` in `answers` (see `getEntry()`), so a master can tell
+   * which of its tasks each result belongs to.
+   */
+  async putEntry(item: T, options: BlockingOptions = {}): Promise<QueueEntry<T>> {
+    const entry = newEntry(item, undefined);
+    if (options.timeout === undefined && !this.#shutdown && this.#offer(entry)) await turnIfDue();
+    else await this.#put(entry, options);
+    return entry;
+  }
+
+  /**
+   * Python 3.13's `Queue.shutdown(immediate=False)`: from now on `put` raises
+   * `ShutDown`, and so does `get` once the queue is empty; waiting putters
+   * (and getters of an empty queue) are released with it. `immediate` also
+   * drops the items left (each counted as done, so `join()` returns).
+   */
+  shutdown(immediate = false): void {
+    this.#shutdown = true;
+    if (immediate) {
+      while (this.#items.length > 0) {
+        this.#items.shift();
+        if (this.#unfinished > 0) this.#unfinished--;
+      }
+      if (this.#unfinished === 0) this.#releaseJoiners();
+    }
+    for (const putter of [...this.#putters]) putter.reject(new ShutDown());
+    if (this.#items.length === 0) for (const getter of [...this.#getters]) getter.reject(new ShutDown());
+  }
+
+  /** True once `shutdown()` was called. */
+  get isShutdown(): boolean {
+    return this.#shutdown;
   }
 
   /** Removes and returns the oldest item, waiting for one unless `block` is false. */
@@ -265,6 +308,7 @@ export class Queue<T> implements LeaseOwner {
   }
 
   putNowait(item: T): void {
+    if (this.#shutdown) throw new ShutDown();
     if (!this.#offer(newEntry(item, undefined))) throw new Full();
   }
 
@@ -277,11 +321,13 @@ export class Queue<T> implements LeaseOwner {
     if (this.#unfinished <= 0) {
       throw new RangeError('taskDone() called more times than there were items put');
     }
-    if (--this.#unfinished === 0) {
-      const joiners = this.#joiners;
-      this.#joiners = [];
-      for (const resolve of joiners) resolve();
-    }
+    if (--this.#unfinished === 0) this.#releaseJoiners();
+  }
+
+  #releaseJoiners(): void {
+    const joiners = this.#joiners;
+    this.#joiners = [];
+    for (const resolve of joiners) resolve();
   }
 
   /** Resolves once every item put has been marked done with `taskDone()`. */
@@ -337,15 +383,20 @@ export class Queue<T> implements LeaseOwner {
 
   /** Overdue getters get their Empty once no item they could still receive is in flight. */
   #settleOverdue(): void {
-    if (this.#getters.size === 0) return;
-    // Deleting the visited entry while iterating a Set is safe.
-    for (const getter of this.#getters) {
-      if (getter.overdue && !getter.hold?.()) getter.reject(new Empty());
+    // Checked per acknowledgement, so it must cost nothing when no getter is overdue (the usual case).
+    if (this.#overdue.size === 0) return;
+    for (const getter of this.#overdue) {
+      if (!this.#getters.has(getter)) this.#overdue.delete(getter);
+      else if (!getter.hold?.()) {
+        this.#overdue.delete(getter);
+        getter.reject(new Empty());
+      }
     }
   }
 
   async #put(entry: QueueEntry<T>, options: BlockingOptions): Promise<void> {
     const timeout = checkTimeout(options.timeout);
+    if (this.#shutdown) throw new ShutDown();
     if (this.#offer(entry)) return;
     if (options.block === false) throw new Full();
     if (options.signal?.aborted) throw new Full('put cancelled: the caller went away');
@@ -365,6 +416,7 @@ export class Queue<T> implements LeaseOwner {
   ): Promise<QueueEntry<T>> {
     const timeout = checkTimeout(options.timeout);
     if (this.#items.length > 0) return this.#take();
+    if (this.#shutdown) throw new ShutDown();
     if (options.block === false) throw new Empty();
     if (options.signal?.aborted) throw new Empty('get cancelled: the caller went away');
     return wait<QueueEntry<T>, Getter<T>>(
@@ -374,14 +426,15 @@ export class Queue<T> implements LeaseOwner {
       options.signal,
       (getter) => {
         if (!getter.hold?.()) return new Empty();
-        getter.overdue = true;
+        // Overdue: Empty is due once hold() turns false (see #settleOverdue).
+        this.#overdue.add(getter);
         return undefined;
       },
     );
   }
 
   #takeNowait(): QueueEntry<T> {
-    if (this.#items.length === 0) throw new Empty();
+    if (this.#items.length === 0) throw this.#shutdown ? new ShutDown() : new Empty();
     return this.#take();
   }
 
@@ -448,6 +501,7 @@ export class Queue<T> implements LeaseOwner {
       case 'getEntry':
         return { ...this.#deliver(await this.#get(withSignal(args[0], signal), remote), context) };
       case 'put':
+      case 'putEntry': // a peer's put always answers its oldest lease; the entry stays on this side
         return this.#answer(args[0] as T, withSignal(args[1], signal), ledger);
       case 'putNowait':
         return this.#answer(args[0] as T, { block: false }, ledger);
@@ -519,6 +573,7 @@ export class Queue<T> implements LeaseOwner {
     if (!Array.isArray(values) || values.length > MAX_BATCH) {
       throw new TypeError(`${PUT_BATCH} takes an array of at most ${MAX_BATCH} items`);
     }
+    if (this.#shutdown) throw new ShutDown();
     if (this.maxsize > 0 && this.#items.length + values.length > this.maxsize) {
       throw new Full(
         `a batch of ${values.length} does not fit a queue of maxsize ${this.maxsize} holding ${this.#items.length}`,

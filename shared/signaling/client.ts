@@ -14,6 +14,7 @@ import {
   SIGNALING_ERROR_CODES,
   type SignalingErrorCode,
 } from './protocol.js';
+import { SignalingServers } from './servers.js';
 
 /** Longest time to open the socket and get `registered` back. */
 const REGISTER_TIMEOUT_MS = 10_000;
@@ -25,6 +26,8 @@ export interface SignalingClientOptions {
   platform: Platform;
   /** WebSocket URL of the room (from parseAddress). */
   url: string;
+  /** Several servers of one cluster for the room (an address list), shared by successive clients; wins over `url`. */
+  servers?: SignalingServers;
   role: Role;
   id: string;
   onMessage(message: ServerMessage): void;
@@ -66,11 +69,28 @@ export class SignalingClient {
     this.#options = options;
   }
 
-  /** Opens the socket and registers; rejects with the server's refusal or a connection error. */
+  /** Opens the socket and registers (with the first server that answers); rejects with a refusal or a connection error. */
   connect(): Promise<RegisteredMessage> {
-    const { platform, url, role, id } = this.#options;
+    const servers = this.#options.servers ?? new SignalingServers([this.#options.url]);
+    return servers.connectFirst((url) => this.#connectTo(url, servers));
+  }
+
+  #connectTo(url: string, servers: SignalingServers): Promise<RegisteredMessage> {
+    const { platform, role, id } = this.#options;
     return new Promise((resolve, reject) => {
+      if (this.#closedByUs) {
+        reject(new ConnectionClosedError(`signaling to ${url} was closed before it connected`));
+        return;
+      }
       let registered = false;
+      let disconnected = false;
+      // Reported once per socket: a fatal error is followed by the close it announces.
+      const disconnect = (reason: Error) => {
+        if (disconnected || this.#closedByUs) return;
+        disconnected = true;
+        servers.failed(url);
+        this.#options.onDisconnect(reason);
+      };
       let socket: WebSocketLike;
       try {
         socket = new platform.WebSocket(url);
@@ -91,7 +111,7 @@ export class SignalingClient {
           `signaling connection to ${url} closed (code ${event.code}${event.reason ? `: ${event.reason}` : ''})`,
         );
         if (!registered) reject(reason);
-        else if (!this.#closedByUs) this.#options.onDisconnect(reason);
+        else disconnect(reason);
       };
       socket.onmessage = (event) => {
         let message: ServerMessage;
@@ -107,14 +127,13 @@ export class SignalingClient {
             resolve(message);
           } else if (message.type === 'error') {
             clearTimeout(timer);
-            this.#closedByUs = true;
             socket.close();
             reject(errorFor(message.code, message.message));
           }
           return;
         }
         if (message.type === 'error' && FATAL_ERROR_CODES.has(message.code as SignalingErrorCode)) {
-          this.#options.onDisconnect(errorFor(message.code, message.message));
+          disconnect(errorFor(message.code, message.message));
           return;
         }
         this.#options.onMessage(message);

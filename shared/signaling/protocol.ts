@@ -99,6 +99,7 @@ export const SIGNALING_ERROR_CODES = [
   'RATE_LIMITED', // too many messages or connections
   'UNAUTHORIZED', // missing or wrong access token, or origin not allowed
   'SHUTTING_DOWN', // the server is stopping
+  'UNAVAILABLE', // a cluster node cannot reach the cluster's shared state (Redis); try another node or later
 ] as const;
 export type SignalingErrorCode = (typeof SIGNALING_ERROR_CODES)[number];
 
@@ -112,6 +113,7 @@ export const FATAL_ERROR_CODES: ReadonlySet<SignalingErrorCode> = new Set([
   'TOO_MANY_ROOMS',
   'UNAUTHORIZED',
   'SHUTTING_DOWN',
+  'UNAVAILABLE',
 ]);
 
 /**
@@ -127,8 +129,29 @@ export const MAX_ROOM_LENGTH = 128;
 /** Client-chosen ids. */
 export const PEER_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 
-/** Splits a peer address `ws://host:port/room` into the WebSocket URL and the room; throws on a bad address. */
-export function parseAddress(address: string): { url: string; room: string } {
+/**
+ * Splits a peer address `ws://host:port/room` into the WebSocket URL and the room; throws on a bad address.
+ * A comma-separated list (`wss://a/jobs,wss://b/jobs`) names several signaling servers of one cluster for the
+ * same room: `urls` has them all, in order, and `url` is the first.
+ */
+export function parseAddress(address: string): { url: string; room: string; urls: string[] } {
+  if (typeof address !== 'string') throw new TypeError(`address must be a string, got ${typeof address}`);
+  const parts = address.split(',').map((part) => part.trim());
+  if (parts.length > 1 && parts.some((part) => part === '')) {
+    throw new TypeError(`address lists are URLs separated by single commas, got ${JSON.stringify(address)}`);
+  }
+  const parsed = parts.map(parseOneAddress);
+  const [first] = parsed as [{ url: string; room: string }];
+  const other = parsed.find((one) => one.room !== first.room);
+  if (other) {
+    throw new TypeError(
+      `every address in a list must name the same room, got ${JSON.stringify(first.room)} and ${JSON.stringify(other.room)}`,
+    );
+  }
+  return { url: first.url, room: first.room, urls: parsed.map((one) => one.url) };
+}
+
+function parseOneAddress(address: string): { url: string; room: string } {
   let parsed: URL;
   try {
     parsed = new URL(address);

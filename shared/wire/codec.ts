@@ -3,10 +3,12 @@
  * untrusted peers. Decoding never runs code, rejects `__proto__` keys, and
  * bounds string/binary/array/map sizes and nesting depth. Round-trips numbers,
  * strings, booleans, null, arrays, plain objects, Uint8Array (raw bytes, no
- * base64) and BigInt of any size (an extension type).
+ * base64), BigInt of any size, `Map` and `Set`, and the Python values of
+ * values.ts (extension types, python/codec-extensions.ts).
  */
 import { DecodeError, Decoder, Encoder, ExtensionCodec } from '@msgpack/msgpack';
 import { ProtocolError } from '../errors.js';
+import { type NestedCodec, registerPythonExtensions } from '../python/codec-extensions.js';
 
 /** MessagePack extension type for BigInt: the value as a decimal string (any size). */
 const BIGINT_EXT_TYPE = 1;
@@ -30,11 +32,13 @@ export const DEFAULT_CODEC_LIMITS: CodecLimits = {
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
-const extensionCodec = new ExtensionCodec();
+const extensionCodec = new ExtensionCodec<NestedCodec>();
+registerPythonExtensions(extensionCodec);
 extensionCodec.register({
   type: BIGINT_EXT_TYPE,
   encode: (value: unknown) => (typeof value === 'bigint' ? utf8.encode(value.toString()) : null),
   decode: (data: Uint8Array) => {
+    if (data.length > MAX_BIGINT_DIGITS + 1) throw new DecodeError(`BigInt extension of ${data.length} bytes`);
     const text = utf8Decoder.decode(data);
     if (text.length > MAX_BIGINT_DIGITS + 1 || !/^-?\d+$/.test(text)) {
       throw new DecodeError(`invalid BigInt extension payload (${data.length} bytes)`);
@@ -47,7 +51,7 @@ extensionCodec.register({
  * @msgpack/msgpack decodes without recursion and has no depth option; its
  * array/map states go through these two methods, so a subclass bounds depth there.
  */
-class DepthLimitedDecoder extends Decoder {}
+class DepthLimitedDecoder extends Decoder<NestedCodec> {}
 for (const method of ['pushArrayState', 'pushMapState'] as const) {
   const proto = Decoder.prototype as unknown as Record<string, (size: number) => void>;
   const original = proto[method];
@@ -62,19 +66,89 @@ for (const method of ['pushArrayState', 'pushMapState'] as const) {
   };
 }
 
-export class Codec {
-  readonly #encoder: Encoder;
-  readonly #decoder: Decoder;
+/**
+ * Plain arrays and plain objects (every protocol message) skip the search
+ * through the extension types, which would otherwise run once per object
+ * encoded: the hot path stays what it was before the Python extensions.
+ */
+class PlainFirstEncoder extends Encoder<NestedCodec> {}
+{
+  const proto = Encoder.prototype as unknown as Record<string, (object: unknown, depth: number) => void>;
+  const { encodeObject, encodeArray, encodeMap } = proto as Record<
+    string,
+    (this: unknown, o: unknown, d: number) => void
+  >;
+  (PlainFirstEncoder.prototype as unknown as Record<string, unknown>).encodeObject = function (
+    this: unknown,
+    object: unknown,
+    depth: number,
+  ) {
+    if (Array.isArray(object))
+      return (encodeArray as (this: unknown, o: unknown, d: number) => void).call(this, object, depth);
+    const prototype = Object.getPrototypeOf(object);
+    if (prototype === Object.prototype || prototype === null) {
+      return (encodeMap as (this: unknown, o: unknown, d: number) => void).call(this, object, depth);
+    }
+    return (encodeObject as (this: unknown, o: unknown, d: number) => void).call(this, object, depth);
+  };
+}
+
+export class Codec implements NestedCodec {
+  readonly #limits: CodecLimits;
+  readonly #encoder: Encoder<NestedCodec>;
+  readonly #decoder: Decoder<NestedCodec>;
+  /** Encoders and decoders for values nested inside extension payloads, one per level in use. */
+  readonly #nestedEncoders: Encoder<NestedCodec>[] = [];
+  readonly #nestedDecoders: Decoder<NestedCodec>[] = [];
+  #level = 0;
 
   constructor(limits: CodecLimits = DEFAULT_CODEC_LIMITS) {
-    this.#encoder = new Encoder({ extensionCodec, maxDepth: MAX_DEPTH, ignoreUndefined: false });
-    this.#decoder = new DepthLimitedDecoder({
+    this.#limits = limits;
+    this.#encoder = this.#makeEncoder();
+    this.#decoder = this.#makeDecoder();
+  }
+
+  #makeEncoder(): Encoder<NestedCodec> {
+    return new PlainFirstEncoder({ extensionCodec, context: this, maxDepth: MAX_DEPTH, ignoreUndefined: false });
+  }
+
+  #makeDecoder(): Decoder<NestedCodec> {
+    const limits = this.#limits;
+    return new DepthLimitedDecoder({
       extensionCodec,
+      context: this,
       maxStrLength: limits.maxValueBytes,
       maxBinLength: limits.maxValueBytes,
-      maxExtLength: MAX_BIGINT_DIGITS + 1,
+      // Extension payloads hold nested values (a Python tuple's items): as large as a binary value.
+      maxExtLength: limits.maxValueBytes,
       maxArrayLength: limits.maxCollectionLength,
       maxMapLength: limits.maxCollectionLength,
+    });
+  }
+
+  /** Each extension level is a recursive call: bound them as MessagePack bounds its own nesting. */
+  #nested<V>(run: (level: number) => V): V {
+    if (this.#level >= MAX_DEPTH) throw new DecodeError(`extension values nested deeper than ${MAX_DEPTH} levels`);
+    this.#level++;
+    try {
+      return run(this.#level);
+    } finally {
+      this.#level--;
+    }
+  }
+
+  /** NestedCodec: the payload of an extension value (codec-extensions.ts). */
+  encodeNested(value: unknown): Uint8Array {
+    return this.#nested((level) => {
+      this.#nestedEncoders[level] ??= this.#makeEncoder();
+      return this.#nestedEncoders[level].encode(value);
+    });
+  }
+
+  decodeNested(data: Uint8Array): unknown {
+    return this.#nested((level) => {
+      this.#nestedDecoders[level] ??= this.#makeDecoder();
+      return this.#nestedDecoders[level].decode(data);
     });
   }
 

@@ -5,6 +5,7 @@
 import type { SignalOutMessage } from '../../shared/signaling/protocol.js';
 import type { ClientConnection } from '../connection.js';
 import type { ServerContext } from '../context.js';
+import { settle } from '../directory.js';
 import { echoPeerId } from '../messages.js';
 import type { RoomMember } from '../rooms.js';
 
@@ -14,16 +15,14 @@ export function handleSignal(
   message: SignalOutMessage,
   ctx: ServerContext,
 ): void {
-  const room = connection.room === undefined ? undefined : ctx.rooms.get(connection.room);
   const target =
-    sender.role === 'worker'
-      ? room?.master?.id === message.to
-        ? room.master
-        : undefined
-      : room?.workers.get(message.to);
-  if (!target) {
+    connection.room === undefined ? undefined : ctx.rooms.signalTarget(connection.room, sender, message.to);
+  const unknownPeer = () => {
     const wanted = sender.role === 'worker' ? 'master' : 'worker';
     connection.reject('UNKNOWN_PEER', `no ${wanted} ${echoPeerId(message.to)} in this room`);
+  };
+  if (!target) {
+    unknownPeer();
     return;
   }
   let text: string;
@@ -34,6 +33,12 @@ export function handleSignal(
     connection.reject('BAD_MESSAGE', '`data` cannot be relayed (nested too deeply)');
     return;
   }
-  target.sendText(text);
-  ctx.counters.messagesRelayed += 1;
+  settle(
+    target.deliver(text),
+    (outcome) => {
+      if (outcome === 'delivered') ctx.counters.messagesRelayed += 1;
+      else if (outcome === 'unknown-peer') unknownPeer();
+    },
+    (err) => connection.log.warn({ err, peer: sender.id }, 'relay failed'),
+  );
 }

@@ -75,6 +75,9 @@ describe('npm run bench -- --smoke', () => {
       'payload, worker put → master queue',
       'master RSS per connection',
       'node-datachannel (default): tasks/s',
+      'signaling, one process: pairings/s',
+      'signaling, three nodes, one Redis: relay latency p99',
+      "CPython worker: peerproc master --python-listen / CPython's master",
     ]) {
       expect(run.stdout).toContain(measure);
     }
@@ -84,7 +87,18 @@ describe('npm run bench -- --smoke', () => {
   it('writes JSON with every section, row and target', async () => {
     const json = JSON.parse(await readFile(out, 'utf8'));
     expect(json).toMatchObject({ schema: 'peerproc-bench/1', profile: 'smoke', failures: [] });
-    expect(Object.keys(json.results).sort()).toEqual(['bindings', 'browser', 'many', 'probe', 'startup', 'throughput']);
+    expect(Object.keys(json.results).sort()).toEqual([
+      'bindings',
+      'browser',
+      'cli',
+      'journal',
+      'many',
+      'probe',
+      'python-listen',
+      'signaling',
+      'startup',
+      'throughput',
+    ]);
     expect(json.machine.node).toBe(process.version);
     const ids = json.rows.map((r: { id: string }) => r.id);
     for (const id of [
@@ -102,6 +116,13 @@ describe('npm run bench -- --smoke', () => {
       'many_10_mb_per_connection',
       'binding_node-datachannel_tasks_per_s',
       'binding_wrtc_tasks_per_s',
+      'signaling_pairings_per_s_1',
+      'signaling_relay_p50_ms_1',
+      'signaling_relay_p99_ms_3',
+      'cli_seed_tasks_per_s_w1',
+      'journal_tasks_per_s_w2',
+      'python_listen_tasks_per_s_w1',
+      'python_listen_tasks_per_s_w2',
     ]) {
       expect(ids).toContain(id);
     }

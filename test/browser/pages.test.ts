@@ -8,7 +8,7 @@
  * PEERPROC_UPDATE_SCREENSHOTS=1). Measured figures are printed and written
  * to test-artifacts/browser/metrics.json.
  */
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +23,7 @@ import {
   ARTIFACTS_DIR,
   closeTab,
   expectedResults,
+  masterHook,
   openTab,
   screenshot,
   type Tab,
@@ -319,5 +320,47 @@ describe('master page', () => {
       tasksPerSecond: Math.round(h.summary?.tasksPerSecond ?? -1),
       perTab: done.map((x) => x.done),
     };
+  });
+
+  it('resumes a run after the page reloads mid-run: the downloaded results hold each task once', async () => {
+    const room = freshRoom('reload');
+    const address = signaling.wsUrl(room);
+    const tasks = 100_000;
+    const nodes = [cliWorker(address), cliWorker(address)];
+    const master = await startMasterPage(room, tasks);
+    // (Polled without the result arrays: the workers' counts tell the progress.)
+    const received = (x: MasterPageHook) => x.workers.reduce((sum, w) => sum + w.results, 0);
+    await waitForHook<MasterPageHook>(master, 'some results', (x) => received(x) >= 10_000, 60_000);
+    // A reload mid-run: the page goes as a crash would; the Node workers wait for it to come back.
+    await master.page.reload({ waitUntil: 'load' });
+    const offered = await waitForHook<MasterPageHook>(master, 'the offer to resume', (x) => x.resumable !== null);
+    expect(offered.resumable?.room).toBe(room);
+    expect(offered.resumable?.tasks).toBe(tasks);
+    expect(offered.resumable?.answered).toBeGreaterThan(0);
+    expect(offered.resumable?.answered).toBeLessThan(tasks);
+    await master.page.getByTestId('authkey').fill(AUTHKEY);
+    await master.page.getByTestId('resume-run').click();
+    const h = await waitForHook<MasterPageHook>(
+      master,
+      'the resumed run to complete',
+      (x) => x.state === 'done',
+      90_000,
+    );
+    expect(h.error).toBeNull();
+    expect(h.tasks).toHaveLength(tasks);
+    expect([...h.results].sort()).toEqual(expectedResults(h.tasks as number[]));
+
+    const download = master.page.waitForEvent('download');
+    await master.page.getByTestId('download-json').click();
+    const file = await (await download).path();
+    const saved = JSON.parse(await readFile(file, 'utf8')) as { tasks: number[]; results: { result: string }[] };
+    expect(saved.tasks).toEqual(h.tasks);
+    expect(saved.results.map((r) => r.result).sort()).toEqual(expectedResults(saved.tasks));
+    // A finished run is no longer offered.
+    await master.page.reload({ waitUntil: 'load' });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await masterHook(master.page)).resumable).toBeNull();
+    for (const w of nodes) expect(await within(w.exited, 15_000, 'the Node worker to exit'), w.output()).toBe(0);
+    metrics.reloadedRun = { tasks, answeredBeforeReload: offered.resumable?.answered };
   });
 });

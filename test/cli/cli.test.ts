@@ -84,6 +84,28 @@ describe('peerproc CLI, as a user runs it', () => {
     const tasks = peerproc(['master', '--address', 'ws://127.0.0.1:1/r', '--authkey', 'k', '--tasks', 'many']);
     expect(await tasks.exited).toBe(2);
     expect(tasks.stderr.join('\n')).toMatch(/--tasks must be an integer/);
+    const ack = peerproc(['master', '--address', 'ws://127.0.0.1:1/r', '--authkey', 'k', '--python-ack', 'never']);
+    expect(await ack.exited).toBe(2);
+    expect(ack.stderr.join('\n')).toMatch(/--python-ack must be one of lease, get, got "never"/);
+    const globals = peerproc([
+      'serve',
+      '--python-listen',
+      '127.0.0.1:0',
+      '--authkey',
+      'k',
+      '--python-globals',
+      'os.sys tem',
+    ]);
+    expect(await globals.exited).toBe(2);
+    expect(globals.stderr.join('\n')).toMatch(
+      /--python-globals takes module\.Name, module\.\* or \*, got "os\.sys tem"/,
+    );
+    const nothing = peerproc(['serve', '--authkey', 'k']);
+    expect(await nothing.exited).toBe(2);
+    expect(nothing.stderr.join('\n')).toMatch(/peerproc serve needs --address, --python-listen, or both/);
+    const help = peerproc(['serve', '--help']);
+    expect(await help.exited).toBe(0);
+    expect(help.stdout.join('\n')).toMatch(/SyncManager objects/);
   });
 
   it('runs the demo in one command', async () => {

@@ -1,8 +1,11 @@
 /**
  * Hostile input to PythonManagerServer's TCP listener: garbage, huge length
  * prefixes, truncated frames (before and after authentication), and pickles
- * that would run os.system in CPython. Each is refused and its connection
- * closed with nothing sent back (no traceback), while the server keeps
+ * that would run os.system in CPython. Bytes that are not a pickle are
+ * refused and their connection closed with nothing sent back (no traceback);
+ * a valid pickle that is refused (a call of os.system, a frame over the
+ * limit) is answered with a RemoteError naming the refusal, as CPython
+ * answers what it cannot unpickle, and nothing in it runs. The server keeps
  * serving: a legitimate classic Python worker completes afterwards.
  */
 import { existsSync, rmSync } from 'node:fs';
@@ -11,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FramedSocket, PythonManagerServer } from '../../node/python/index.js';
 import type { PyValue } from '../../node/python/pickle/index.js';
-import { clientHandshake } from '../../node/python/wire/index.js';
+import { clientHandshake, decodeReply, encodeRequest } from '../../node/python/wire/index.js';
 import { Queue } from '../../shared/queue/queue.js';
 import { defaultPython, FIXTURES, killAllPythons, spawnPython } from './helpers.js';
 
@@ -76,9 +79,9 @@ function raw(): Promise<RawConnection> {
 }
 
 /** A connection that passed the handshake (as a Python client would), for attacks after authentication. */
-async function authenticated(): Promise<FramedSocket> {
+async function authenticated(to = port): Promise<FramedSocket> {
   const socket = await new Promise<Socket>((resolve, reject) => {
-    const s = connect({ host: HOST, port }, () => resolve(s));
+    const s = connect({ host: HOST, port: to }, () => resolve(s));
     s.once('error', reject);
   });
   const channel = new FramedSocket(socket);
@@ -129,11 +132,30 @@ describe('before authentication', () => {
 });
 
 describe('after authentication', () => {
-  it('closes on a request frame over the size limit', async () => {
-    const channel = await authenticated();
-    channel.socket.write(Buffer.from('7fffffff', 'hex'));
-    await closedBy(channel);
-    expect(lastWarning()).toMatch(/closed connection .*MessageTooLargeError/);
+  it('answers a request frame over the size limit without buffering it, and keeps the connection', async () => {
+    const small = new PythonManagerServer(new Map([['q', { callable: () => tasks }]]), {
+      authkey: 'abc',
+      maxFrameBytes: 1024,
+      logger: { warn: (message) => warnings.push(message) },
+    });
+    const { port: smallPort } = await small.listen(0, HOST);
+    try {
+      const channel = await authenticated(smallPort);
+      await channel.send(encodeRequest({ ident: null, method: 'accept_connection', args: ['big'] }));
+      expect(decodeReply(await channel.receive())).toEqual({ kind: '#RETURN', value: null });
+      await channel.send(new Uint8Array(64 * 1024));
+      const refusal = decodeReply(await channel.receive());
+      expect(refusal).toMatchObject({ kind: '#TRACEBACK' });
+      expect((refusal as { text: string }).text).toMatch(
+        /MessageTooLargeError: frame of 65536 bytes exceeds the 1024-byte limit/,
+      );
+      // Still in step: the next request on the same connection is served.
+      await channel.send(encodeRequest({ ident: 'nope', method: 'qsize' }));
+      expect(decodeReply(await channel.receive())).toMatchObject({ kind: '#TRACEBACK', text: /KeyError: 'nope'/ });
+      channel.close();
+    } finally {
+      await small.close();
+    }
   });
 
   it('closes on a truncated request', async () => {
@@ -151,7 +173,7 @@ describe('after authentication', () => {
   });
 
   it.each(['request', 'method'])(
-    'refuses a pickle that would run os.system (as a %s), without running it',
+    'refuses a pickle that would run os.system (as a %s), without running it, answering a RemoteError',
     async (mode) => {
       const pwned = `/tmp/pwned-peerproc-${process.pid}-${mode}`;
       rmSync(pwned, { force: true });
@@ -163,9 +185,13 @@ describe('after authentication', () => {
         pwned,
       ]);
       expect(await evil.exited, evil.stderr()).toBe(0);
-      expect(evil.stdout()).toMatch(/closed by server\n$/);
+      expect(evil.stdout()).toMatch(/reply #TRACEBACK PickleForbiddenError: refused call of posix\.system/);
+      // In the method-call loop the connection carries on, as CPython's does after an unpicklable request.
+      if (mode === 'method') expect(evil.stdout()).toMatch(/still served #TRACEBACK KeyError: 'nope'\n$/);
       expect(existsSync(pwned)).toBe(false);
-      expect(lastWarning()).toMatch(/closed connection .*PickleForbiddenError: refused global "posix\.system"/);
+      expect(warnings.join('\n')).toMatch(
+        /refused a request from .*PickleForbiddenError: refused call of posix\.system/,
+      );
     },
   );
 });

@@ -13,9 +13,12 @@ import {
   PickleForbiddenError,
   PickleLimitError,
   PickleOpcodeError,
+  PyByteArray,
   PyException,
   PyFloat,
   PyFrozenSet,
+  PyGlobal,
+  PyOpaque,
   PyToken,
   PyTuple,
   type PyValue,
@@ -23,6 +26,7 @@ import {
   tuple,
   unpickle,
 } from '../../node/python/pickle/index.js';
+import { GlobalPolicy } from '../../node/python/pickle/policy.js';
 import { runPython } from './helpers.js';
 
 interface Case {
@@ -39,6 +43,7 @@ interface Case {
 }
 
 const exc = (module: string, name: string, ...args: PyValue[]): PyException => new PyException(module, name, args);
+const opaque = (module: string, name: string, ...args: PyValue[]): PyOpaque => new PyOpaque(module, name, 'call', args);
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
@@ -60,11 +65,20 @@ const CASES: Case[] = [
   { py: '-2**2047', js: -(2n ** 2047n), exact: true },
   { py: '1.5', js: 1.5, exact: true },
   { py: '0.1', js: 0.1 },
-  { py: '-0.0', js: -0 },
+  { py: '-0.0', js: new PyFloat(-0) },
   { py: '1e300', js: 1e300 },
   { py: "float('inf')", js: Infinity },
   { py: "float('nan')", js: Number.NaN },
-  { py: '2.0', js: 2, encode: new PyFloat(2) },
+  { py: '2.0', js: new PyFloat(2), exact: true },
+  { py: '-7.0', js: new PyFloat(-7), exact: true },
+  {
+    py: "{1.0: 'x', 2: 3.0}",
+    js: new Map<PyValue, PyValue>([
+      [new PyFloat(1), 'x'],
+      [2, new PyFloat(3)],
+    ]),
+    exact: true,
+  },
   { py: "''", js: '', exact: true },
   { py: "'abc'", js: 'abc', exact: true },
   { py: "'é漢字🎉'", js: 'é漢字🎉', exact: true },
@@ -75,7 +89,43 @@ const CASES: Case[] = [
   { py: "b''", js: bytes(), exact: true },
   { py: "b'\\x00\\xff'", js: bytes(0, 255), exact: true },
   { py: 'bytes(range(256)) * 2', js: Uint8Array.from([...range(256), ...range(256)]), exact: true },
-  { py: "bytearray(b'ab')", js: bytes(97, 98), decodeOnly: true },
+  { py: "bytearray(b'ab')", js: PyByteArray.from([97, 98]), exact: true },
+  { py: 'bytearray()', js: new PyByteArray(0), exact: true },
+  // Values peerproc keeps as they were pickled (PyOpaque): written back with the same opcodes.
+  { py: 'datetime.date(2024, 1, 2)', js: opaque('datetime', 'date', bytes(7, 232, 1, 2)), exact: true },
+  {
+    py: 'datetime.datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc)',
+    js: opaque(
+      'datetime',
+      'datetime',
+      bytes(7, 232, 1, 2, 3, 4, 5, 0, 0, 6),
+      opaque('datetime', 'timezone', opaque('datetime', 'timedelta', 0, 0, 0)),
+    ),
+  },
+  { py: "decimal.Decimal('1.10')", js: opaque('decimal', 'Decimal', '1.10'), exact: true },
+  { py: 'complex(1, 2)', js: opaque('builtins', 'complex', new PyFloat(1), new PyFloat(2)), exact: true },
+  { py: 'range(1, 10, 2)', js: opaque('builtins', 'range', 1, 10, 2), exact: true },
+  {
+    py: "collections.OrderedDict([('a', 1), ('b', [2])])",
+    js: new PyOpaque('collections', 'OrderedDict', 'call', [], {
+      dictItems: [
+        ['a', 1],
+        ['b', [2]],
+      ],
+    }),
+    exact: true,
+  },
+  {
+    py: 'collections.deque([1, 2])',
+    js: new PyOpaque('collections', 'deque', 'call', [], { listItems: [1, 2] }),
+    exact: true,
+  },
+  {
+    py: 'uuid.UUID(int=5)',
+    js: new PyOpaque('uuid', 'UUID', 'new', [], { state: new Map([['int', 5]]) }),
+    exact: true,
+  },
+  { py: 'KeyError', js: new PyGlobal('builtins', 'KeyError'), exact: true },
   { py: '()', js: tuple(), exact: true },
   { py: '(1,)', js: tuple(1), exact: true },
   { py: '(1, 2)', js: tuple(1, 2), exact: true },
@@ -144,7 +194,7 @@ const CASES: Case[] = [
 ];
 
 const PRELUDE = `
-import json, sys, math, pickle, queue, _queue
+import json, sys, math, pickle, queue, _queue, datetime, decimal, collections, uuid
 from multiprocessing.managers import Token
 from multiprocessing.reduction import ForkingPickler
 
@@ -278,18 +328,56 @@ sys.stdout.write(pickle.dumps(('x', 'put', (Evil(),), {}), 4).hex())`);
     expect(existsSync(pwned)).toBe(false);
   });
 
-  it('refuses other globals, classes used as values, and unknown objects', () => {
-    const [custom, cls, builtinsEval, protocol0] = JSON.parse(
+  it('refuses calls outside the value types, instances outside the policy, and unknown opcodes', () => {
+    const [enumMember, decoder, builtinsEval, dotted, protocol0] = JSON.parse(
       runPython(`
-import json, pickle, collections
-Point = collections.namedtuple('Point', 'x y')
-print(json.dumps([pickle.dumps(Point(1, 2), 4).hex(), pickle.dumps(KeyError, 4).hex(),
-                  pickle.dumps(eval, 4).hex(), pickle.dumps([1, 'a'], 0).hex()]))`),
+import json, pickle, enum, os, argparse
+class Color(enum.Enum):
+    RED = 1
+class Sneaky:
+    def __reduce__(self):
+        return (os.path.join, ('a', 'b'))
+print(json.dumps([pickle.dumps(Color.RED, 4).hex(), pickle.dumps(argparse.Namespace(a=1), 4).hex(),
+                  pickle.dumps(eval, 4).hex(), pickle.dumps(Sneaky(), 4).hex(), pickle.dumps([1, 'a'], 0).hex()]))`),
     ) as string[];
-    expect(() => unpickle(fromHex(custom as string))).toThrow(PickleForbiddenError);
-    expect(() => unpickle(fromHex(cls as string))).toThrow(PickleForbiddenError);
+    // An enum member is a call of its class: not a known value type, so refused unless allowed.
+    expect(() => unpickle(fromHex(enumMember as string))).toThrow(/refused call of __main__\.Color/);
+    expect(unpickle(fromHex(enumMember as string), { globals: new GlobalPolicy({ allow: ['__main__.*'] }) })).toEqual(
+      opaque('__main__', 'Color', 1),
+    );
+    expect(() => unpickle(fromHex(decoder as string))).toThrow(/refused instance of argparse\.Namespace/);
     expect(() => unpickle(fromHex(builtinsEval as string))).toThrow(/builtins\.eval/);
+    expect(() => unpickle(fromHex(dotted as string))).toThrow(/refused call of posixpath\.join/);
+    // `module.*` covers top-level names only, never an attribute chain such as __main__.os.system.
+    const chain = bytes(
+      0x80,
+      4,
+      0x8c,
+      8,
+      ...Buffer.from('__main__'),
+      0x8c,
+      9,
+      ...Buffer.from('os.system'),
+      0x93,
+      0x29,
+      0x81,
+      0x2e,
+    );
+    expect(() => unpickle(chain)).toThrow(/refused instance of __main__\.os\.system/);
     expect(() => unpickle(fromHex(protocol0 as string))).toThrow(PickleOpcodeError);
+    for (const err of [PickleForbiddenError]) expect(() => unpickle(fromHex(dotted as string))).toThrow(err);
+  });
+
+  it('never writes a global the policy refuses, whoever built the value', () => {
+    expect(() => pickle(new PyOpaque('posix', 'system', 'call', ['touch /tmp/x']))).toThrow(PickleForbiddenError);
+    expect(() => pickle(new PyGlobal('builtins', 'eval'))).toThrow(PickleForbiddenError);
+    expect(() => pickle(new PyOpaque('__main__', 'Thing', 'call'))).toThrow(
+      /refused to write a call of __main__\.Thing/,
+    );
+    expect(pickle(new PyOpaque('__main__', 'Thing', 'new'))).toBeInstanceOf(Uint8Array);
+    expect(
+      pickle(new PyOpaque('posix', 'system', 'call'), { globals: new GlobalPolicy({ allow: ['*'] }) }),
+    ).toBeInstanceOf(Uint8Array);
   });
 
   it('refuses truncated input and lengths beyond the input without allocating', () => {
@@ -319,8 +407,8 @@ print(json.dumps([pickle.dumps(Point(1, 2), 4).hex(), pickle.dumps(KeyError, 4).
     expect(unpickle(values)).toHaveLength(200);
     expect(() => unpickle(values, { maxValues: 100 })).toThrow(PickleLimitError);
     expect(() => unpickle(pickle('x'.repeat(1000)), { maxInputBytes: 500 })).toThrow(PickleLimitError);
-    // A class reference used as a value, and stack misuse.
-    expect(() => unpickle(bytes(0x80, 4, 0x4e, 0x61, 0x2e))).toThrow(PickleDecodeError);
+    // APPEND on something that is not a list, and stack misuse.
+    expect(() => unpickle(bytes(0x80, 4, 0x4e, 0x4e, 0x61, 0x2e))).toThrow(PickleDecodeError);
     expect(() => unpickle(bytes(0x80, 4, 0x30, 0x2e))).toThrow(PickleDecodeError);
     expect(() => unpickle(bytes(0x80, 4, 0x68, 7, 0x2e))).toThrow(/memo key 7/);
   });

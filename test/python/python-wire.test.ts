@@ -45,6 +45,7 @@ import {
   MessageTooLargeError,
   ProtocolError,
   RemoteError,
+  ShutDown,
 } from '../../shared/errors.js';
 import { defaultPython, runPython } from './helpers.js';
 
@@ -288,7 +289,11 @@ describe('errors across the boundary', () => {
       new PyException('builtins', 'KeyError', ['k']),
     );
     const other = toPythonException(new ProtocolError('p'));
-    expect(other).toStrictEqual(new PyException('builtins', 'RuntimeError', ['ProtocolError: p']));
+    expect(other).toStrictEqual(new PyException('builtins', 'Exception', ['ProtocolError: p']));
+    // A plain JS Error is Python's Exception with its message; a 3.13 queue's ShutDown is queue.ShutDown.
+    expect(toPythonException(new Error('boom'))).toStrictEqual(new PyException('builtins', 'Exception', ['boom']));
+    expect(toPythonException(new ShutDown())).toStrictEqual(new PyException('queue', 'ShutDown'));
+    expect(fromPythonException(new PyException('queue', 'ShutDown'))).toBeInstanceOf(ShutDown);
     expect(tracebackText(new Error('x'))).not.toMatch(/\.ts|at |\//);
   });
 

@@ -13,6 +13,7 @@ import {
 } from '../../node/python/index.js';
 import { PyToken, PyTuple, type PyValue } from '../../node/python/pickle/index.js';
 import { Empty, Full, RemoteError } from '../../shared/errors.js';
+import { pythonParams } from '../../shared/python/call.js';
 import { JoinableQueue, Queue } from '../../shared/queue/queue.js';
 import type { Registry } from '../../shared/rpc/registry.js';
 
@@ -25,9 +26,24 @@ afterEach(async () => {
 
 class Counter {
   value = 0;
-  add(n: number, options?: { times?: number }): number {
-    this.value += n * (options?.times ?? 1);
+  add(n: number): number {
+    this.value += n;
     return this.value;
+  }
+  /** Declares its Python signature below: keywords allowed, with a default. */
+  scale(n: number, times: number): number {
+    this.value += n * times;
+    return this.value;
+  }
+  /** Takes any keywords, as one trailing object. */
+  label(name: string, options: Record<string, unknown>): string {
+    return `${name}:${Object.keys(options).join(',')}`;
+  }
+  sum(a: number | bigint, b: number | bigint): number | bigint {
+    return (a as number) + (b as number);
+  }
+  boom(): never {
+    throw new Error('boom');
   }
   child(): Counter {
     return new Counter();
@@ -39,6 +55,9 @@ class Counter {
     return new Date(0);
   }
 }
+
+pythonParams(Counter.prototype.scale, ['n', ['times', 1]]);
+pythonParams(Counter.prototype.label, ['name', '**kwargs']);
 
 async function setup(registry: Registry, onShutdownRequest?: () => void) {
   const warnings: string[] = [];
@@ -63,11 +82,13 @@ describe('server-level calls', () => {
     await client.connect();
     const a = await client.proxy('q');
     const b = await client.proxy('q');
-    // The same object keeps its ident, with one reference per proxy.
-    expect(b.ident).toBe(a.ident);
-    expect(await client.dispatch('number_of_objects')).toBe(1);
-    expect(await client.dispatch('debug_info')).toContain(`${a.ident}:       refcount=2`);
-    // queue.Queue's own list (CPython's AutoProxy exposes the same nine).
+    // Each create is its own ident (an alias of the same queue: one ident per proxy, so per client process).
+    expect(b.ident).not.toBe(a.ident);
+    expect(await client.dispatch('number_of_objects')).toBe(2);
+    expect(await client.dispatch('debug_info')).toContain(`${a.ident}:       refcount=1`);
+    await a.put('via a');
+    expect(await b.get()).toBe('via a');
+    // queue.Queue's own list, as CPython 3.13's AutoProxy exposes it (3.11 and 3.12 have no shutdown).
     expect(a.exposed).toEqual([
       'empty',
       'full',
@@ -77,6 +98,7 @@ describe('server-level calls', () => {
       'put',
       'put_nowait',
       'qsize',
+      'shutdown',
       'task_done',
     ]);
     const methods = await client.dispatch('get_methods', [new PyToken('q', null, a.ident)]);
@@ -94,7 +116,8 @@ describe('server-level calls', () => {
     const bogus = await client.dispatch('bogus').catch((e: unknown) => e);
     expect(bogus).toBeInstanceOf(RemoteError);
     expect(bogus).toMatchObject({ name: 'AssertionError', message: "'bogus' unrecognized" });
-    await expect(client.proxy('nope')).rejects.toMatchObject({ name: 'KeyError' });
+    // CPython: `self.registry[typeid]`, a KeyError naming the typeid.
+    await expect(client.proxy('nope')).rejects.toMatchObject({ name: 'KeyError', message: "'nope'" });
     await expect(client.dispatch('dummy', [1])).rejects.toMatchObject({ name: 'TypeError' });
   });
 
@@ -148,19 +171,43 @@ describe('method calls', () => {
     expect(Buffer.from(back as Uint8Array).equals(big)).toBe(true);
   });
 
-  it('exposes other objects in snake_case, passes keywords as an options object, and sends #PROXY for methodToTypeid', async () => {
+  it('exposes other objects in snake_case, calls them as CPython would, and sends #PROXY for methodToTypeid', async () => {
     const counter = new Counter();
     const registry: Registry = new Map([
       [
         'counter',
-        { callable: () => counter, exposed: ['add', 'child', 'fail', 'date'], methodToTypeid: { child: 'Counter' } },
+        {
+          callable: () => counter,
+          exposed: ['add', 'scale', 'label', 'sum', 'boom', 'child', 'fail', 'date'],
+          methodToTypeid: { child: 'Counter' },
+        },
       ],
       ['Counter', { exposed: ['add'] }],
     ]);
     const { client, warnings } = await setup(registry);
     const c = await client.proxy('counter');
     expect(await c.call('add', [2])).toBe(2);
-    expect(await c.call('add', [2], { times: 3 })).toBe(8);
+    // Keywords only where the method declares them (pythonParams), with CPython's TypeError texts otherwise.
+    await expect(c.call('add', [], { n: 2 })).rejects.toMatchObject({
+      name: 'TypeError',
+      message: "Counter.add() got an unexpected keyword argument 'n'",
+    });
+    await expect(c.call('add')).rejects.toMatchObject({
+      message: "Counter.add() missing 1 required positional argument: 'n'",
+    });
+    await expect(c.call('add', [1, 2])).rejects.toMatchObject({
+      message: 'Counter.add() takes 2 positional arguments but 3 were given',
+    });
+    expect(await c.call('scale', [2], { times: 3 })).toBe(8);
+    expect(await c.call('scale', [], { n: 1 })).toBe(9);
+    await expect(c.call('scale', [1], { n: 1 })).rejects.toMatchObject({
+      message: "Counter.scale() got multiple values for argument 'n'",
+    });
+    expect(await c.call('label', ['x'], { a: 1, b: 2 })).toBe('x:a,b');
+    // Ints beyond 2**53 arrive as BigInt: the other int arguments of the call come as BigInt too.
+    expect(await c.call('sum', [2n ** 60n, 1])).toBe(2n ** 60n + 1n);
+    // A JS Error is Python's Exception with its message; RangeError is ValueError.
+    await expect(c.call('boom')).rejects.toMatchObject({ name: 'Exception', message: 'boom' });
     await expect(c.call('fail')).rejects.toMatchObject({ name: 'ValueError', message: 'out of range' });
     // A result with no pickle form: CPython's #UNSERIALIZABLE, and one log line.
     await expect(c.call('date')).rejects.toMatchObject({ name: 'RemoteError' });

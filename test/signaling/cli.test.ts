@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/redis.js';
 import { TestClient } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -81,5 +82,18 @@ describe('peerproc signal (spawned)', () => {
     const cli = run(['--port', 'eighty']);
     expect(await cli.exited).toBe(2);
     expect(cli.stderr()).toBe('peerproc signal: Expected --port to be an integer, got "eighty"\n');
+  });
+
+  it('cluster mode: exits 2 naming --redis for a bad URL, and 1 when Redis cannot be reached, never showing the password', async () => {
+    const bad = run(['--port', '0', '--redis', 'http://127.0.0.1:6379']);
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr()).toMatch(/^peerproc signal: Expected --redis to be a redis:\/\/ or rediss:\/\/ URL/);
+    const nobody = await freePort();
+    const unreachable = run(['--port', '0', '--log-level', 'silent'], {
+      PEERPROC_SIGNAL_REDIS: `redis://:pw-never-shown@127.0.0.1:${nobody}`,
+    });
+    expect(await unreachable.exited).toBe(1);
+    expect(unreachable.stderr()).toMatch(/cannot reach Redis at redis:\/\/:REDACTED@127\.0\.0\.1:\d+: .*ECONNREFUSED/);
+    expect(unreachable.stderr()).not.toContain('pw-never-shown');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Empty, Full } from '../../shared/errors.js';
+import { Empty, Full, ShutDown } from '../../shared/errors.js';
 import { JoinableQueue, Queue } from '../../shared/queue/queue.js';
 
 describe('Queue (Python semantics)', () => {
@@ -104,6 +104,38 @@ describe('Queue (Python semantics)', () => {
     q.redeliver(entry, 'worker died');
     expect(q.qsize()).toBe(0);
     expect(q.deadLetters.getNowait()).toMatchObject({ value: 'poison', deliveries: 2, reason: 'worker died' });
+  });
+});
+
+describe('Queue.shutdown (Python 3.13)', () => {
+  it('refuses puts, lets gets drain what is left, then raises ShutDown; waiters are released', async () => {
+    const q = new Queue<string>(1);
+    q.putNowait('left');
+    const blockedPut = q.put('blocked');
+    q.shutdown();
+    expect(q.isShutdown).toBe(true);
+    await expect(blockedPut).rejects.toBeInstanceOf(ShutDown);
+    await expect(q.put('late')).rejects.toBeInstanceOf(ShutDown);
+    expect(() => q.putNowait('late')).toThrow(ShutDown);
+    expect(await q.get()).toBe('left');
+    await expect(q.get()).rejects.toBeInstanceOf(ShutDown);
+    expect(() => q.getNowait()).toThrow(ShutDown);
+
+    const empty = new Queue<string>();
+    const waiting = empty.get();
+    empty.shutdown();
+    await expect(waiting).rejects.toBeInstanceOf(ShutDown);
+  });
+
+  it('immediate: drops the items left and releases join()', async () => {
+    const q = new JoinableQueue<number>();
+    q.putNowait(1);
+    q.putNowait(2);
+    const joined = q.join();
+    q.shutdown(true);
+    await joined;
+    expect(q.qsize()).toBe(0);
+    await expect(q.get()).rejects.toBeInstanceOf(ShutDown);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * Where a page connects, from its own URL:
- *   ?address=wss://host/jobs   the full peer address (any signaling server)
+ *   ?address=wss://host/jobs   the full peer address (any signaling server; a comma-separated list of
+ *                              servers of one cluster fails over from one to the next)
  *   ?room=jobs                 a room on the server that served the page
  *   #authkey=...               the key, in the fragment: browsers never send it to servers
  */
@@ -31,7 +32,8 @@ export function readPageParams(location: Location): PageParams {
 
 /** A human sentence for a bad address, or undefined when it is fine. */
 export function addressProblem(address: string): string | undefined {
-  if (!address.trim()) return 'Enter the address, e.g. ws://host:8080/jobs';
+  if (!address.trim())
+    return 'Enter the address, e.g. ws://host:8080/jobs (or several servers: ws://a/jobs,ws://b/jobs)';
   try {
     parseAddress(address.trim());
     return undefined;
@@ -49,8 +51,9 @@ export function roomOf(address: string): string {
   }
 }
 
-/** The address without secrets (`token` query parameters), for display. */
+/** The address without secrets (`token` query parameters), for display; each server of a list alike. */
 export function displayAddress(address: string): string {
+  if (address.includes(',')) return address.split(',').map(displayAddress).join(', ');
   try {
     const url = new URL(address);
     for (const key of [...url.searchParams.keys()]) {

@@ -82,6 +82,8 @@ export interface MasterPageHook {
   /** The job being served (null: the square demo). */
   job: { name: string; sha256: string } | null;
   summary: RunSummary | null;
+  /** An unfinished run kept in this browser that the page offers to resume; null when there is none. */
+  resumable: { room: string; tasks: number; answered: number } | null;
 }
 
 export type PeerprocPageHook = WorkerPageHook | MasterPageHook;

@@ -12,8 +12,9 @@ import { downloadCsv, downloadJson, downloadJsonLines } from './downloads.js';
 import { agentLabel, formatCount, formatDuration, formatPercent, formatRate, shortPeer } from './format.js';
 import type { MasterPageHook, MasterState, MasterWorkerRow } from './hooks.js';
 import { JobMasterSession, readPageJob } from './jobs/job-master-session.js';
-import { MasterSession } from './master-session.js';
+import { MasterSession, type RunKeeping } from './master-session.js';
 import { RateMeter } from './rate-meter.js';
+import { RunStore, type StoredResult, type StoredRun } from './run-store.js';
 import { parseResult } from './square.js';
 import { ThroughputChart, type ThroughputSample } from './throughput-chart.js';
 
@@ -34,6 +35,7 @@ const hook = publishHook<MasterPageHook>({
   rejected: 0,
   job: null,
   summary: null,
+  resumable: null,
 });
 
 const ui = {
@@ -79,6 +81,11 @@ const ui = {
   tasksFile: byTestId<HTMLInputElement>('tasks-file'),
   taskTimeout: byTestId<HTMLInputElement>('task-timeout'),
   jobNote: byTestId('job-note'),
+  resume: byTestId('resume'),
+  resumeText: byTestId('resume-text'),
+  resumeRun: byTestId<HTMLButtonElement>('resume-run'),
+  resumeDownload: byTestId<HTMLButtonElement>('resume-download'),
+  resumeDiscard: byTestId<HTMLButtonElement>('resume-discard'),
 };
 
 const STATE_LABELS: Record<MasterState, string> = {
@@ -101,6 +108,10 @@ const meters = {
   node: new RateMeter(CHART_WINDOW_MS),
 };
 let session: MasterSession | JobMasterSession | undefined;
+/** Where runs are kept (undefined where IndexedDB is unavailable: runs then live in memory only). */
+let store: RunStore | undefined;
+/** The unfinished run this page offers to resume, with its results so far. */
+let resumable: { stored: StoredRun; results: StoredResult[] } | undefined;
 let authkey = '';
 let resultsDirty = false;
 let renderedAt = 0;
@@ -140,9 +151,9 @@ function pickedJob(): { job: File; tasks: File } | undefined {
   return job && tasks ? { job, tasks } : undefined;
 }
 
-async function startRun(): Promise<void> {
-  const count = Number(ui.tasks.value);
-  const picked = pickedJob();
+async function startRun(resume?: { stored: StoredRun; results: StoredResult[] }): Promise<void> {
+  const count = resume ? resume.stored.tasks.length : Number(ui.tasks.value);
+  const picked = resume ? undefined : pickedJob();
   // A job master serves one job for one run; another run (or the demo) is a new master.
   if (session && (session instanceof JobMasterSession || picked)) {
     await session.stop().catch(() => {});
@@ -202,12 +213,19 @@ async function startRun(): Promise<void> {
   hook.summary = null;
   hook.results = [];
   setState('running');
+  // A new run replaces the offer to resume an older one (which stays stored until discarded).
+  showResumable(undefined);
+  const keeping: RunKeeping | undefined = store && { store, room: roomOf(hook.address ?? ''), resume };
   try {
-    const run = current.runTasks(count, () => {
-      resultsDirty = true;
-      // Under load, network events can starve the refresh timer: refresh from here when it is due.
-      if (performance.now() - renderedAt >= RENDER_INTERVAL_MS) render();
-    });
+    const run = current.runTasks(
+      count,
+      () => {
+        resultsDirty = true;
+        // Under load, network events can starve the refresh timer: refresh from here when it is due.
+        if (performance.now() - renderedAt >= RENDER_INTERVAL_MS) render();
+      },
+      keeping,
+    );
     // The run object exists as soon as runTasks starts; expose its arrays directly (no copies per result).
     hook.tasks = current.run?.tasks ?? [];
     hook.results = current.run?.results ?? [];
@@ -491,8 +509,59 @@ ui.downloadJson.addEventListener('click', () => downloadJson(exportData()));
 ui.downloadJsonl.addEventListener('click', () => {
   if (session instanceof JobMasterSession) downloadJsonLines(roomOf(hook.address ?? ''), session.jsonLines());
 });
-// Leaving the page stops the master cleanly, so workers learn at once instead of by heartbeat.
-window.addEventListener('pagehide', () => void session?.stop());
+// Leaving the page stops the master cleanly, so workers learn at once instead of by heartbeat; but with a
+// run in progress that this browser keeps, the page just goes (as a crash would): workers wait for it to come back.
+window.addEventListener('pagehide', () => {
+  if (!(store && hook.state === 'running' && session instanceof MasterSession)) void session?.stop();
+});
+ui.resumeRun.addEventListener('click', () => {
+  if (resumable) void startRun(resumable);
+});
+ui.resumeDownload.addEventListener('click', () => {
+  if (resumable) downloadJson(storedExport(resumable.stored, resumable.results));
+});
+ui.resumeDiscard.addEventListener('click', () => {
+  if (resumable) void store?.discard(resumable.stored.id).then(() => showResumable(undefined));
+});
+
+function storedExport(stored: StoredRun, results: StoredResult[]) {
+  return {
+    room: stored.room,
+    tasks: stored.tasks,
+    results: results.map((r) => r.result),
+    arrivals: results.map((r) => r.receivedMs),
+    summary: null,
+  };
+}
+
+function showResumable(found: typeof resumable): void {
+  resumable = found;
+  ui.resume.hidden = !found;
+  hook.resumable = found
+    ? { room: found.stored.room, tasks: found.stored.tasks.length, answered: found.results.length }
+    : null;
+  if (!found) return;
+  // Resume on the run's own room (same server unless the form already names that room elsewhere).
+  if (roomOf(ui.address.value.trim()) !== found.stored.room)
+    ui.address.value = addressOnThisServer(location, found.stored.room);
+  setText(
+    ui.resumeText,
+    `An unfinished run on room “${found.stored.room}”: ${formatCount(found.results.length)} of ${formatCount(found.stored.tasks.length)} tasks answered (started ${new Date(found.stored.createdAt).toLocaleString()}). Enter its authkey to resume it.`,
+  );
+}
+
+/** Opens the browser's run store and offers the newest unfinished run, if any. */
+async function offerUnfinishedRun(): Promise<void> {
+  try {
+    store = await RunStore.open();
+  } catch (err) {
+    logger.warn(`runs will not be kept in this browser: ${(err as Error).message}`);
+    return;
+  }
+  const stored = await store.unfinished();
+  if (stored) showResumable({ stored, results: await store.results(stored.id) });
+}
+void offerUnfinishedRun();
 
 const params = readPageParams(location);
 ui.address.value = params.address;

@@ -4,8 +4,9 @@
  * collects the results, and keeps a per-worker account from the manager's
  * events and `workers()` call counts.
  */
-import { BaseManager, FirstAnswers, type Logger, type ManagerEvent, type ProxyOf, Queue } from '../lib/index.js';
+import { BaseManager, type Logger, type ManagerEvent, type ProxyOf, Queue } from '../lib/index.js';
 import type { MasterWorkerRow, RunSummary, WorkerStatus } from './hooks.js';
+import type { RunStore, StoredResult, StoredRun } from './run-store.js';
 import { isCorrectResult, parseResult } from './square.js';
 
 interface Jobs {
@@ -41,6 +42,15 @@ export interface Run {
   readonly arrivals: number[];
   readonly startedAt: number;
   finishedAt: number | null;
+  /** Results carried over from the stored run this one resumed (0 for a fresh run). */
+  readonly resumed: number;
+}
+
+/** Where a run is kept, and the stored run to resume (its tasks and the results it already has). */
+export interface RunKeeping {
+  store: RunStore;
+  room: string;
+  resume?: { stored: StoredRun; results: StoredResult[] };
 }
 
 export class MasterSession {
@@ -75,43 +85,72 @@ export class MasterSession {
     return this.#rejected;
   }
 
-  /** Puts `count` tasks and resolves once every result is in (or rejects when stopped). */
-  async runTasks(count: number, onResult: () => void): Promise<Run> {
+  /**
+   * Puts `count` tasks (or, resuming, the stored run's unanswered ones) and
+   * resolves once every task has a result (or rejects when stopped). With
+   * `keeping`, the run and each first result are kept in the browser.
+   */
+  async runTasks(count: number, onResult: () => void, keeping?: RunKeeping): Promise<Run> {
     this.refresh();
     for (const account of this.#accounts.values()) {
       account.baseline = account.total;
       account.results = 0;
     }
-    const tasks = Array.from({ length: count }, () => Math.floor(Math.random() * (MAX_TASK + 1)));
+    const resume = keeping?.resume;
+    const tasks =
+      resume?.stored.tasks ?? Array.from({ length: count }, () => Math.floor(Math.random() * (MAX_TASK + 1)));
+    const answered = new Set<number>(resume?.results.map((r) => r.index));
     const run: Run = {
       tasks,
-      results: [],
+      results: resume?.results.map((r) => r.result) ?? [],
       duplicates: 0,
-      arrivals: [],
-      startedAt: performance.now(),
+      arrivals: resume?.results.map((r) => r.receivedMs) ?? [],
+      startedAt: performance.now() - Math.max(0, ...(resume?.results.map((r) => r.receivedMs) ?? [0])),
       finishedAt: null,
+      resumed: answered.size,
     };
+    // Set before the first await: the page shows `run` as soon as runTasks is called.
     this.run = run;
+    const runId = resume?.stored.id ?? (await keeping?.store.create(keeping.room, tasks));
     let slice = performance.now();
-    for (const n of tasks) {
-      await this.#task.put(n);
+    // Results name the queue entry of the task they answer; a redelivered task may be answered twice.
+    const indexOf = new Map<number, number>();
+    for (const [index, n] of tasks.entries()) {
+      if (answered.has(index)) continue;
+      indexOf.set((await this.#task.putEntry(n)).id, index);
       if (performance.now() - slice > SLICE_MS) slice = await yieldToBrowser();
     }
+    let unsaved: StoredResult[] = [];
+    // Batches are written in order; the run is marked finished only after the last one.
+    let saving: Promise<void> = Promise.resolve();
+    const save = () => {
+      const batch = unsaved;
+      unsaved = [];
+      if (keeping && batch.length > 0) saving = saving.then(() => keeping.store.record(batch));
+    };
     const signal = this.#abort.signal;
-    // Results name the task they answer: a task redelivered after its worker vanished may be answered twice.
-    const answers = new FirstAnswers();
-    while (run.results.length < count) {
+    while (run.results.length < tasks.length) {
       const entry = await this.#result.getEntry({ signal });
-      if (!answers.accept(entry)) {
-        run.duplicates = answers.duplicates;
+      const index = entry.answers === undefined ? undefined : indexOf.get(entry.answers);
+      if (index === undefined || answered.has(index)) {
+        run.duplicates++;
         continue;
       }
+      answered.add(index);
+      const receivedMs = performance.now() - run.startedAt;
       run.results.push(entry.value);
-      run.arrivals.push(performance.now() - run.startedAt);
+      run.arrivals.push(receivedMs);
+      if (runId !== undefined) unsaved.push({ runId, index, result: entry.value, receivedMs });
       onResult();
       // Results already queued come back without leaving the microtask queue: let the page paint now and then.
-      if (performance.now() - slice > SLICE_MS) slice = await yieldToBrowser();
+      if (performance.now() - slice > SLICE_MS) {
+        save();
+        slice = await yieldToBrowser();
+      }
     }
+    save();
+    await saving;
+    if (keeping && runId !== undefined) await keeping.store.finish(runId);
     run.finishedAt = performance.now();
     this.refresh();
     return run;

@@ -1,9 +1,11 @@
 /**
  * Pickle decoder (protocols 2 to 5) that never executes anything: it is a
- * stack machine over the opcodes that build plain data, and the only globals
- * it accepts are the inert ones in globals.ts. Every length is checked against
- * the bytes that remain before anything is read or allocated, and the limits
- * in limits.ts bound memory whatever the input.
+ * stack machine over the opcodes that build plain data. Globals are only
+ * names: the few in globals.ts become plain data, the others (if the
+ * GlobalPolicy allows them) become `PyOpaque` objects recording what the
+ * pickle did with them, so they can be written back unchanged. Every length
+ * is checked against the bytes that remain before anything is read or
+ * allocated, and the limits in limits.ts bound memory whatever the input.
  */
 import { checkDepth } from './depth.js';
 import { PickleDecodeError, PickleForbiddenError, PickleLimitError, PickleOpcodeError } from './errors.js';
@@ -20,10 +22,25 @@ import {
   MAX_GLOBAL_NAME_BYTES,
 } from './limits.js';
 import { describeOpcode, Op } from './opcodes.js';
+import { DEFAULT_GLOBAL_POLICY, type GlobalPolicy } from './policy.js';
 import { decodeUtf8 } from './utf8.js';
-import { PyException, PyFrozenSet, PyToken, PyTuple, type PyValue } from './values.js';
+import {
+  PyByteArray,
+  type PyDict,
+  PyException,
+  PyFloat,
+  PyFrozenSet,
+  PyGlobal,
+  PyOpaque,
+  PyToken,
+  PyTuple,
+  type PyValue,
+} from './values.js';
 
-export type UnpickleOptions = DecodeLimits;
+export interface UnpickleOptions extends DecodeLimits {
+  /** Which globals a pickle may call or instantiate (default: `DEFAULT_GLOBAL_POLICY`). */
+  globals?: GlobalPolicy;
+}
 
 /** Decodes one pickle. Throws only `PickleError` subclasses for bad input. */
 export function unpickle(input: Uint8Array, options: UnpickleOptions = {}): PyValue {
@@ -48,6 +65,7 @@ class Unpickler {
   readonly #maxMemo: number;
   readonly #maxValues: number;
   readonly #maxIntBytes: number;
+  readonly #policy: GlobalPolicy;
 
   constructor(bytes: Uint8Array, options: UnpickleOptions) {
     const maxInput = options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
@@ -60,6 +78,7 @@ class Unpickler {
     this.#maxMemo = options.maxMemoEntries ?? DEFAULT_MAX_MEMO_ENTRIES;
     this.#maxValues = options.maxValues ?? DEFAULT_MAX_VALUES;
     this.#maxIntBytes = options.maxIntBytes ?? DEFAULT_MAX_INT_BYTES;
+    this.#policy = options.globals ?? DEFAULT_GLOBAL_POLICY;
   }
 
   load(): PyValue {
@@ -123,7 +142,7 @@ class Unpickler {
         break;
       }
       case Op.BINFLOAT:
-        this.#push(this.#view.getFloat64(this.#advance(8), false));
+        this.#push(float(this.#view.getFloat64(this.#advance(8), false)));
         break;
       case Op.SHORT_BINUNICODE:
         this.#push(decodeUtf8(this.#take(this.#u8())));
@@ -141,8 +160,10 @@ class Unpickler {
         this.#push(this.#take(this.#u32()));
         break;
       case Op.BINBYTES8:
-      case Op.BYTEARRAY8:
         this.#push(this.#take(this.#u64()));
+        break;
+      case Op.BYTEARRAY8:
+        this.#push(byteArray(this.#take(this.#u64())));
         break;
       case Op.EMPTY_TUPLE:
         this.#push(new PyTuple([]));
@@ -184,7 +205,7 @@ class Unpickler {
       case Op.SETITEM: {
         const value = this.#value(this.#pop());
         const key = this.#value(this.#pop());
-        this.#dict(this.#top()).set(key, value);
+        setItem(this.#dict(this.#top()), key, value);
         break;
       }
       case Op.SETITEMS: {
@@ -243,14 +264,14 @@ class Unpickler {
       }
       case Op.NEWOBJ: {
         const args = this.#pop();
-        const cls = this.#pop();
-        if (!(cls instanceof GlobalRef) || cls.kind !== 'token') {
-          throw new PickleForbiddenError(`refused NEWOBJ of ${describe(cls)}: only multiprocessing.managers.Token`);
-        }
-        if (!(args instanceof PyTuple) || args.length !== 0) {
-          throw new PickleDecodeError('NEWOBJ of Token takes no arguments');
-        }
-        this.#push(new PyToken());
+        this.#push(this.#newObject(this.#pop(), args, null));
+        break;
+      }
+      case Op.NEWOBJ_EX: {
+        const kwargs = this.#value(this.#pop());
+        const args = this.#pop();
+        if (!(kwargs instanceof Map)) throw new PickleDecodeError('NEWOBJ_EX keyword arguments must be a dict');
+        this.#push(this.#newObject(this.#pop(), args, kwargs));
         break;
       }
       case Op.BUILD: {
@@ -376,35 +397,43 @@ class Unpickler {
     this.#pop();
   }
 
-  /** Class references may only be called (REDUCE/NEWOBJ); they never become values. */
+  /** A global named as a value (a class, a function) becomes a `PyGlobal`, if the policy allows the name. */
   #value(item: StackItem): PyValue {
-    if (item instanceof GlobalRef) {
+    if (!(item instanceof GlobalRef)) return item;
+    if (!this.#policy.mayInstantiate(item.module, item.name) && item.kind === 'opaque') {
       throw new PickleForbiddenError(
-        `refused class ${item.module}.${item.name} used as a value: it may only be called`,
+        `refused global ${JSON.stringify(`${item.module}.${item.name}`)} used as a value: ${this.#policy.hint(item.module, item.name)}`,
       );
     }
-    return item;
+    item.asValue ??= new PyGlobal(item.module, item.name);
+    return item.asValue;
   }
 
   #values(items: StackItem[]): PyValue[] {
-    for (const item of items) this.#value(item);
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as StackItem;
+      if (item instanceof GlobalRef) items[i] = this.#value(item);
+    }
     return items as PyValue[];
   }
 
+  /** APPEND/APPENDS target: a list, or an opaque object (list subclasses, deque) that records the items. */
   #list(target: StackItem): PyValue[] {
-    if (!Array.isArray(target)) throw new PickleDecodeError('APPEND/APPENDS on something that is not a list');
-    return target;
+    if (Array.isArray(target)) return target;
+    if (target instanceof PyOpaque) return target.listItems;
+    throw new PickleDecodeError('APPEND/APPENDS on something that is not a list');
   }
 
-  #dict(target: StackItem): Map<PyValue, PyValue> {
-    if (!(target instanceof Map)) throw new PickleDecodeError('SETITEM/SETITEMS on something that is not a dict');
-    return target;
+  /** SETITEM/SETITEMS target: a dict, or an opaque object (OrderedDict, Counter) that records the items. */
+  #dict(target: StackItem): PyDict | PyOpaque {
+    if (target instanceof Map || target instanceof PyOpaque) return target;
+    throw new PickleDecodeError('SETITEM/SETITEMS on something that is not a dict');
   }
 
-  #setItems(dict: Map<PyValue, PyValue>, items: StackItem[]): void {
+  #setItems(dict: PyDict | PyOpaque, items: StackItem[]): void {
     if (items.length % 2 !== 0) throw new PickleDecodeError('odd number of items for a dict');
     for (let i = 0; i < items.length; i += 2) {
-      dict.set(this.#value(items[i] as StackItem), this.#value(items[i + 1] as StackItem));
+      setItem(dict, this.#value(items[i] as StackItem), this.#value(items[i + 1] as StackItem));
     }
   }
 
@@ -426,15 +455,22 @@ class Unpickler {
 
   // --- objects -----------------------------------------------------------
 
-  /** Applies an allowed global to its args without running anything: each kind builds plain data. */
+  /** Applies a global to its args without running anything: known kinds build plain data, others stay opaque. */
   #reduce(callable: StackItem, argsItem: StackItem): PyValue {
     if (!(callable instanceof GlobalRef)) {
-      throw new PickleForbiddenError(`refused REDUCE of ${describe(callable)}: only allowed globals may be called`);
+      throw new PickleForbiddenError(`refused REDUCE of ${describe(callable)}: only globals may be called`);
     }
     if (!(argsItem instanceof PyTuple)) throw new PickleDecodeError('REDUCE arguments must be a tuple');
     const args = argsItem.items;
     const [first, second] = args;
     switch (callable.kind) {
+      case 'opaque':
+        if (!this.#policy.mayCall(callable.module, callable.name)) {
+          throw new PickleForbiddenError(
+            `refused call of ${callable.module}.${callable.name}: peerproc passes on calls of known value types only; ${this.#policy.hint(callable.module, callable.name)}`,
+          );
+        }
+        return new PyOpaque(callable.module, callable.name, 'call', argsItem);
       case 'exception':
         return new PyException(callable.module, callable.name, argsItem);
       case 'codecs-encode':
@@ -443,14 +479,17 @@ class Unpickler {
         }
         break;
       case 'bytes':
-      case 'bytearray':
-        if (args.length === 0) return new Uint8Array(0);
-        if (args.length === 1 && first instanceof Uint8Array) return first;
+      case 'bytearray': {
+        let bytes: Uint8Array | undefined;
+        if (args.length === 0) bytes = new Uint8Array(0);
+        else if (args.length === 1 && first instanceof Uint8Array) bytes = first;
         // Protocol 2 writes bytearray(b'..') as bytearray('..', 'latin-1').
-        if (args.length === 2 && typeof first === 'string' && typeof second === 'string') {
-          if (LATIN1_NAMES.has(second.toLowerCase())) return latin1Bytes(first);
+        else if (args.length === 2 && typeof first === 'string' && typeof second === 'string') {
+          if (LATIN1_NAMES.has(second.toLowerCase())) bytes = latin1Bytes(first);
         }
+        if (bytes) return callable.kind === 'bytearray' ? byteArray(bytes) : bytes;
         break;
+      }
       case 'set':
       case 'frozenset': {
         const items = args.length === 0 ? [] : args.length === 1 && Array.isArray(first) ? first : undefined;
@@ -465,7 +504,29 @@ class Unpickler {
     );
   }
 
+  /** NEWOBJ / NEWOBJ_EX: `cls.__new__(cls, *args, **kwargs)`, recorded, never run. */
+  #newObject(cls: StackItem, argsItem: StackItem, kwargs: PyDict | null): PyValue {
+    if (!(cls instanceof GlobalRef)) throw new PickleForbiddenError(`refused NEWOBJ of ${describe(cls)}: not a global`);
+    if (!(argsItem instanceof PyTuple)) throw new PickleDecodeError('NEWOBJ arguments must be a tuple');
+    if (cls.kind === 'token' && kwargs === null) {
+      if (argsItem.length !== 0) throw new PickleDecodeError('NEWOBJ of Token takes no arguments');
+      return new PyToken();
+    }
+    if (cls.kind !== 'opaque' || !this.#policy.mayInstantiate(cls.module, cls.name)) {
+      throw new PickleForbiddenError(
+        `refused instance of ${cls.module}.${cls.name}: ${this.#policy.hint(cls.module, cls.name)}`,
+      );
+    }
+    return new PyOpaque(cls.module, cls.name, kwargs ? 'new_ex' : 'new', argsItem, { kwargs });
+  }
+
   #build(target: StackItem, state: PyValue): void {
+    if (target instanceof PyOpaque) {
+      // The standard pickler writes BUILD at most once per object, after its items.
+      if (target.state !== undefined) throw new PickleDecodeError(`BUILD twice on ${target.qualname}`);
+      target.state = state;
+      return;
+    }
     if (target instanceof PyToken) {
       // Token.__getstate__ is (typeid, address, id).
       const [typeid, address, id] = state instanceof PyTuple ? state.items : [];
@@ -486,6 +547,26 @@ class Unpickler {
     }
     throw new PickleForbiddenError(`refused BUILD of ${describe(target)}: only Token and exception state`);
   }
+}
+
+/**
+ * A Python float: a number, or `PyFloat` when integral (so that 2.0 goes back
+ * as a float, not the int 2), -0.0 included (MessagePack would send a plain -0 as the int 0).
+ */
+function float(value: number): number | PyFloat {
+  return Number.isSafeInteger(value) ? new PyFloat(value) : value;
+}
+
+/** A bytearray owns its bytes (decoded bytes values share the input buffer). */
+function byteArray(bytes: Uint8Array): PyByteArray {
+  const out = new PyByteArray(bytes.length);
+  out.set(bytes);
+  return out;
+}
+
+function setItem(target: PyDict | PyOpaque, key: PyValue, value: PyValue): void {
+  if (target instanceof PyOpaque) target.dictItems.push([key, value]);
+  else target.set(key, value);
 }
 
 function latin1Bytes(text: string): Uint8Array {

@@ -6,7 +6,7 @@
  * encoder order), so DAGs and cycles cost time linear in their size.
  */
 import { PickleLimitError } from './errors.js';
-import { PyException, PyFrozenSet, PyToken, PyTuple, type PyValue } from './values.js';
+import { PyException, PyFrozenSet, PyOpaque, PyToken, PyTuple, type PyValue } from './values.js';
 
 function children(node: object): readonly unknown[] {
   if (Array.isArray(node)) return node;
@@ -20,6 +20,11 @@ function children(node: object): readonly unknown[] {
   if (node instanceof PyFrozenSet) return node.items;
   if (node instanceof PyException) return node.state ? [node.args, node.state] : [node.args];
   if (node instanceof PyToken) return [node.address];
+  if (node instanceof PyOpaque) {
+    const out: unknown[] = [node.args, node.kwargs, node.state, ...node.listItems];
+    for (const [key, value] of node.dictItems) out.push(key, value);
+    return out;
+  }
   return [];
 }
 

@@ -2,25 +2,31 @@
  * Pickle encoder writing protocol 4 the way CPython's C pickler does for the
  * same values (same opcodes, memoization and batching), so a Python peer
  * reads exactly what it would have received from another Python process.
- * Refuses anything without a Python form with `PickleEncodeError`.
+ * `PyOpaque` values are written back with the opcodes and arguments they
+ * came with. Refuses anything without a Python form with `PickleEncodeError`,
+ * and opaque globals the policy does not allow (whoever made them: a JS
+ * peer can build a `PyOpaque` too) with `PickleForbiddenError`.
  */
-import { PickleEncodeError, PickleLimitError } from './errors.js';
+import { PickleEncodeError, PickleForbiddenError, PickleLimitError } from './errors.js';
 import { isAllowedException } from './globals.js';
 import { encodeLong } from './ints.js';
 import { DEFAULT_MAX_DEPTH, ENCODE_BATCH_SIZE, WRITE_PROTOCOL } from './limits.js';
 import { Op } from './opcodes.js';
+import { DEFAULT_GLOBAL_POLICY, type GlobalPolicy } from './policy.js';
 import { encodeUtf8 } from './utf8.js';
-import { PyException, PyFloat, PyFrozenSet, PyToken, PyTuple } from './values.js';
+import { PyByteArray, PyException, PyFloat, PyFrozenSet, PyGlobal, PyOpaque, PyToken, PyTuple } from './values.js';
 import { ByteWriter } from './writer.js';
 
 export interface PickleOptions {
   /** Deepest container nesting written (default 1,000, what CPython itself can pickle). */
   maxDepth?: number;
+  /** Which opaque globals may be written (default: `DEFAULT_GLOBAL_POLICY`, as for decoding). */
+  globals?: GlobalPolicy;
 }
 
 /** Python's `pickle.dumps(value, protocol=4)`, for the values listed in values.ts. */
 export function pickle(value: unknown, options: PickleOptions = {}): Uint8Array {
-  return new Pickler(options.maxDepth ?? DEFAULT_MAX_DEPTH).dump(value);
+  return new Pickler(options.maxDepth ?? DEFAULT_MAX_DEPTH, options.globals ?? DEFAULT_GLOBAL_POLICY).dump(value);
 }
 
 /** CPython only frames pickles whose body has at least this many bytes. */
@@ -35,12 +41,14 @@ class Pickler {
   readonly #memo = new Map<unknown, number>();
   readonly #globals = new Map<string, number>();
   readonly #maxDepth: number;
+  readonly #policy: GlobalPolicy;
   #depth = 0;
   /** Index the next MEMOIZE gets (the decoder numbers them in order). */
   #nextMemo = 0;
 
-  constructor(maxDepth: number) {
+  constructor(maxDepth: number, policy: GlobalPolicy) {
     this.#maxDepth = maxDepth;
+    this.#policy = policy;
   }
 
   dump(value: unknown): Uint8Array {
@@ -77,8 +85,10 @@ class Pickler {
   #saveObject(value: object): void {
     const index = this.#memo.get(value);
     if (index !== undefined) this.#get(index);
+    else if (value instanceof PyByteArray) this.#saveByteArray(value);
     else if (value instanceof Uint8Array) this.#saveBytes(value);
     else if (value instanceof PyFloat) this.#saveFloat(value.value);
+    else if (value instanceof PyGlobal) this.#savePyGlobal(value);
     else {
       if (++this.#depth > this.#maxDepth) {
         throw new PickleLimitError(`value nests deeper than ${this.#maxDepth} levels`);
@@ -99,6 +109,7 @@ class Pickler {
     else if (value instanceof PyFrozenSet) this.#saveFrozenSet(value);
     else if (value instanceof PyException) this.#saveException(value);
     else if (value instanceof PyToken) this.#saveToken(value);
+    else if (value instanceof PyOpaque) this.#saveOpaque(value);
     else {
       const proto = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) {
@@ -158,6 +169,49 @@ class Pickler {
     this.#memoize(value);
   }
 
+  /** As CPython's `bytearray.__reduce_ex__(4)`: `bytearray(b'...')`. */
+  #saveByteArray(value: PyByteArray): void {
+    this.#saveGlobal('builtins', 'bytearray');
+    const bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    this.#saveTuple(new PyTuple(value.length === 0 ? [] : [bytes]));
+    this.#out.u8(Op.REDUCE);
+    this.#memoize(value);
+  }
+
+  #savePyGlobal(value: PyGlobal): void {
+    if (!this.#policy.mayInstantiate(value.module, value.name)) {
+      throw new PickleForbiddenError(
+        `refused to write global ${value.qualname}: ${this.#policy.hint(value.module, value.name)}`,
+      );
+    }
+    // Memoized by name (as CPython memoizes a class), so the same global is written once.
+    this.#saveGlobal(value.module, value.name);
+  }
+
+  /** What `save_reduce` writes: the global, its arguments, the call or NEWOBJ, then items and state. */
+  #saveOpaque(value: PyOpaque): void {
+    const allowed =
+      value.how === 'call'
+        ? this.#policy.mayCall(value.module, value.name)
+        : this.#policy.mayInstantiate(value.module, value.name);
+    if (!allowed) {
+      throw new PickleForbiddenError(
+        `refused to write ${value.how === 'call' ? 'a call of' : 'an instance of'} ${value.qualname}: ${this.#policy.hint(value.module, value.name)}`,
+      );
+    }
+    this.#saveGlobal(value.module, value.name);
+    this.#save(value.args);
+    if (value.how === 'new_ex') this.#save(value.kwargs ?? new Map());
+    this.#out.u8(value.how === 'call' ? Op.REDUCE : value.how === 'new' ? Op.NEWOBJ : Op.NEWOBJ_EX);
+    this.#memoize(value);
+    if (value.listItems.length > 0) this.#appends(value.listItems);
+    if (value.dictItems.length > 0) this.#setItems(value.dictItems);
+    if (value.state !== undefined) {
+      this.#save(value.state);
+      this.#out.u8(Op.BUILD);
+    }
+  }
+
   /** Writes the opcode for a length-prefixed value: 1-, 4- or 8-byte length. */
   #sized(length: number, short: number, medium: number, long: number): void {
     if (length < 256) {
@@ -205,6 +259,11 @@ class Pickler {
   #saveList(value: readonly unknown[]): void {
     this.#out.u8(Op.EMPTY_LIST);
     this.#memoize(value);
+    this.#appends(value);
+  }
+
+  /** APPEND / APPENDS in CPython's batches, onto the object on top of the stack. */
+  #appends(value: readonly unknown[]): void {
     for (let start = 0; start < value.length; start += ENCODE_BATCH_SIZE) {
       const end = Math.min(start + ENCODE_BATCH_SIZE, value.length);
       if (end - start === 1) {
@@ -222,7 +281,11 @@ class Pickler {
   #saveDict(value: Map<unknown, unknown>, identity: object = value): void {
     this.#out.u8(Op.EMPTY_DICT);
     this.#memoize(identity);
-    const entries = [...value];
+    this.#setItems([...value]);
+  }
+
+  /** SETITEM / SETITEMS in CPython's batches, onto the object on top of the stack. */
+  #setItems(entries: ReadonlyArray<readonly [unknown, unknown]>): void {
     for (let start = 0; start < entries.length; start += ENCODE_BATCH_SIZE) {
       const end = Math.min(start + ENCODE_BATCH_SIZE, entries.length);
       if (end - start === 1) {

@@ -16,15 +16,27 @@ export {
 export { BUILTIN_EXCEPTIONS, isAllowedException } from './globals.js';
 export * from './limits.js';
 export {
+  DEFAULT_GLOBAL_POLICY,
+  GlobalPolicy,
+  type GlobalPolicyOptions,
+  isGlobalPattern,
+  VALUE_TYPES,
+} from './policy.js';
+export {
+  PyByteArray,
   type PyDict,
   PyException,
   PyFloat,
   PyFrozenSet,
+  PyGlobal,
+  PyOpaque,
+  type PyOpaqueHow,
   type PySet,
   PyToken,
   PyTuple,
   type PyValue,
   pyRepr,
   pyStr,
+  pyTypeName,
   tuple,
 } from './values.js';

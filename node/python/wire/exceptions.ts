@@ -6,23 +6,13 @@
  * our `Empty`/`Full` and anything else a `RemoteError` with the Python class
  * name and message. Only names and messages cross: no stacks, no paths.
  */
-import { Empty, Full, PeerprocError, RemoteError } from '../../../shared/errors.js';
+import { Empty, Full, RemoteError, ShutDown } from '../../../shared/errors.js';
+import { PythonException } from '../../../shared/python/exception.js';
 import { BUILTIN_EXCEPTIONS, isAllowedException } from '../pickle/globals.js';
 import { PyException, type PyValue, pyRepr } from '../pickle/values.js';
 
-/**
- * Throw this to make a Python caller see exactly `exception` (e.g. CPython's
- * `KeyError(ident)` for an unknown object id). Its `name` is the Python class name.
- */
-export class PythonException extends PeerprocError {
-  readonly exception: PyException;
-
-  constructor(exception: PyException) {
-    super(exception.message);
-    this.name = exception.name;
-    this.exception = exception;
-  }
-}
+// Throw this to make a Python caller see exactly `exception` (e.g. CPython's `KeyError(ident)`).
+export { PythonException } from '../../../shared/python/exception.js';
 
 /** Our error names that have a natural Python builtin counterpart. */
 const PYTHON_NAMES: Readonly<Record<string, string>> = {
@@ -33,18 +23,22 @@ const PYTHON_NAMES: Readonly<Record<string, string>> = {
   ConfigError: 'ValueError',
 };
 
-/** The Python exception standing for `err`; unknown kinds become `RuntimeError('Name: message')`. */
+/**
+ * The Python exception standing for `err`: a JS `Error` is `Exception(message)`,
+ * an error of another kind `Exception('Name: message')`, builtin names map to themselves.
+ */
 export function toPythonException(err: unknown): PyException {
   if (err instanceof PythonException && isAllowedException(err.exception.module, err.exception.name)) {
     return err.exception;
   }
   if (err instanceof Empty) return new PyException('_queue', 'Empty');
   if (err instanceof Full) return new PyException('queue', 'Full');
+  if (err instanceof ShutDown) return new PyException('queue', 'ShutDown');
   const name = err instanceof Error ? err.name : 'Error';
   const message = err instanceof Error ? err.message : String(err);
   const pythonName = PYTHON_NAMES[name] ?? (BUILTIN_EXCEPTIONS.has(name) ? name : undefined);
   if (pythonName) return new PyException('builtins', pythonName, [message]);
-  return new PyException('builtins', 'RuntimeError', [`${name}: ${message}`]);
+  return new PyException('builtins', 'Exception', [name === 'Error' ? message : `${name}: ${message}`]);
 }
 
 /** The error to throw for a `#ERROR` reply. */
@@ -52,6 +46,7 @@ export function fromPythonException(value: PyValue): Error {
   if (value instanceof PyException) {
     if (value.name === 'Empty' && (value.module === '_queue' || value.module === 'queue')) return new Empty();
     if (value.name === 'Full' && value.module === 'queue') return new Full();
+    if (value.name === 'ShutDown' && value.module === 'queue') return new ShutDown();
     return new RemoteError(value.name, value.message);
   }
   return new RemoteError('RemoteError', pyRepr(value));

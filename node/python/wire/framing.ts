@@ -18,7 +18,7 @@ const EXTENDED_LENGTH_BYTES = 8;
 /** The 4-byte header value announcing an 8-byte length. */
 const EXTENDED_MARKER = -1;
 
-const State = { HEADER: 0, EXTENDED_HEADER: 1, PAYLOAD: 2, FAILED: 3 } as const;
+const State = { HEADER: 0, EXTENDED_HEADER: 1, PAYLOAD: 2, FAILED: 3, SKIP: 4 } as const;
 type State = (typeof State)[keyof typeof State];
 
 /** The header for a payload of `length` bytes (4 bytes, or 12 beyond 0x7fffffff). */
@@ -50,6 +50,31 @@ export interface FrameDecoderOptions {
   maxFrameBytes?: number;
 }
 
+/**
+ * What `next(max, { skipOversized: true })` returns for a frame over the
+ * limit once all of it has gone by: its bytes were dropped as they came
+ * (never buffered), and the stream is in step again, so the sender can be
+ * answered that its message was too large.
+ */
+export class SkippedFrame {
+  readonly length: number;
+  readonly maxBytes: number;
+
+  constructor(length: number, maxBytes: number) {
+    this.length = length;
+    this.maxBytes = maxBytes;
+  }
+
+  get message(): string {
+    return `frame of ${this.length} bytes exceeds the ${this.maxBytes}-byte limit`;
+  }
+}
+
+export interface NextFrameOptions {
+  /** Drop a frame over the limit instead of failing (after authentication: the peer is a real client). */
+  skipOversized?: boolean;
+}
+
 export class FrameDecoder {
   readonly maxFrameBytes: number;
   readonly #chunks: Uint8Array[] = [];
@@ -58,6 +83,9 @@ export class FrameDecoder {
   #buffered = 0;
   #state: State = State.HEADER;
   #length = 0;
+  /** While skipping an oversized frame: the bytes of it still to drop, and the limit it broke. */
+  #skipLeft = 0;
+  #skipLimit = 0;
   #failure: Error | undefined;
 
   constructor(options: FrameDecoderOptions = {}) {
@@ -86,10 +114,13 @@ export class FrameDecoder {
    * of it is buffered beyond what already arrived; a negative length throws
    * `ProtocolError`. After an error the decoder stays failed.
    */
-  next(maxBytes: number = this.maxFrameBytes): Uint8Array | undefined {
+  next(maxBytes?: number): Uint8Array | undefined;
+  next(maxBytes: number, options: NextFrameOptions): Uint8Array | SkippedFrame | undefined;
+  next(maxBytes: number = this.maxFrameBytes, options: NextFrameOptions = {}): Uint8Array | SkippedFrame | undefined {
     if (this.#failure) throw this.#failure;
     try {
-      return this.#next(maxBytes);
+      if (this.#state === State.SKIP) return this.#skip();
+      return this.#next(maxBytes, options.skipOversized === true);
     } catch (err) {
       this.#state = State.FAILED;
       this.#failure = err as Error;
@@ -97,7 +128,7 @@ export class FrameDecoder {
     }
   }
 
-  #next(maxBytes: number): Uint8Array | undefined {
+  #next(maxBytes: number, skipOversized: boolean): Uint8Array | SkippedFrame | undefined {
     if (this.#state === State.HEADER) {
       if (this.#buffered < HEADER_BYTES) return undefined;
       const length = new DataView(copyOf(this.#read(HEADER_BYTES)).buffer).getInt32(0, false);
@@ -106,7 +137,7 @@ export class FrameDecoder {
       } else if (length < 0) {
         throw new ProtocolError(`invalid frame length ${length}`);
       } else {
-        this.#expect(length, maxBytes);
+        this.#expect(length, maxBytes, skipOversized);
       }
     }
     if (this.#state === State.EXTENDED_HEADER) {
@@ -115,20 +146,54 @@ export class FrameDecoder {
       const high = view.getUint32(0, false);
       const low = view.getUint32(4, false);
       // Beyond 2**53 no limit can allow it; report it as too large without building a bigint.
-      this.#expect(high >= 0x200000 ? Number.POSITIVE_INFINITY : high * 0x100000000 + low, maxBytes);
+      this.#expect(high >= 0x200000 ? Number.POSITIVE_INFINITY : high * 0x100000000 + low, maxBytes, skipOversized);
     }
+    if (this.#state === State.SKIP) return this.#skip();
     if (this.#buffered < this.#length) return undefined;
     const payload = this.#read(this.#length);
     this.#state = State.HEADER;
     return payload;
   }
 
-  #expect(length: number, maxBytes: number): void {
+  #expect(length: number, maxBytes: number, skipOversized: boolean): void {
     if (length > maxBytes) {
-      throw new MessageTooLargeError(`frame of ${length} bytes exceeds the ${maxBytes}-byte limit`);
+      if (!skipOversized || !Number.isFinite(length)) {
+        throw new MessageTooLargeError(`frame of ${length} bytes exceeds the ${maxBytes}-byte limit`);
+      }
+      this.#length = length;
+      this.#skipLeft = length;
+      this.#skipLimit = maxBytes;
+      this.#state = State.SKIP;
+      return;
     }
     this.#length = length;
     this.#state = State.PAYLOAD;
+  }
+
+  /** Drops what arrived of an oversized frame; its end resynchronises the stream. */
+  #skip(): SkippedFrame | undefined {
+    const drop = Math.min(this.#skipLeft, this.#buffered);
+    if (drop > 0) this.#discard(drop);
+    this.#skipLeft -= drop;
+    if (this.#skipLeft > 0) return undefined;
+    this.#state = State.HEADER;
+    return new SkippedFrame(this.#length, this.#skipLimit);
+  }
+
+  /** Drops `n` buffered bytes without copying them. */
+  #discard(n: number): void {
+    this.#buffered -= n;
+    let left = n;
+    while (left > 0) {
+      const chunk = this.#chunks[0] as Uint8Array;
+      const take = Math.min(left, chunk.length - this.#offset);
+      left -= take;
+      this.#offset += take;
+      if (this.#offset === chunk.length) {
+        this.#chunks.shift();
+        this.#offset = 0;
+      }
+    }
   }
 
   /** Consumes `n` buffered bytes: a view when they sit in one chunk, else one copy. */

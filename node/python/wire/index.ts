@@ -11,7 +11,9 @@ export {
   FrameDecoder,
   type FrameDecoderOptions,
   frameHeader,
+  type NextFrameOptions,
   SHORT_LENGTH_MAX,
+  SkippedFrame,
 } from './framing.js';
 export {
   answerChallenge,

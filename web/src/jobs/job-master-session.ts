@@ -78,12 +78,14 @@ export class JobMasterSession {
   }
 
   /** Runs every task of the tasks file once (`count` is the seed form's field, unused here). */
-  async runTasks(_count: number, onResult: () => void): Promise<JobRunView> {
+  /** `_count` and `_keeping` are the demo's (its form count, its run store): a job run is not kept. */
+  async runTasks(_count: number, onResult: () => void, _keeping?: unknown): Promise<JobRunView> {
     if (this.run) throw new Error('this job has run: start the master again for another run');
     const run = {
       tasks: this.#job.tasks,
       results: [] as string[],
       duplicates: 0,
+      resumed: 0,
       arrivals: [] as number[],
       startedAt: performance.now(),
       finishedAt: null as number | null,

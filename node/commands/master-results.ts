@@ -1,0 +1,91 @@
+/**
+ * The master command's result side: waiting by the stall rule (StallWatch),
+ * and the journaled seed run (--journal), which puts only the tasks its
+ * journal has not seen answered and prints each result once it is durable.
+ */
+import { Empty } from '../../shared/errors.js';
+import type { BaseManager } from '../../shared/manager/manager.js';
+import { StallWatch } from '../../shared/manager/stall-watch.js';
+import type { Queue, QueueEntry } from '../../shared/queue/queue.js';
+import { RunJournal } from '../journal/run-journal.js';
+import { synchronousOutput, writeLineNow } from '../output.js';
+import { EXIT_FAILURE, EXIT_OK, type Jobs, stderrLogger } from './common.js';
+
+/** The seed's tasks: random integers in 0..MAX_TASK, as task_master.py puts them. */
+const MAX_TASK = 10_000;
+
+export interface ResultProgress {
+  got: number;
+  tasks: number;
+  address: string;
+}
+
+/** The next result, or undefined after printing why the run stalled. */
+export async function nextResult<T>(
+  results: Queue<T>,
+  watch: StallWatch,
+  taskQueue: Queue<unknown>,
+  progress: ResultProgress,
+): Promise<QueueEntry<T> | undefined> {
+  for (;;) {
+    try {
+      return await results.getEntry({ timeout: watch.nextWaitSeconds() });
+    } catch (err) {
+      if (!(err instanceof Empty)) throw err;
+    }
+    const stall = watch.stalled();
+    if (stall === undefined) continue;
+    const dead = taskQueue.deadLetters.qsize();
+    process.stderr.write(
+      `peerproc master: ${stall}; got ${progress.got} of ${progress.tasks} results` +
+        (dead > 0 ? `; ${dead} task(s) given up after ${taskQueue.maxDeliveries} deliveries` : '') +
+        ` (are workers connected to ${progress.address}?)\n`,
+    );
+    return undefined;
+  }
+}
+
+/** Opens the seed run's journal: `tasks` random integers, made once, when the journal is new. */
+export function openSeedJournal(path: string, tasks: number, fresh: boolean): Promise<RunJournal<number, string>> {
+  return RunJournal.open<number, string>(path, {
+    identity: { mode: 'seed', tasks },
+    fresh,
+    createTasks: () => Array.from({ length: tasks }, () => Math.floor(Math.random() * (MAX_TASK + 1))),
+  });
+}
+
+/** The seed run with a journal: resumes what a crashed master left, records every first result durably. */
+export async function runJournaled(
+  journal: RunJournal<number, string>,
+  manager: BaseManager<Jobs>,
+  taskQueue: Queue<number>,
+  resultQueue: Queue<string>,
+  { timeout, address }: { timeout: number; address: string },
+  out: (line: string) => void,
+): Promise<number> {
+  const watch = new StallWatch(manager, taskQueue, timeout);
+  let duplicates = 0;
+  synchronousOutput();
+  try {
+    if (journal.answeredCount > 0) {
+      out(`Resume: ${journal.answeredCount} of ${journal.total} tasks already answered (journal ${journal.path})`);
+    }
+    await journal.putUnanswered(taskQueue, (n) => out(`Put task ${n}...`));
+    out('Try get results...');
+    // Printed only once durable, a batch in one write: a crash before the commit leaves those tasks unanswered.
+    // Handed to the OS now, synchronously: a crash must not find a result committed but unwritten.
+    journal.onDurable((batch) => writeLineNow(batch.map(({ result }) => `Result: ${result}`).join('\n')));
+    while (!journal.complete) {
+      const progress = { got: journal.answeredCount, tasks: journal.total, address };
+      const entry = await nextResult(resultQueue, watch, taskQueue, progress);
+      if (entry === undefined) return EXIT_FAILURE;
+      watch.activity();
+      if (!journal.record(entry)) duplicates++;
+    }
+    if (duplicates > 0) stderrLogger.info(`${duplicates} duplicate result(s) of redelivered tasks ignored`);
+    return EXIT_OK;
+  } finally {
+    watch.close();
+    await journal.close();
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Standard output for the commands' transcripts, one write per event-loop
+ * turn instead of one per line: the master prints two lines per task, and a
+ * write per line (a system call each on a pipe) cost it half its throughput
+ * at the seed workload. Lines keep their order; `flushOutput()` writes what is
+ * pending at once (before a crash-sensitive point, and before exit).
+ */
+import { writeSync } from 'node:fs';
+
+let pending: string[] = [];
+let scheduled = false;
+
+/** Once set, every flush writes synchronously (writeAllNow): see synchronousOutput(). */
+let synchronous = false;
+
+export function flushOutput(): void {
+  scheduled = false;
+  if (pending.length === 0) return;
+  const text = `${pending.join('\n')}\n`;
+  pending = [];
+  if (synchronous) writeAllNow(text);
+  else process.stdout.write(text);
+}
+
+/**
+ * From now on, transcript lines reach the OS synchronously (still one write
+ * per turn), so that a SIGKILL loses none that were flushed, and lines written
+ * with writeLineNow() cannot overtake earlier ones still queued in the stream.
+ * It makes the process wait for a slow reader: only the journaled master uses it.
+ */
+export function synchronousOutput(): void {
+  flushOutput();
+  synchronous = true;
+}
+
+/** Queues one line of transcript; it is written within this event-loop turn. */
+export function outputLine(line: string): void {
+  pending.push(line);
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(flushOutput);
+  }
+}
+
+/** A tiny synchronous sleep, for a pipe that is full (EAGAIN): the reader is behind. */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Writes `line` and everything pending to standard output now, synchronously:
+ * when this returns, the OS holds it, so a SIGKILL right after cannot lose it.
+ * For lines whose loss would make the transcript disagree with a journal
+ * (after synchronousOutput(), so that nothing queued in the stream is overtaken).
+ */
+export function writeLineNow(line: string): void {
+  pending.push(line);
+  const text = `${pending.join('\n')}\n`;
+  pending = [];
+  writeAllNow(text);
+}
+
+function writeAllNow(text: string): void {
+  const bytes = Buffer.from(text);
+  let offset = 0;
+  while (offset < bytes.length) {
+    try {
+      offset += writeSync(1, bytes, offset);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      pause(1);
+    }
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * Durable runs: `peerproc master --journal FILE`, SIGKILLed at random moments
+ * and restarted with the same command, ends with every task answered exactly
+ * once across its transcripts, and never asks again a task it had answered.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, expect, it } from 'vitest';
+import { BaseManager, Queue, RunJournal, silentLogger } from '../../node/index.js';
+import { type SignalProcess, startSignal } from '../support/cli-signal.js';
+import { killAll, peerproc, type Run } from '../support/processes.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'peerproc-journal-'));
+let signal: SignalProcess | undefined;
+afterEach(async () => {
+  killAll();
+  await signal?.stop();
+  signal = undefined;
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const puts = (run: Run) => run.stdout.flatMap((l) => /^Put task (\d+)\.\.\.$/.exec(l)?.[1] ?? []).map(Number);
+const results = (run: Run) => run.stdout.flatMap((l) => /^Result: (\d+) \* \1 = (\d+)$/.exec(l) ?? []);
+/** The task each result line answers, checking the square on the way. */
+const answered = (run: Run) =>
+  run.stdout.flatMap((l) => {
+    const m = /^Result: (\d+) \* (\d+) = (\d+)$/.exec(l);
+    if (!m) return [];
+    expect(m[1]).toBe(m[2]);
+    expect(Number(m[3])).toBe(Number(m[1]) ** 2);
+    return [Number(m[1])];
+  });
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+function minus(all: number[], taken: number[]): number[] {
+  const left = new Map<number, number>();
+  for (const x of all) left.set(x, (left.get(x) ?? 0) + 1);
+  for (const x of taken) left.set(x, (left.get(x) ?? 0) - 1);
+  return sorted([...left].flatMap(([x, n]) => Array<number>(Math.max(n, 0)).fill(x)));
+}
+
+it('a master SIGKILLed at random moments five times and restarted resumes: every task answered exactly once', async () => {
+  signal = await startSignal();
+  const address = `${signal.base}/durable`;
+  const journal = join(dir, 'seed.journal');
+  const TASKS = 20_000;
+  const command = ['master', '--address', address, '--authkey', 'abc', '--tasks', String(TASKS), '--journal', journal];
+  // Workers with default flags; --work makes the run long enough to be interrupted.
+  const workers = [1, 2].map(() => peerproc(['worker', '--address', address, '--authkey', 'abc', '--work', '0.0005']));
+  const runs: Run[] = [];
+  for (let crash = 0; crash < 5; crash++) {
+    const master = peerproc(command);
+    runs.push(master);
+    await master.waitForLine(/^Try get results\.\.\.$/, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 2_500));
+    master.child.kill('SIGKILL');
+    await master.exited;
+  }
+  const last = peerproc(command);
+  runs.push(last);
+  expect(await last.exited, last.output()).toBe(0);
+  for (const worker of workers) expect(await worker.exited, worker.output()).toBe(0);
+
+  const tasks = puts(runs[0]);
+  expect(tasks).toHaveLength(TASKS);
+  let answeredSoFar: number[] = [];
+  runs.forEach((run, k) => {
+    if (k > 0) {
+      // Only the tasks not answered before the crash are put again, and the run says how many were.
+      expect(sorted(puts(run))).toEqual(minus(tasks, answeredSoFar));
+      if (answeredSoFar.length > 0) {
+        expect(run.stdout).toContain(
+          `Resume: ${answeredSoFar.length} of ${TASKS} tasks already answered (journal ${journal})`,
+        );
+      }
+    }
+    answeredSoFar = [...answeredSoFar, ...answered(run)];
+  });
+  // Across all six transcripts: each task's result exactly once.
+  expect(sorted(answeredSoFar)).toEqual(sorted(tasks));
+  console.log(`journal: results per run ${runs.map((r) => results(r).length / 3).join(', ')}`);
+});
+
+it('refuses a journal of another run and a truncated one with a clear error, leaving the file as it was', async () => {
+  signal = await startSignal();
+  const address = `${signal.base}/refused`;
+  const journal = join(dir, 'other.journal');
+  const master = peerproc(['master', '--address', address, '--authkey', 'abc', '--tasks', '3', '--journal', journal]);
+  await master.waitForLine(/^Try get results\.\.\.$/);
+  master.child.kill('SIGKILL');
+  await master.exited;
+  const digest = () => createHash('sha256').update(readFileSync(journal)).digest('hex');
+  const before = digest();
+
+  const other = peerproc(['master', '--address', address, '--authkey', 'abc', '--tasks', '5', '--journal', journal]);
+  expect(await other.exited).toBe(1);
+  expect(other.stderr.join('\n')).toMatch(
+    new RegExp(`JournalError: journal ${journal} is of another run \\(tasks: journal 3, this run 5\\); pass --fresh`),
+  );
+  expect(digest()).toBe(before);
+
+  const size = readFileSync(journal).length;
+  truncateSync(journal, Math.floor(size / 3));
+  const cut = digest();
+  const truncated = peerproc([
+    'master',
+    '--address',
+    address,
+    '--authkey',
+    'abc',
+    '--tasks',
+    '3',
+    '--journal',
+    journal,
+  ]);
+  expect(await truncated.exited).toBe(1);
+  expect(truncated.stderr.join('\n')).toMatch(new RegExp(`JournalError: journal ${journal} is corrupt or truncated`));
+  expect(digest()).toBe(cut);
+
+  const junk = join(dir, 'junk.journal');
+  writeFileSync(junk, 'not a journal at all, just text\n'.repeat(200));
+  const foreign = peerproc(['master', '--address', address, '--authkey', 'abc', '--tasks', '3', '--journal', junk]);
+  expect(await foreign.exited).toBe(1);
+  expect(foreign.stderr.join('\n')).toMatch(/is corrupt or truncated/);
+
+  // --fresh starts over: a new run of 5 tasks, served by a worker.
+  const fresh = peerproc([
+    'master',
+    '--address',
+    address,
+    '--authkey',
+    'abc',
+    '--tasks',
+    '5',
+    '--journal',
+    journal,
+    '--fresh',
+  ]);
+  const worker = peerproc(['worker', '--address', address, '--authkey', 'abc']);
+  expect(await fresh.exited, fresh.output()).toBe(0);
+  expect(await worker.exited).toBe(0);
+  expect(fresh.stdout.filter((l) => l.startsWith('Result: '))).toHaveLength(5);
+});
+
+it('a Node master script resumes with RunJournal: putUnanswered, record, onDurable', async () => {
+  signal = await startSignal();
+  const address = `${signal.base}/library-journal`;
+  const path = join(dir, 'library.journal');
+  const TASKS = 300;
+  const open = () =>
+    RunJournal.open<number, string>(path, {
+      identity: { job: 'squares', tasks: TASKS },
+      createTasks: () => Array.from({ length: TASKS }, (_, i) => i),
+    });
+  const reported: string[] = [];
+  // First master: serves until 100 results are durable, then stops (as if it crashed).
+  for (const stopAt of [100, TASKS]) {
+    const journal = await open();
+    const tasks = new Queue<number>();
+    const results = new Queue<string>();
+    const master = new BaseManager({ address, authkey: 'abc', logger: silentLogger });
+    master.register('get_task_queue', () => tasks);
+    master.register('get_result_queue', () => results);
+    await master.start();
+    const put = await journal.putUnanswered(tasks);
+    expect(put).toBe(TASKS - journal.answeredCount);
+    journal.onDurable((batch) => reported.push(...batch.map((a) => a.result)));
+    const worker = peerproc(['worker', '--address', address, '--authkey', 'abc', '--work', '0.002']);
+    while (journal.answeredCount < stopAt) journal.record(await results.getEntry({ timeout: 30 }));
+    await journal.close();
+    await master.shutdown();
+    expect(await worker.exited).toBe(0);
+  }
+  const done = await open();
+  expect(done.complete).toBe(true);
+  expect([...done.answers()].map(([i, n, r]) => [i, r === `${n} * ${n} = ${n * n}`])).toEqual(
+    Array.from({ length: TASKS }, (_, i) => [i, true]),
+  );
+  expect(reported).toHaveLength(TASKS);
+  await done.close();
+});
