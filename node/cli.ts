@@ -20,6 +20,7 @@ Commands:
   serve    hold SyncManager objects (dict, list, Lock...) for JS peers and CPython clients
                                               (peerproc serve --python-listen 127.0.0.1:5000 --authkey abc)
   demo     run the whole example on this machine
+  bundle   bundle a job module as a master serves it (peerproc bundle job.mjs > job.bundle.mjs)
 
   --version, -v   print the version
 
@@ -71,6 +72,8 @@ async function main(argv: string[]): Promise<number> {
     case '-v':
       out(packageVersion());
       return EXIT_OK;
+    case 'bundle':
+      return (await import('./jobs/bundle-command.js')).runBundle(rest, out);
     case undefined:
     case '--help':
     case '-h':

@@ -5,6 +5,15 @@
  *   import { BaseManager, Queue } from 'peerproc';
  */
 export * from '../shared/index.js';
+// Jobs in Node: bundle a job module as a master serves it, and run a master's job in worker threads.
+export {
+  bundleJob,
+  closeJobPools,
+  type LocalJob,
+  registerJobWorker,
+  type WorkJobOptions,
+  workJob,
+} from './jobs/work-job.js';
 export { JOURNAL_ERROR_CODES, JournalError } from './journal/errors.js';
 export { type OpenJournalOptions, type RunIdentity, RunJournal } from './journal/run-journal.js';
 export { BaseManager, type NodeManagerOptions, SyncManager } from './manager.js';

@@ -71,6 +71,10 @@ export const ERROR_CODES = {
   JOURNAL_CORRUPT: 'JournalError',
   JOURNAL_MISMATCH: 'JournalError',
   MISSING_PACKAGE: 'MissingPackageError',
+  JOB_LOAD: 'JobLoadError',
+  JOB_MISMATCH: 'JobMismatchError',
+  JOB_INTEGRITY: 'JobIntegrityError',
+  JOB_STALLED: 'JobStalledError',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

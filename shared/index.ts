@@ -28,6 +28,8 @@ export {
   SignalingError,
   UnknownTypeidError,
 } from './errors.js';
+// Jobs: a master serves a job module to every worker (shared/jobs/).
+export * from './jobs/index.js';
 export { consoleLogger, type Logger, silentLogger } from './logger.js';
 export { generateAuthkey, shortAuthkeyWarning, workerCommand, workerPageLink } from './manager/authkey.js';
 export type { ManagerEvent } from './manager/events.js';

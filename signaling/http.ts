@@ -32,6 +32,8 @@ export function createHttpHandler(deps: HttpDeps): (req: IncomingMessage, res: S
 }
 
 async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // At debug level, every plain request is logged (how the job sandbox test sees that nothing came from a job).
+  deps.log.debug({ method: req.method, url: redactUrl(req.url) }, 'http request');
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     reply(res, 405, 'method not allowed\n', { Allow: 'GET, HEAD' });
     return;

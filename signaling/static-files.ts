@@ -1,14 +1,15 @@
 /**
  * The built web pages: `/worker` -> worker.html, `/master` -> master.html,
  * `/` -> index.html, and any other file below the folder (the bundles and
- * assets those pages load). Files only, never a listing or a dot file; paths
+ * assets those pages load; sandbox.html, the job sandbox, with its policy). Files only, never a listing or a dot file; paths
  * that climb out of the folder (`..`, encoded or not, or symlinks pointing
  * outside) are refused.
  */
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join, relative, resolve, sep } from 'node:path';
+import { basename, extname, join, relative, resolve, sep } from 'node:path';
+import { SANDBOX_HEADER_POLICY, SANDBOX_PAGE } from '../shared/jobs/sandbox-policy.js';
 
 /** Page aliases: short URLs for the pages users open. */
 export const PAGE_ROUTES: Readonly<Record<string, string>> = {
@@ -72,6 +73,8 @@ export async function serveStatic(
     'Content-Length': info.size,
     'Cache-Control': CACHE_CONTROL,
     'X-Content-Type-Options': 'nosniff',
+    // The job sandbox: an opaque origin that cannot reach the network (shared/jobs/sandbox-policy.ts).
+    ...(basename(file) === SANDBOX_PAGE && { 'Content-Security-Policy': SANDBOX_HEADER_POLICY }),
   });
   if (req.method === 'HEAD') {
     res.end();

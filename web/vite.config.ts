@@ -1,6 +1,7 @@
 /**
  * Builds the browser pages into web/dist: worker.html (`/worker` on the
- * signaling server), master.html (`/master`) and index.html (`/`).
+ * signaling server), master.html (`/master`), index.html (`/`) and the job
+ * sandbox that worker pages embed (sandbox.html).
  *
  *   npx vite build --config web/vite.config.ts
  *
@@ -10,6 +11,7 @@
  * sub-folder.
  */
 import { defineConfig } from 'vite';
+import { sandboxPlugin } from './sandbox-build.js';
 
 const webDir = decodeURIComponent(new URL('.', import.meta.url).pathname).replace(/\/$/, '');
 
@@ -37,4 +39,6 @@ export default defineConfig({
     },
   },
   worker: { format: 'es' },
+  // The job sandbox page (sandbox-build.ts): not a Vite page, its script is inlined and allowed by hash.
+  plugins: [sandboxPlugin(webDir)],
 });

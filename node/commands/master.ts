@@ -11,6 +11,7 @@ import { StallWatch } from '../../shared/manager/stall-watch.js';
 import { FirstAnswers } from '../../shared/queue/first-answers.js';
 import { Queue } from '../../shared/queue/queue.js';
 import { exitAfterFlush } from '../exit-after-flush.js';
+import { MASTER_JOB_FLAGS, MASTER_JOB_USAGE, prepareMasterJob } from '../jobs/master-job.js';
 import { BaseManager } from '../manager.js';
 import { loadPlatform } from '../platform.js';
 import { PYTHON_SERVE_FLAGS, PYTHON_SERVE_USAGE, pythonServeFlags } from '../python/flags.js';
@@ -50,7 +51,8 @@ ${PYTHON_SERVE_USAGE}
   --ice-servers JSON   STUN/TURN servers (default: those the signaling server hands out)
   --webrtc NAME        WebRTC binding: node-datachannel (default) or wrtc
   -q, --quiet          print only the summary line (stderr), not each task and result
-  -h, --help           this help`;
+  -h, --help           this help
+${MASTER_JOB_USAGE}`;
 
 /** Resolves true once `count` workers have authenticated (in all), false after `seconds`. */
 function waitForWorkers(manager: Manager<Jobs>, count: number, seconds: number): Promise<boolean> {
@@ -83,6 +85,7 @@ export async function runMaster(argv: string[], print: (line: string) => void): 
     journal: { type: 'string' },
     fresh: { type: 'boolean' },
     ...PYTHON_SERVE_FLAGS,
+    ...MASTER_JOB_FLAGS,
   });
   if (values.help) {
     print(MASTER_USAGE);
@@ -100,10 +103,15 @@ export async function runMaster(argv: string[], print: (line: string) => void): 
   const wait = numberFlag(values, 'wait', 30);
   const journalPath = values.journal === undefined ? undefined : requireString(values, 'journal');
   if (values.fresh && journalPath === undefined) throw new ConfigError('--fresh needs --journal FILE');
+  if (journalPath !== undefined && values.job !== undefined) {
+    throw new ConfigError("--journal keeps the seed's run; a job run (--job) keeps no journal yet");
+  }
   // Opened before anything else, so a journal of another run fails fast and touches nothing.
   const journal =
     journalPath === undefined ? undefined : await openSeedJournal(journalPath, tasks, values.fresh === true);
   const pythonFlags = pythonServeFlags(values);
+  // --job: a job run (node/jobs/) instead of the seed's squares, on the same manager.
+  const job = await prepareMasterJob(values, stderrLogger);
 
   const taskQueue = new Queue<number>();
   const resultQueue = new Queue<string>();
@@ -114,8 +122,11 @@ export async function runMaster(argv: string[], print: (line: string) => void): 
     platform: await loadPlatform(values.webrtc as string | undefined),
     logger: stderrLogger,
   });
-  manager.register('get_task_queue', () => taskQueue);
-  manager.register('get_result_queue', () => resultQueue);
+  if (job) job.register(manager);
+  else {
+    manager.register('get_task_queue', () => taskQueue);
+    manager.register('get_result_queue', () => resultQueue);
+  }
   manager.on((event) => {
     if (event.type === 'worker-authenticated') {
       // The ICE path, e.g. "host <-> host" on a LAN, "relay <-> relay" through a TURN server.
@@ -144,6 +155,7 @@ export async function runMaster(argv: string[], print: (line: string) => void): 
         return EXIT_FAILURE;
       }
     }
+    if (job) return await job.run(timeout);
     if (journal) return await runJournaled(journal, manager, taskQueue, resultQueue, { timeout, address }, out);
     const task = await manager.get_task_queue();
     summary.start();
@@ -170,7 +182,8 @@ export async function runMaster(argv: string[], print: (line: string) => void): 
     return EXIT_OK;
   } finally {
     await manager.shutdown();
-    out('master exit.');
-    if (!journal) stderrLogger.info(summary.line(answers, tasks));
+    // A job run's standard output is the results file: nothing else goes there.
+    if (!job) out('master exit.');
+    if (!journal && !job) stderrLogger.info(summary.line(answers, tasks));
   }
 }

@@ -3,9 +3,17 @@
  * tasks until the queue stays empty for --idle seconds or the master shuts
  * down, and returns `n * n = n²` for each.
  */
-import { ConnectionClosedError, ConnectTimeoutError, Empty, PeerShutdownError } from '../../shared/errors.js';
+import {
+  ConfigError,
+  ConnectionClosedError,
+  ConnectTimeoutError,
+  Empty,
+  PeerShutdownError,
+} from '../../shared/errors.js';
 import { squareText, transcript } from '../../shared/example.js';
+import { JOB_TYPEID } from '../../shared/jobs/protocol.js';
 import type { ManagerEvent } from '../../shared/manager/events.js';
+import { closeJobPools, prepareWorkerJob, serveJob, WORKER_JOB_FLAGS, WORKER_JOB_USAGE } from '../jobs/worker-job.js';
 import { BaseManager } from '../manager.js';
 import { loadPlatform } from '../platform.js';
 import {
@@ -35,7 +43,8 @@ export const WORKER_USAGE = `Usage: peerproc worker --address ws://HOST:PORT/ROO
   --python-master HOST:PORT
                        work for an unmodified CPython master (task_master.py) over TCP
                        instead of a room; its address=(HOST, PORT) and authkey
-  -h, --help           this help`;
+  -h, --help           this help
+${WORKER_JOB_USAGE}`;
 
 type Outcome = 'done' | 'master-shutdown' | 'master-lost';
 
@@ -94,12 +103,16 @@ export async function runWorker(argv: string[], out: (line: string) => void): Pr
     wait: { type: 'string' },
     work: { type: 'string' },
     'python-master': { type: 'string' },
+    ...WORKER_JOB_FLAGS,
   });
   if (values.help) {
     out(WORKER_USAGE);
     return EXIT_OK;
   }
   if (typeof values['python-master'] === 'string') {
+    if (values.job !== undefined || values['job-from-master'] !== undefined) {
+      throw new ConfigError("--job runs a peerproc master's job; a CPython master (--python-master) serves none");
+    }
     const { runPythonWorker } = await import('./python.js');
     return runPythonWorker(
       {
@@ -119,6 +132,7 @@ export async function runWorker(argv: string[], out: (line: string) => void): Pr
   const work = numberFlag(values, 'work', 0);
   const platform = await loadPlatform(values.webrtc as string | undefined);
   const iceServers = iceServersFlag(values);
+  const job = await prepareWorkerJob(values);
 
   out(`Connect to server ${address}...`);
   // A master that crashed or restarted is waited for (up to --wait); one that shut down cleanly ends the work.
@@ -127,6 +141,7 @@ export async function runWorker(argv: string[], out: (line: string) => void): Pr
     manager.register('get_task_queue');
     manager.register('get_result_queue');
     manager.on(reportUnreachable);
+    manager.register(JOB_TYPEID);
     try {
       await manager.connect();
     } catch (err) {
@@ -143,8 +158,13 @@ export async function runWorker(argv: string[], out: (line: string) => void): Pr
       throw err;
     }
     if (connected) out('reconnected to the master.');
-    const outcome = await serve(manager, idle, work, out);
+    const outcome =
+      (await serveJob(manager, job, idle, out).catch(async (err) => {
+        await closeJobPools();
+        throw err;
+      })) ?? (await serve(manager, idle, work, out));
     if (outcome !== 'master-lost') {
+      await closeJobPools();
       out('worker exit.');
       return EXIT_OK;
     }

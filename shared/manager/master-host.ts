@@ -144,6 +144,7 @@ export class MasterHost {
       registry: this.#registry,
       logger: this.#log,
       label: `worker ${peerId}`,
+      peer: peerId,
       ...connectionSettings(this.#options),
       onClose: (reason) => {
         if (this.#peers.get(peerId)?.connection === connection) this.#peers.delete(peerId);

@@ -45,9 +45,9 @@ export class ObjectTable {
   #nextId = 1;
 
   /** `signal` aborts when the peer's connection ends; `heardFrom` tells whether the peer spoke lately. */
-  constructor(registry: Registry, signal: AbortLike, heardFrom?: () => boolean) {
+  constructor(registry: Registry, signal: AbortLike, heardFrom?: () => boolean, peer?: string) {
     this.#registry = registry;
-    this.#context = { signal, ledger: new LeaseLedger(), heardFrom };
+    this.#context = { signal, ledger: new LeaseLedger(), heardFrom, peer };
   }
 
   /** The connection ended: items leased to the peer go back to their queues. */

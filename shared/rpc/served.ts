@@ -26,6 +26,8 @@ export interface RemoteCallContext {
    * Absent: always considered alive (e.g. TCP peers, whose sockets say when they die).
    */
   readonly heardFrom?: () => boolean;
+  /** The calling peer's id, where the serving side knows it (a master's workers): who returned a result. */
+  readonly peer?: string;
 }
 
 /**

@@ -75,6 +75,8 @@ export interface ConnectionOptions {
   logger: Logger;
   /** Name used in log lines, e.g. the peer id. */
   label: string;
+  /** The peer's id, given to served objects as their caller (RemoteCallContext.peer). */
+  peer?: string;
   /** What this side tells the peer it runs (platform name), for the master's worker list. */
   agent: string;
   handshakeTimeoutMs?: number;
@@ -128,7 +130,9 @@ export class Connection {
     );
     const heartbeatMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
     const heardFrom = () => performance.now() - this.#lastReceived < heartbeatMs * SILENT_AFTER_HEARTBEATS;
-    this.#table = options.registry ? new ObjectTable(options.registry, this.#abort.signal, heardFrom) : undefined;
+    this.#table = options.registry
+      ? new ObjectTable(options.registry, this.#abort.signal, heardFrom, options.peer)
+      : undefined;
     this.rpc = new RpcEndpoint((message) => this.#send(message), this.#table);
     this.ready = new Promise((resolve, reject) => {
       this.#resolveReady = resolve;

@@ -234,7 +234,7 @@ async function startMasterPage(room: string, tasks: number): Promise<Tab> {
 function checkCompletedRun(h: MasterPageHook, tasks: number): void {
   expect(h.error).toBeNull();
   expect(h.tasks).toHaveLength(tasks);
-  expect([...h.results].sort()).toEqual(expectedResults(h.tasks));
+  expect([...h.results].sort()).toEqual(expectedResults(h.tasks as number[]));
   expect(h.summary?.tasks).toBe(tasks);
   expect(h.summary?.verified).toBe(tasks);
   expect(h.summary?.duplicates).toBe(0);
@@ -348,7 +348,7 @@ describe('master page', () => {
     );
     expect(h.error).toBeNull();
     expect(h.tasks).toHaveLength(tasks);
-    expect([...h.results].sort()).toEqual(expectedResults(h.tasks));
+    expect([...h.results].sort()).toEqual(expectedResults(h.tasks as number[]));
 
     const download = master.page.waitForEvent('download');
     await master.page.getByTestId('download-json').click();

@@ -64,6 +64,15 @@ export function downloadCsv(data: RunExport): void {
   save(`${baseName(data)}.csv`, 'text/csv', toCsv(data));
 }
 
+/** A job run's results file, as `peerproc master --results` writes it. */
+export function downloadJsonLines(room: string, text: string): void {
+  save(
+    `${baseName({ room, tasks: [], results: [], arrivals: [], summary: null })}.jsonl`,
+    'application/x-ndjson',
+    text,
+  );
+}
+
 export function downloadJson(data: RunExport): void {
   save(`${baseName(data)}.json`, 'application/json', toJson(data));
 }

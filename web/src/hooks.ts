@@ -33,6 +33,12 @@ export interface WorkerPageHook {
   authenticatedAtMs: number | null;
   firstResultAtMs: number | null;
   lastResultAtMs: number | null;
+  /** The master's job, while one is served (null: the seed's square). */
+  job: { name: string; sha256: string; threads: number } | null;
+  /** Milliseconds from page load to the first job's sandbox being ready (its Web Workers loaded the bundle). */
+  jobReadyAtMs: number | null;
+  /** Job tasks whose outcome was an error (the job threw, or ran past the task timeout). */
+  jobErrors: number;
   /** Whether the page runs in a secure context and has WebCrypto (it needs neither). */
   secureContext: boolean;
   hasSubtleCrypto: boolean;
@@ -59,6 +65,8 @@ export interface RunSummary {
   verified: number;
   /** Second results of redelivered tasks, set aside (each task's result is counted once). */
   duplicates: number;
+  /** A job run's error outcomes (the job threw or timed out); absent for the square demo. */
+  errors?: number;
   workers: Array<{ peer: string; agent: string; results: number; share: number }>;
 }
 
@@ -68,11 +76,13 @@ export interface MasterPageHook {
   error: string | null;
   address: string | null;
   /** Tasks put in the current run, and results received so far (in arrival order). */
-  tasks: number[];
+  tasks: readonly unknown[];
   results: string[];
   workers: MasterWorkerRow[];
   /** Workers turned away for a wrong authkey, since the master started. */
   rejected: number;
+  /** The job being served (null: the square demo). */
+  job: { name: string; sha256: string } | null;
   summary: RunSummary | null;
   /** An unfinished run kept in this browser that the page offers to resume; null when there is none. */
   resumable: { room: string; tasks: number; answered: number } | null;

@@ -4,10 +4,13 @@
  * the run's summary. The page asks it to start and stop runs, and renders its
  * `snapshot()`; every change is announced through `events`.
  */
+
+import type { JobRecord } from '../../shared/jobs/index.js';
 import { AddressInUseError, ConnectionClosedError, type Logger, SignalingError } from '../lib/index.js';
 import { addressProblem, roomOf } from './address.js';
 import { formatCount } from './format.js';
 import type { MasterState, MasterWorkerRow, RunSummary } from './hooks.js';
+import { JobMasterSession, type JobRunView, readPageJob } from './jobs/job-master-session.js';
 import { MasterSession, type Run } from './master-session.js';
 import type { RunStore, StoredResult, StoredRun } from './run-store.js';
 
@@ -25,6 +28,8 @@ export interface MasterSnapshot {
   /** Workers turned away for a wrong authkey, since the master started. */
   readonly rejected: number;
   readonly summary: RunSummary | null;
+  /** A job run's records (task, result or error, worker), in arrival order; undefined for the square demo. */
+  readonly records: readonly JobRecord[] | undefined;
 }
 
 export interface MasterEvents {
@@ -45,6 +50,8 @@ export interface RunRequest {
   tasks: string;
   /** A run kept in this browser to resume (its tasks and results so far) instead of new tasks. */
   resume?: { stored: StoredRun; results: StoredResult[] };
+  /** A job module and its tasks file (jobs/job-master-session.ts) instead of the square demo. */
+  job?: { module: File; tasks: File; taskTimeout: number | null };
 }
 
 function describeStartFailure(err: Error, address: string): string {
@@ -59,7 +66,7 @@ function describeStartFailure(err: Error, address: string): string {
 export class MasterController {
   #state: MasterState = 'idle';
   #error: string | null = null;
-  #session: MasterSession | undefined;
+  #session: MasterSession | JobMasterSession | undefined;
   #address: string | null = null;
   #authkey = '';
   #summary: RunSummary | null = null;
@@ -87,40 +94,54 @@ export class MasterController {
       state: this.#state,
       error: this.#error,
       address: this.#address,
-      run: session?.run ?? null,
+      // A job run's tasks are any JSON values: the renderers show them through `records`.
+      run: (session?.run as Readonly<Run> | null | undefined) ?? null,
       workers: session?.rows() ?? [],
       rejected: session?.rejected ?? 0,
       summary: this.#summary,
+      records: session instanceof JobMasterSession ? session.records : undefined,
     };
   }
 
   /** Starts the master if needed (taking the room), then runs `tasks` tasks. */
+  /** The job master of the current run, if it serves a job. */
+  get jobSession(): JobMasterSession | undefined {
+    return this.#session instanceof JobMasterSession ? this.#session : undefined;
+  }
+
   async startRun(request: RunRequest): Promise<void> {
     const count = request.resume ? request.resume.stored.tasks.length : Number(request.tasks);
-    if (!Number.isInteger(count) || count < 1 || count > MAX_TASKS) {
+    const job = request.resume ? undefined : request.job;
+    // A job master serves one job for one run; another run (or the demo) is a new master.
+    if (this.#session && (this.#session instanceof JobMasterSession || job)) {
+      const previous = this.#session;
+      this.#session = undefined;
+      await previous.stop().catch(() => {});
+    }
+    if (!job && (!Number.isInteger(count) || count < 1 || count > MAX_TASKS)) {
       this.#set(
         this.#state === 'done' ? 'done' : 'idle',
         `Tasks must be a whole number from 1 to ${formatCount(MAX_TASKS)}.`,
       );
       return;
     }
-    const session = this.#session ?? (await this.#startSession(request));
+    const session = this.#session ?? (await this.#startSession(request, job));
     if (!session) return;
     this.#summary = null;
     this.#set('running');
-    let run: Run;
+    let run: Readonly<Run> | Readonly<JobRunView>;
     try {
       const keeping = this.store && { store: this.store, room: roomOf(this.#address ?? ''), resume: request.resume };
-      const running = session.runTasks(count, () => this.events.resultArrived(), keeping);
+      const running = session.runTasks(count, () => this.events.resultArrived(), job ? undefined : keeping);
       // The run object exists as soon as runTasks starts.
-      if (session.run) this.events.runStarted(session.run);
+      if (session.run) this.events.runStarted(session.run as Readonly<Run>);
       run = await running;
     } catch (err) {
       if (this.#session === session) this.#set('error', (err as Error).message);
       return;
     }
     if (this.#session !== session) return;
-    this.events.runFinished(run);
+    this.events.runFinished(run as Readonly<Run>);
     session.refresh();
     this.#summary = session.summary();
     this.#set('done');
@@ -141,11 +162,14 @@ export class MasterController {
    * the page just goes (as a crash would), and its workers wait for it to come back.
    */
   leave(): void {
-    if (this.store && this.#state === 'running') return;
+    if (this.store && this.#state === 'running' && this.#session instanceof MasterSession) return;
     void this.#session?.stop();
   }
 
-  async #startSession(request: RunRequest): Promise<MasterSession | undefined> {
+  async #startSession(
+    request: RunRequest,
+    job: RunRequest['job'],
+  ): Promise<MasterSession | JobMasterSession | undefined> {
     const address = request.address.trim();
     const problem = addressProblem(address);
     if (problem) {
@@ -158,9 +182,16 @@ export class MasterController {
     }
     this.#authkey = request.authkey;
     this.#set('starting');
-    let started: MasterSession;
+    let started: MasterSession | JobMasterSession;
     try {
-      started = await MasterSession.start(address, request.authkey, this.logger);
+      started = job
+        ? await JobMasterSession.start(
+            address,
+            request.authkey,
+            this.logger,
+            await readPageJob(job.module, job.tasks, job.taskTimeout),
+          )
+        : await MasterSession.start(address, request.authkey, this.logger);
     } catch (err) {
       if (this.#state === 'starting') this.#set('error', describeStartFailure(err as Error, address));
       return undefined;

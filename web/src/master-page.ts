@@ -9,10 +9,11 @@
  * DOM: events, the refresh timer, the worker link, and the test hook.
  */
 import './styles.css';
+import { shortHash } from '../../shared/jobs/protocol.js';
 import { generateAuthkey, type Logger, shortAuthkeyWarning, workerCommand } from '../lib/index.js';
 import { addressOnThisServer, DEFAULT_ROOM, readPageParams, roomOf } from './address.js';
 import { byTestId, el, publishHook, setText } from './dom.js';
-import { downloadCsv, downloadJson } from './downloads.js';
+import { downloadCsv, downloadJson, downloadJsonLines } from './downloads.js';
 import { formatCount } from './format.js';
 import type { MasterPageHook } from './hooks.js';
 import { MAX_TASKS, MasterController, type MasterSnapshot } from './master-controller.js';
@@ -42,6 +43,7 @@ const hook = publishHook<MasterPageHook>({
   results: [],
   workers: [],
   rejected: 0,
+  job: null,
   summary: null,
   resumable: null,
 });
@@ -68,7 +70,7 @@ class HookPublisher {
       hook.results = [];
     }
     if (!run) return;
-    appendNew(hook.tasks, run.tasks);
+    appendNew(hook.tasks as unknown[], run.tasks as readonly unknown[]);
     appendNew(hook.results, run.results);
   }
 }
@@ -87,6 +89,7 @@ const page = {
 
 const controller = new MasterController(logger, {
   changed: () => {
+    showJob();
     const address = controller.snapshot().address;
     if (address !== null) setText(ui.workerLink, workerLinkFor(address, false));
     render();
@@ -182,8 +185,43 @@ function exportData() {
 ui.form.addEventListener('submit', (event) => {
   event.preventDefault();
   const authkey = chosenAuthkey();
-  void controller.startRun({ address: ui.address.value, authkey, tasks: ui.tasks.value });
+  const picked = pickedJob();
+  const timeout = Number(ui.taskTimeout.value);
+  const job = picked && { ...picked, taskTimeout: timeout > 0 ? timeout : null };
+  void controller.startRun({ address: ui.address.value, authkey, tasks: ui.tasks.value, job });
 });
+
+/** Both files picked: a job run (jobs/job-master-session.ts) instead of the square demo. */
+function pickedJob(): { module: File; tasks: File } | undefined {
+  const module = ui.jobFile.files?.[0];
+  const tasks = ui.tasksFile.files?.[0];
+  return module && tasks ? { module, tasks } : undefined;
+}
+
+// With a job picked, the tasks come from its file: the demo's count does not apply.
+for (const input of [ui.jobFile, ui.tasksFile]) {
+  input.addEventListener('change', () => {
+    ui.tasks.disabled = pickedJob() !== undefined;
+  });
+}
+ui.downloadJsonl.addEventListener('click', () => {
+  const session = controller.jobSession;
+  if (session) downloadJsonLines(roomOf(controller.snapshot().address ?? ''), session.jsonLines());
+});
+
+/** Says which job the master serves (and on the hook, for tests). */
+function showJob(): void {
+  const session = controller.jobSession;
+  const running = controller.state === 'running' || controller.state === 'done';
+  hook.job = session && running ? { name: session.description.name, sha256: session.description.sha256 } : null;
+  if (!session || !running) return;
+  const { name, sha256, bytes } = session.description;
+  const file = ui.tasksFile.files?.[0]?.name ?? 'the tasks file';
+  setText(
+    ui.jobNote,
+    `Serving job “${name}” (sha256 ${shortHash(sha256)}, ${formatCount(bytes)} bytes) with ${formatCount(session.taskCount)} tasks from ${file}.`,
+  );
+}
 
 const keyUi = {
   note: byTestId('generated-key'),

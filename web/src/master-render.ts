@@ -53,6 +53,11 @@ export function masterUi() {
     resultsTotal: byTestId('results-total'),
     downloadCsv: byTestId<HTMLButtonElement>('download-csv'),
     downloadJson: byTestId<HTMLButtonElement>('download-json'),
+    downloadJsonl: byTestId<HTMLButtonElement>('download-jsonl'),
+    jobFile: byTestId<HTMLInputElement>('job-file'),
+    tasksFile: byTestId<HTMLInputElement>('tasks-file'),
+    taskTimeout: byTestId<HTMLInputElement>('task-timeout'),
+    jobNote: byTestId('job-note'),
     chart: byTestId('chart'),
   };
 }
@@ -84,7 +89,10 @@ export function renderControls(ui: MasterUi, snapshot: MasterSnapshot): void {
   ui.stop.hidden = !live;
   ui.address.disabled = live;
   ui.authkey.disabled = live;
-  ui.tasks.disabled = state === 'starting' || state === 'running';
+  const busy = state === 'starting' || state === 'running';
+  const jobPicked = Boolean(ui.jobFile.files?.[0] && ui.tasksFile.files?.[0]);
+  ui.tasks.disabled = busy || jobPicked;
+  for (const input of [ui.jobFile, ui.tasksFile, ui.taskTimeout]) input.disabled = busy;
   ui.share.hidden = !live;
   ui.error.hidden = error === null;
   setText(ui.error, error ?? '');
@@ -173,12 +181,14 @@ export function renderResults(ui: MasterUi, snapshot: MasterSnapshot): void {
   const rows: HTMLElement[] = [];
   for (let i = results.length - 1; i >= 0 && rows.length < SHOWN_RESULTS; i--) {
     const parsed = parseResult(results[i]);
+    const record = snapshot.records?.[i];
+    const task = record ? JSON.stringify(record.task).slice(0, 24) : parsed ? formatCount(parsed.n) : '?';
     rows.push(
       el(
         'tr',
         {},
         el('td', { class: 'num' }, formatCount(i + 1)),
-        el('td', { class: 'num' }, parsed ? formatCount(parsed.n) : '?'),
+        el('td', { class: 'num' }, task),
         el('td', { class: 'mono result' }, results[i]),
         el('td', { class: 'num' }, formatDuration(run?.arrivals[i] ?? null)),
       ),
@@ -195,8 +205,12 @@ export function renderResults(ui: MasterUi, snapshot: MasterSnapshot): void {
     ui.resultsTotal,
     results.length ? `${formatCount(results.length)} of ${formatCount(total)} results received` : 'No results yet.',
   );
-  ui.downloadCsv.disabled = results.length === 0;
-  ui.downloadJson.disabled = results.length === 0;
+  // A job run downloads as JSON lines in the CLI's format; the demo as CSV or JSON.
+  const jobbed = snapshot.records !== undefined;
+  ui.downloadCsv.disabled = results.length === 0 || jobbed;
+  ui.downloadJson.disabled = results.length === 0 || jobbed;
+  ui.downloadJsonl.hidden = !jobbed;
+  ui.downloadJsonl.disabled = results.length === 0;
 }
 
 /** The run's summary: totals, the check of every result, and each worker's share. */
@@ -209,12 +223,14 @@ export function renderSummary(ui: MasterUi, summary: RunSummary | null): void {
   setText(ui.summaryWorkers, formatCount(summary.workers.length));
   setText(
     ui.summaryCheck,
-    (summary.verified === summary.tasks
-      ? `✓ all ${formatCount(summary.tasks)} results check out`
-      : `${formatCount(summary.tasks - summary.verified)} results do not match their task`) +
+    (summary.errors !== undefined
+      ? `✓ every task answered once: ${formatCount(summary.verified)} results, ${formatCount(summary.errors)} errors`
+      : summary.verified === summary.tasks
+        ? `✓ all ${formatCount(summary.tasks)} results check out`
+        : `${formatCount(summary.tasks - summary.verified)} results do not match their task`) +
       (summary.duplicates > 0 ? ` (${formatCount(summary.duplicates)} duplicates of redelivered tasks set aside)` : ''),
   );
-  ui.summaryCheck.classList.toggle('bad', summary.verified !== summary.tasks);
+  ui.summaryCheck.classList.toggle('bad', summary.verified + (summary.errors ?? 0) !== summary.tasks);
   ui.summaryShares.tBodies[0].replaceChildren(
     ...summary.workers.map((w) =>
       el(

@@ -12,6 +12,8 @@
 
 import { backoffDelay } from '../../shared/backoff.js';
 import type { Jobs } from '../../shared/example.js';
+import { JobIntegrityError, JobLoadError } from '../../shared/jobs/errors.js';
+import type { JobDescription, JobOutcome } from '../../shared/jobs/protocol.js';
 import {
   AuthenticationError,
   BaseManager,
@@ -25,6 +27,7 @@ import {
   SignalingError,
 } from '../lib/index.js';
 import type { WorkerState } from './hooks.js';
+import { workOnJob } from './jobs/job-work.js';
 
 /** Seconds one `task.get` waits before reporting Empty (then the page polls again). */
 export const POLL_SECONDS = 1;
@@ -58,6 +61,12 @@ export interface VolunteerOptions {
   onActivity(message: string): void;
   /** True while the worker has tasks; false while the queue is empty. */
   onBusy(busy: boolean): void;
+  /** Web Workers for a master's job (its sandbox's pool). */
+  threads: number;
+  /** The master serves a job (null: the seed's square). */
+  onJob(job: { description: JobDescription; threads: number } | null): void;
+  /** Each job task's outcome, once it is in the master's result queue. */
+  onJobOutcome(outcome: JobOutcome): void;
 }
 
 export class Volunteer {
@@ -111,9 +120,10 @@ export class Volunteer {
       sessions++;
       this.#state('working', null);
       this.#activity(sessions === 1 ? 'connected and authenticated' : 'reconnected to a master');
-      await this.#session(manager);
+      const jobFailed = await this.#session(manager);
       if (this.#stopped) break;
-      await this.#sleep(reconnectDelay(0));
+      // The same job would fail the same way: look again only now and then (the master may change it).
+      await this.#sleep(jobFailed ? RECONNECT_MAX_MS : reconnectDelay(0));
     }
   }
 
@@ -126,6 +136,7 @@ export class Volunteer {
     });
     manager.register('get_task_queue');
     manager.register('get_result_queue');
+    manager.register('get_job');
     this.#manager = manager;
     return manager;
   }
@@ -152,25 +163,46 @@ export class Volunteer {
     return 'connected';
   }
 
-  /** Works until the master goes, then says why. */
-  async #session(manager: BaseManager<Jobs>): Promise<void> {
+  /** Works until the master goes, then says why; true when the master's job could not run here. */
+  async #session(manager: BaseManager<Jobs>): Promise<boolean> {
     let reason: string;
     let code: ErrorCode | undefined;
+    let jobFailed = false;
     try {
       await this.#work(manager);
       reason = 'disconnected';
     } catch (err) {
       reason = describeLoss(err as Error);
       code = errorCode(err);
+      jobFailed = err instanceof JobLoadError || err instanceof JobIntegrityError;
     }
     await manager.shutdown().catch(() => {});
-    if (this.#stopped) return;
+    if (this.#stopped) return jobFailed;
     this.#state('master-gone', reason, code);
     this.#activity(`master gone: ${reason}`);
+    return jobFailed;
   }
 
   async #work(manager: BaseManager<Jobs>): Promise<void> {
     const { compute, onResult, onBusy } = this.#options;
+    // A master serving a job: run it in the sandbox (jobs/job-work.ts) instead of the square.
+    const jobbed = await workOnJob(manager, {
+      threads: this.#options.threads,
+      pollSeconds: POLL_SECONDS,
+      stopped: () => this.#stopped,
+      onJob: (description, threads) => this.#options.onJob({ description, threads }),
+      onBusy,
+      onOutcome: (outcome) => {
+        this.#options.onJobOutcome(outcome);
+        onResult(
+          'error' in outcome
+            ? `#${outcome.index} ${outcome.error.name}: ${outcome.error.message}`
+            : `#${outcome.index} → ${preview(outcome.result)}`,
+        );
+      },
+    });
+    if (jobbed) return;
+    this.#options.onJob(null);
     const task = await manager.get_task_queue();
     const result = await manager.get_result_queue();
     let busy: boolean | undefined;
@@ -228,4 +260,15 @@ function describeLoss(err: Error): string {
   if (err instanceof PeerShutdownError && err.peerReason !== undefined) return `the master said: ${err.peerReason}`;
   if (errorCode(err) === 'HEARTBEAT_LOST') return 'the master stopped answering';
   return err.message;
+}
+
+/** A result, short enough for the page's list. */
+function preview(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }

@@ -4,12 +4,14 @@
  * volunteer needs.
  */
 import './styles.css';
+import { shortHash } from '../../shared/jobs/protocol.js';
 import type { Logger } from '../lib/index.js';
 import { addressProblem, displayAddress, readPageParams, roomOf } from './address.js';
 import { Compute } from './compute.js';
 import { byTestId, el, publishHook, setText } from './dom.js';
 import { clockTime, formatCount, formatDuration, formatRate } from './format.js';
 import type { WorkerPageHook, WorkerState } from './hooks.js';
+import { defaultPoolSize } from './jobs/sandbox-pool.js';
 import { RateMeter } from './rate-meter.js';
 import { Volunteer } from './volunteer.js';
 
@@ -31,6 +33,9 @@ const hook = publishHook<WorkerPageHook>({
   authenticatedAtMs: null,
   firstResultAtMs: null,
   lastResultAtMs: null,
+  job: null,
+  jobReadyAtMs: null,
+  jobErrors: 0,
   secureContext: window.isSecureContext,
   hasSubtleCrypto: typeof globalThis.crypto?.subtle !== 'undefined',
 });
@@ -53,11 +58,17 @@ const ui = {
   results: byTestId<HTMLOListElement>('last-results'),
   noResults: byTestId('no-results'),
   activity: byTestId<HTMLUListElement>('activity'),
+  job: byTestId('job-line'),
 };
 
 // `?work=SECONDS` simulates work per task, like `peerproc worker --work` (the seed's time.sleep(1)).
 const workSeconds = Math.max(0, Number(new URLSearchParams(location.search).get('work')) || 0);
 const compute = new Compute(workSeconds);
+// `?threads=N` sets the job's Web Worker count (default: one per core, capped).
+const threads = Math.max(
+  1,
+  Math.floor(Number(new URLSearchParams(location.search).get('threads')) || defaultPoolSize()),
+);
 const meter = new RateMeter();
 // The core's warnings go to the console for developers; the page shows its own summary of events.
 const logger: Logger = { info: (m) => console.debug(m), warn: (m) => console.warn(m), error: (m) => console.error(m) };
@@ -203,6 +214,22 @@ function start(): void {
     onState: setState,
     onResult,
     onActivity: addActivity,
+    threads,
+    onJob: (job) => {
+      hook.job = job && { name: job.description.name, sha256: job.description.sha256, threads: job.threads };
+      ui.job.hidden = job === null;
+      if (job) {
+        hook.jobReadyAtMs ??= performance.now();
+        setText(
+          ui.job,
+          `Job “${job.description.name}” · sha256 ${shortHash(job.description.sha256)} · ${job.threads} Web Worker(s), sandboxed`,
+        );
+        addActivity(`running job “${job.description.name}” (${shortHash(job.description.sha256)})`);
+      }
+    },
+    onJobOutcome: (outcome) => {
+      if ('error' in outcome) hook.jobErrors++;
+    },
     onBusy: (value) => {
       setBusy(value);
       render();

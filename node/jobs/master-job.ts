@@ -1,0 +1,147 @@
+/**
+ * `peerproc master --job FILE --tasks-file FILE [--results FILE]`: serves a
+ * job to the room's workers and writes one JSON line per task outcome. The
+ * master command calls in here only when --job is given; without it the seed
+ * command is unchanged.
+ */
+
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { ConfigError } from '../../shared/errors.js';
+import { type JobHost, JobMaster } from '../../shared/jobs/job-master.js';
+import { parseTaskLines, recordLine } from '../../shared/jobs/json-lines.js';
+import { JobStalledError } from '../../shared/jobs/master-run.js';
+import { shortHash } from '../../shared/jobs/protocol.js';
+import type { Logger } from '../../shared/logger.js';
+import { EXIT_FAILURE, EXIT_OK, numberFlag, type Options } from '../commands/common.js';
+import { loadJob } from './bundle.js';
+import { startProgress, summaryLines } from './progress.js';
+
+export const MASTER_JOB_FLAGS: Options = {
+  job: { type: 'string' },
+  'tasks-file': { type: 'string' },
+  results: { type: 'string' },
+  quiet: { type: 'boolean' },
+  'task-timeout': { type: 'string' },
+};
+
+export const MASTER_JOB_USAGE = `  --job FILE           serve this job module (default export (task) => result) to the
+                       workers, bundled with its imports; needs --tasks-file
+  --tasks-file FILE    one task per line, a JSON value ('-': standard input)
+  --results FILE       write one JSON line per task outcome here (default: standard output)
+  --task-timeout SECONDS
+                       a task running longer is reported as a TaskTimeoutError (default: none)
+  --quiet              no progress on standard error`;
+
+/** Flags that mean nothing without --job. */
+const JOB_ONLY = ['tasks-file', 'results', 'quiet', 'task-timeout'] as const;
+
+export interface MasterJob {
+  register(manager: JobHost): void;
+  /** Runs until every task has an outcome (0), or a stall (1). */
+  run(timeoutSeconds: number): Promise<number>;
+}
+
+async function readTasks(path: string): Promise<unknown[]> {
+  let text: string;
+  try {
+    if (path === '-') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      text = Buffer.concat(chunks).toString('utf8');
+    } else {
+      text = await readFile(path, 'utf8');
+    }
+  } catch (err) {
+    throw new ConfigError(`--tasks-file ${path}: cannot read it (${(err as Error).message})`);
+  }
+  return parseTaskLines(text, path === '-' ? 'standard input' : path);
+}
+
+/** The output of the results, opened before any worker connects (a bad path fails at once). */
+async function openResults(path: string | undefined) {
+  if (path === undefined) {
+    return { write: (line: string) => void process.stdout.write(`${line}\n`), close: async () => {} };
+  }
+  const stream = createWriteStream(path);
+  try {
+    await once(stream, 'open');
+  } catch (err) {
+    throw new ConfigError(`--results ${path}: cannot write it (${(err as Error).message})`);
+  }
+  return {
+    write: (line: string) => void stream.write(`${line}\n`),
+    close: async () => {
+      stream.end();
+      await once(stream, 'finish');
+    },
+  };
+}
+
+function jobLabel(name: string, sha256: string, bytes: number): string {
+  return `job "${name}" (sha256 ${shortHash(sha256)}…, ${bytes} bytes)`;
+}
+
+/** The job of `--job`, bundled and with its tasks read; undefined without --job (the seed's run). */
+export async function prepareMasterJob(
+  values: Record<string, unknown>,
+  logger: Logger,
+): Promise<MasterJob | undefined> {
+  const file = values.job;
+  if (typeof file !== 'string') {
+    const stray = JOB_ONLY.find((flag) => values[flag] !== undefined);
+    if (stray) throw new ConfigError(`--${stray} applies to a job run: add --job FILE`);
+    return undefined;
+  }
+  if (typeof values['tasks-file'] !== 'string')
+    throw new ConfigError('--job needs --tasks-file FILE (or - for standard input)');
+  if (values['python-listen'] !== undefined) {
+    throw new ConfigError(
+      "--python-listen serves the seed's queues to CPython workers, which cannot run a job: drop it or --job",
+    );
+  }
+  if (values.tasks !== undefined) {
+    throw new ConfigError("--tasks puts the seed's random integers; a job takes its tasks from --tasks-file");
+  }
+  const taskTimeout =
+    values['task-timeout'] === undefined ? null : numberFlag(values, 'task-timeout', 0, { min: 0.001 });
+  const quiet = values.quiet === true;
+  const bundle = await loadJob(file);
+  const tasks = await readTasks(values['tasks-file']);
+  const output = await openResults(typeof values.results === 'string' ? values.results : undefined);
+  let master: JobMaster | undefined;
+  return {
+    register(manager) {
+      master = new JobMaster(manager, bundle, { taskTimeout });
+      const { name, sha256, bytes } = master.description;
+      if (!quiet) logger.info(`serving ${jobLabel(name, sha256, bytes)}; ${tasks.length} task(s)`);
+    },
+    async run(timeoutSeconds) {
+      if (!master) throw new Error('register() comes before run()');
+      const { name, sha256, bytes } = master.description;
+      const label = jobLabel(name, sha256, bytes);
+      const running = master.run(tasks, {
+        timeout: timeoutSeconds,
+        onRecord: (record) => output.write(recordLine(record)),
+        logger,
+      });
+      const run = master.current as NonNullable<JobMaster['current']>;
+      const progress = startProgress(run, quiet);
+      try {
+        const summary = await running;
+        progress.stop();
+        if (!quiet) for (const line of summaryLines(summary, label)) process.stderr.write(`${line}\n`);
+        return EXIT_OK;
+      } catch (err) {
+        progress.stop();
+        if (!(err instanceof JobStalledError)) throw err;
+        process.stderr.write(`peerproc master: ${err.message} (are workers connected?)\n`);
+        if (!quiet) for (const line of summaryLines(run.summary(), label)) process.stderr.write(`${line}\n`);
+        return EXIT_FAILURE;
+      } finally {
+        await output.close();
+      }
+    },
+  };
+}
