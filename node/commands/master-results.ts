@@ -74,7 +74,10 @@ export async function runJournaled(
     out('Try get results...');
     // Printed only once durable, a batch in one write: a crash before the commit leaves those tasks unanswered.
     // Handed to the OS now, synchronously: a crash must not find a result committed but unwritten.
-    journal.onDurable((batch) => writeLineNow(batch.map(({ result }) => `Result: ${result}`).join('\n')));
+    journal.onDurable(
+      (_batch, text: string) => writeLineNow(text),
+      (batch) => batch.map(({ result }) => `Result: ${result}`).join('\n'),
+    );
     while (!journal.complete) {
       const progress = { got: journal.answeredCount, tasks: journal.total, address };
       const entry = await nextResult(resultQueue, watch, taskQueue, progress);

@@ -103,15 +103,16 @@ export async function runMaster(argv: string[], print: (line: string) => void): 
   const wait = numberFlag(values, 'wait', 30);
   const journalPath = values.journal === undefined ? undefined : requireString(values, 'journal');
   if (values.fresh && journalPath === undefined) throw new ConfigError('--fresh needs --journal FILE');
-  if (journalPath !== undefined && values.job !== undefined) {
-    throw new ConfigError("--journal keeps the seed's run; a job run (--job) keeps no journal yet");
-  }
+  const fresh = values.fresh === true;
+  // --job: a job run (node/jobs/) instead of the seed's squares, on the same manager (its journal, if any, inside).
+  const job = await prepareMasterJob(
+    values,
+    stderrLogger,
+    journalPath === undefined ? undefined : { path: journalPath, fresh },
+  );
   // Opened before anything else, so a journal of another run fails fast and touches nothing.
-  const journal =
-    journalPath === undefined ? undefined : await openSeedJournal(journalPath, tasks, values.fresh === true);
+  const journal = journalPath === undefined || job ? undefined : await openSeedJournal(journalPath, tasks, fresh);
   const pythonFlags = pythonServeFlags(values);
-  // --job: a job run (node/jobs/) instead of the seed's squares, on the same manager.
-  const job = await prepareMasterJob(values, stderrLogger);
 
   const taskQueue = new Queue<number>();
   const resultQueue = new Queue<string>();

@@ -9,13 +9,16 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../../shared/errors.js';
+import { bundleSha256 } from '../../shared/jobs/digest.js';
 import { type JobHost, JobMaster } from '../../shared/jobs/job-master.js';
 import { parseTaskLines, recordLine } from '../../shared/jobs/json-lines.js';
 import { JobStalledError } from '../../shared/jobs/master-run.js';
 import { shortHash } from '../../shared/jobs/protocol.js';
 import type { Logger } from '../../shared/logger.js';
 import { EXIT_FAILURE, EXIT_OK, numberFlag, type Options } from '../commands/common.js';
+import { synchronousOutput, writeLineNow } from '../output.js';
 import { loadJob } from './bundle.js';
+import { answeredTasks, type JobJournal, openJobJournal, rewriteResults } from './job-journal.js';
 import { startProgress, summaryLines } from './progress.js';
 
 export const MASTER_JOB_FLAGS: Options = {
@@ -60,11 +63,14 @@ async function readTasks(path: string): Promise<unknown[]> {
 }
 
 /** The output of the results, opened before any worker connects (a bad path fails at once). */
-async function openResults(path: string | undefined) {
+async function openResults(path: string | undefined, journaled = false) {
   if (path === undefined) {
-    return { write: (line: string) => void process.stdout.write(`${line}\n`), close: async () => {} };
+    if (!journaled) return { write: (line: string) => void process.stdout.write(`${line}\n`), close: async () => {} };
+    // Each line reaches the OS as soon as its outcome is durable: a crash loses none that was committed.
+    synchronousOutput();
+    return { write: (line: string) => writeLineNow(line), close: async () => {} };
   }
-  const stream = createWriteStream(path);
+  const stream = createWriteStream(path, { flags: journaled ? 'a' : 'w' });
   try {
     await once(stream, 'open');
   } catch (err) {
@@ -87,6 +93,7 @@ function jobLabel(name: string, sha256: string, bytes: number): string {
 export async function prepareMasterJob(
   values: Record<string, unknown>,
   logger: Logger,
+  journalOptions?: { path: string; fresh: boolean },
 ): Promise<MasterJob | undefined> {
   const file = values.job;
   if (typeof file !== 'string') {
@@ -109,7 +116,22 @@ export async function prepareMasterJob(
   const quiet = values.quiet === true;
   const bundle = await loadJob(file);
   const tasks = await readTasks(values['tasks-file']);
-  const output = await openResults(typeof values.results === 'string' ? values.results : undefined);
+  const resultsPath = typeof values.results === 'string' ? values.results : undefined;
+  // Opened before the results file: a journal of another run fails fast and touches nothing.
+  const journal: JobJournal | undefined =
+    journalOptions &&
+    (await openJobJournal(journalOptions.path, {
+      sha256: bundleSha256(bundle.source),
+      tasks,
+      fresh: journalOptions.fresh,
+    }));
+  const answered = journal ? answeredTasks(journal) : undefined;
+  if (journal && answered && answered.size > 0 && !quiet) {
+    logger.info(`resuming: ${answered.size} of ${tasks.length} task(s) already answered (journal ${journal.path})`);
+  }
+  // With a journal and a results file, the file is rewritten from the journal at the end; meanwhile
+  // new outcomes are appended, so a reader sees progress.
+  const output = await openResults(resultsPath, journal !== undefined);
   let master: JobMaster | undefined;
   return {
     register(manager) {
@@ -121,10 +143,16 @@ export async function prepareMasterJob(
       if (!master) throw new Error('register() comes before run()');
       const { name, sha256, bytes } = master.description;
       const label = jobLabel(name, sha256, bytes);
+      if (journal) journal.onDurable((batch) => batch.forEach(({ result }) => output.write(result)));
       const running = master.run(tasks, {
         timeout: timeoutSeconds,
-        onRecord: (record) => output.write(recordLine(record)),
+        // With a journal, an outcome is written once it is durable (onDurable above).
+        onRecord: (record) => {
+          if (journal) journal.answer(record.index, recordLine(record));
+          else output.write(recordLine(record));
+        },
         logger,
+        answered,
       });
       const run = master.current as NonNullable<JobMaster['current']>;
       const progress = startProgress(run, quiet);
@@ -140,7 +168,11 @@ export async function prepareMasterJob(
         if (!quiet) for (const line of summaryLines(run.summary(), label)) process.stderr.write(`${line}\n`);
         return EXIT_FAILURE;
       } finally {
+        journal?.flush();
         await output.close();
+        // Each task exactly once in the final file, whatever the crashes before.
+        if (journal?.complete && resultsPath !== undefined) await rewriteResults(journal, resultsPath);
+        await journal?.close();
       }
     },
   };

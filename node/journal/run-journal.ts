@@ -80,7 +80,8 @@ export class RunJournal<T = unknown, R = unknown> {
   readonly #indexOfEntry = new Map<number, number>();
   /** Results waiting for the next commit, with what to do once they are durable. */
   #batch: Array<{ index: number; result: R }> = [];
-  #onDurable: (batch: ReadonlyArray<{ index: number; result: R }>) => void = () => {};
+  #onDurable: (batch: ReadonlyArray<{ index: number; result: R }>, prepared: unknown) => void = () => {};
+  #prepare: ((batch: ReadonlyArray<{ index: number; result: R }>) => unknown) | undefined;
   #commitScheduled = false;
 
   private constructor(path: string, db: RootDatabase, total: number) {
@@ -198,8 +199,17 @@ export class RunJournal<T = unknown, R = unknown> {
    * they were recorded: report them there, in one write, so that a crash
    * leaves reported exactly what the journal holds.
    */
-  onDurable(listener: (batch: ReadonlyArray<{ index: number; result: R }>) => void): void {
-    this.#onDurable = listener;
+  onDurable<P = undefined>(
+    listener: (batch: ReadonlyArray<{ index: number; result: R }>, prepared: P) => void,
+    /**
+     * Runs just before the commit: whatever the listener writes can be made
+     * ready here, so that between the commit and the write there is as little
+     * time as possible (a crash in between loses the report, not the result).
+     */
+    prepare?: (batch: ReadonlyArray<{ index: number; result: R }>) => P,
+  ): void {
+    this.#onDurable = listener as (batch: ReadonlyArray<{ index: number; result: R }>, prepared: unknown) => void;
+    this.#prepare = prepare;
   }
 
   /** Records the first result of task `index`; false when the task was answered already (a duplicate). */
@@ -223,10 +233,16 @@ export class RunJournal<T = unknown, R = unknown> {
     const batch = this.#batch;
     if (batch.length === 0) return;
     this.#batch = [];
+    const prepared = this.#prepare?.(batch);
     this.#db.transactionSync(() => {
       for (const { index, result } of batch) this.#db.put(resultKey(index), result);
     });
-    this.#onDurable(batch);
+    this.#onDurable(batch, prepared);
+  }
+
+  /** Commits what is pending now (its onDurable runs before this returns). */
+  flush(): void {
+    this.#commit();
   }
 
   /** Commits what is still pending, then closes the database. */

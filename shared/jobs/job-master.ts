@@ -42,6 +42,8 @@ export interface JobRunOptions {
   timeout?: number;
   logger?: Logger;
   signal?: AbortLike;
+  /** Task indices answered by an earlier run (a resumed journal): not put again. */
+  answered?: ReadonlySet<number>;
 }
 
 export class JobMaster {
@@ -73,6 +75,7 @@ export class JobMaster {
       onRecord: options.onRecord,
       logger: options.logger,
       signal: options.signal,
+      answered: options.answered,
     });
     return this.current.run();
   }

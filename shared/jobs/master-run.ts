@@ -71,6 +71,8 @@ export interface JobRunOptions {
   onRecord(record: JobRecord): void | Promise<void>;
   logger?: Logger;
   signal?: AbortLike;
+  /** Tasks answered before (a journaled run resumed): not put again, and counted as done. */
+  answered?: ReadonlySet<number>;
 }
 
 /** Who answered: the agent is looked up while the worker is connected (and remembered after it left). */
@@ -109,10 +111,14 @@ export class JobRun {
   duplicates = 0;
   malformed = 0;
   finishedAt: number | null = null;
+  /** Tasks answered by an earlier run of this journal. */
+  readonly resumed: number;
 
   constructor(options: JobRunOptions) {
     this.#options = options;
-    this.#waiting = new Set(options.tasks.keys());
+    const answered = options.answered ?? new Set<number>();
+    this.#waiting = new Set([...options.tasks.keys()].filter((index) => !answered.has(index)));
+    this.resumed = answered.size;
     this.#names = new WorkerNames(options.master);
   }
 
@@ -121,7 +127,7 @@ export class JobRun {
   }
 
   get done(): number {
-    return this.results + this.errors;
+    return this.resumed + this.results + this.errors;
   }
 
   /** Workers connected now (authenticated). */
@@ -132,7 +138,7 @@ export class JobRun {
   /** Puts every task, then collects; resolves once every task has a result or an error. */
   async run(): Promise<JobRunSummary> {
     const { taskQueue, resultQueue, tasks, timeoutSeconds } = this.#options;
-    for (let index = 0; index < tasks.length; index++) await taskQueue.put({ index, task: tasks[index] });
+    for (const index of this.#waiting) await taskQueue.put({ index, task: tasks[index] });
     const watch = new StallWatch(this.#options.master, taskQueue, timeoutSeconds);
     const unwatch = this.#names.watch();
     for (const w of this.#options.master.workers()) this.#names.agentOf(w.peer);
