@@ -25,7 +25,7 @@ export const MASTER_JOB_FLAGS: Options = {
   job: { type: 'string' },
   'tasks-file': { type: 'string' },
   results: { type: 'string' },
-  quiet: { type: 'boolean' },
+  // --quiet (-q) is the master command's own flag: with --job it also hides the progress.
   'task-timeout': { type: 'string' },
 };
 
@@ -35,10 +35,10 @@ export const MASTER_JOB_USAGE = `  --job FILE           serve this job module (d
   --results FILE       write one JSON line per task outcome here (default: standard output)
   --task-timeout SECONDS
                        a task running longer is reported as a TaskTimeoutError (default: none)
-  --quiet              no progress on standard error`;
+                       (with --job, --quiet also hides the progress bar)`;
 
 /** Flags that mean nothing without --job. */
-const JOB_ONLY = ['tasks-file', 'results', 'quiet', 'task-timeout'] as const;
+const JOB_ONLY = ['tasks-file', 'results', 'task-timeout'] as const;
 
 export interface MasterJob {
   register(manager: JobHost): void;

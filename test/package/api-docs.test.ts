@@ -58,7 +58,7 @@ describe('API reference', () => {
     const exported = /export \{([^}]*)\} from '\.\/errors\.js'/.exec(read('shared/index.ts'))?.[1] ?? '';
     const errors = exported
       .split(',')
-      .map((s) => s.trim())
+      .map((s) => s.trim().replace(/^type /, ''))
       .filter((s) => s !== '' && s !== 'PeerprocError');
     expect(errors.length).toBeGreaterThan(10);
     for (const error of errors) expect(page, `error ${error}`).toContain(`\`${error}\``);
