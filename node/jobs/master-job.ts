@@ -143,7 +143,9 @@ export async function prepareMasterJob(
       if (!master) throw new Error('register() comes before run()');
       const { name, sha256, bytes } = master.description;
       const label = jobLabel(name, sha256, bytes);
-      if (journal) journal.onDurable((batch) => batch.forEach(({ result }) => output.write(result)));
+      journal?.onDurable((batch) => {
+        for (const { result } of batch) output.write(result);
+      });
       const running = master.run(tasks, {
         timeout: timeoutSeconds,
         // With a journal, an outcome is written once it is durable (onDurable above).
