@@ -22,21 +22,4 @@ export {
   isGlobalPattern,
   VALUE_TYPES,
 } from './policy.js';
-export {
-  PyByteArray,
-  type PyDict,
-  PyException,
-  PyFloat,
-  PyFrozenSet,
-  PyGlobal,
-  PyOpaque,
-  type PyOpaqueHow,
-  type PySet,
-  PyToken,
-  PyTuple,
-  type PyValue,
-  pyRepr,
-  pyStr,
-  pyTypeName,
-  tuple,
-} from './values.js';
+export * from './values.js';

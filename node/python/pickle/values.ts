@@ -8,21 +8,4 @@
  * policy allows (globals.ts) becomes `PyGlobal` (named as a value) or
  * `PyOpaque` (called or instantiated), kept as the pickle gave it.
  */
-export {
-  PyByteArray,
-  type PyDict,
-  PyException,
-  PyFloat,
-  PyFrozenSet,
-  PyGlobal,
-  PyOpaque,
-  type PyOpaqueHow,
-  type PySet,
-  PyToken,
-  PyTuple,
-  type PyValue,
-  pyRepr,
-  pyStr,
-  pyTypeName,
-  tuple,
-} from '../../../shared/python/values.js';
+export * from '../../../shared/python/values.js';
