@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { JobLoadError } from '../../shared/jobs/errors.js';
 import { MAX_ERROR_MESSAGE } from '../../shared/jobs/protocol.js';
-import { type Executor, SlotPool } from '../../shared/jobs/slot-pool.js';
+import { type Executor, PendingReplies, SlotPool } from '../../shared/jobs/slot-pool.js';
 import type { OutcomeBody } from '../../shared/jobs/work-loop.js';
 
 /** What a thread sends back. */
@@ -56,9 +56,7 @@ export function defaultThreads(): number {
 class ThreadExecutor implements Executor {
   readonly ready: Promise<void>;
   readonly #worker: Worker;
-  readonly #pending = new Map<number, { resolve(body: OutcomeBody): void; reject(err: Error): void }>();
-  #nextId = 0;
-  #dead: Error | undefined;
+  readonly #replies = new PendingReplies();
 
   constructor(source: string) {
     this.#worker = new Worker(THREAD_CODE, { eval: true, workerData: { source } });
@@ -67,17 +65,11 @@ class ThreadExecutor implements Executor {
       this.#worker.on('message', (reply: ThreadReply) => {
         if (reply.type === 'ready') resolve();
         else if (reply.type === 'load-error') reject(new JobLoadError(`the job does not load: ${reply.message}`));
-        else {
-          const pending = this.#pending.get(reply.id);
-          this.#pending.delete(reply.id);
-          pending?.resolve(reply.error ? { error: reply.error } : { result: reply.result });
-        }
+        else this.#replies.settle(reply);
       });
       const die = (err: Error) => {
-        this.#dead ??= err;
+        this.#replies.fail(err);
         reject(err);
-        for (const p of this.#pending.values()) p.reject(err);
-        this.#pending.clear();
       };
       this.#worker.on('error', die);
       this.#worker.on('exit', (code) => die(new Error(`worker thread exited with code ${code}`)));
@@ -86,17 +78,7 @@ class ThreadExecutor implements Executor {
   }
 
   run(task: unknown): Promise<OutcomeBody> {
-    if (this.#dead) return Promise.reject(this.#dead);
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      try {
-        this.#worker.postMessage({ id, task });
-      } catch (err) {
-        this.#pending.delete(id);
-        resolve({ error: { name: 'DataCloneError', message: (err as Error).message } });
-      }
-    });
+    return this.#replies.send((id) => this.#worker.postMessage({ id, task }));
   }
 
   terminate(): void {

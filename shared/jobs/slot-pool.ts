@@ -6,6 +6,7 @@
  * that dies mid-task reports the task as an error the same way.
  */
 import { JobLoadError } from './errors.js';
+import type { JobErrorInfo } from './protocol.js';
 import { TASK_TIMEOUT_ERROR } from './protocol.js';
 import type { JobPool, OutcomeBody } from './work-loop.js';
 
@@ -15,6 +16,58 @@ export interface Executor {
   /** Runs one task; rejects when the executor died meanwhile. */
   run(task: unknown): Promise<OutcomeBody>;
   terminate(): void;
+}
+
+/** A worker's reply to one `run`: an outcome by id (the messages differ only in their envelope). */
+export interface OutcomeReply {
+  id: number;
+  result?: unknown;
+  error?: JobErrorInfo;
+}
+
+/**
+ * The tasks an executor has posted to its worker (thread or Web Worker),
+ * waiting for their replies by id, until the worker dies: then every one
+ * still waiting, and every later one, fails with the reason.
+ */
+export class PendingReplies {
+  readonly #pending = new Map<number, { resolve(body: OutcomeBody): void; reject(err: Error): void }>();
+  #nextId = 0;
+  #dead: Error | undefined;
+
+  /** Why the worker died, once it has. */
+  get dead(): Error | undefined {
+    return this.#dead;
+  }
+
+  /** Posts a task with `post(id)`; a task the worker cannot receive (not cloneable) is a DataCloneError outcome. */
+  send(post: (id: number) => void): Promise<OutcomeBody> {
+    if (this.#dead) return Promise.reject(this.#dead);
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      try {
+        post(id);
+      } catch (err) {
+        this.#pending.delete(id);
+        resolve({ error: { name: 'DataCloneError', message: (err as Error).message } });
+      }
+    });
+  }
+
+  /** A reply came: its task's outcome. */
+  settle(reply: OutcomeReply): void {
+    const pending = this.#pending.get(reply.id);
+    this.#pending.delete(reply.id);
+    pending?.resolve(reply.error ? { error: reply.error } : { result: reply.result });
+  }
+
+  /** The worker died: what waits, and what comes later, fails with `err`. */
+  fail(err: Error): void {
+    this.#dead ??= err;
+    for (const p of this.#pending.values()) p.reject(err);
+    this.#pending.clear();
+  }
 }
 
 interface Slot {

@@ -7,7 +7,7 @@
  * into one inline classic script, without esbuild's keepNames: `runner` is
  * turned into text, and must not call helpers that live outside it.
  */
-import { type Executor, SlotPool } from '../../../shared/jobs/slot-pool.js';
+import { type Executor, PendingReplies, SlotPool } from '../../../shared/jobs/slot-pool.js';
 import type { OutcomeBody } from '../../../shared/jobs/work-loop.js';
 import type { FromRunner, FromSandbox, ToRunner, ToSandbox } from './sandbox-messages.js';
 
@@ -60,9 +60,7 @@ const RUNNER_URL = URL.createObjectURL(new Blob([`(${runner.toString()})()`], { 
 class WebWorkerExecutor implements Executor {
   readonly ready: Promise<void>;
   readonly #worker: Worker;
-  readonly #pending = new Map<number, { resolve(body: OutcomeBody): void; reject(err: Error): void }>();
-  #nextId = 0;
-  #dead: Error | undefined;
+  readonly #replies = new PendingReplies();
 
   constructor(source: string) {
     // A classic worker: module workers from a blob: URL do not start in an opaque origin (their script
@@ -73,21 +71,15 @@ class WebWorkerExecutor implements Executor {
         const reply = event.data;
         if (reply.type === 'ready') resolve();
         else if (reply.type === 'load-error') reject(new Error(reply.message));
-        else {
-          const pending = this.#pending.get(reply.id);
-          this.#pending.delete(reply.id);
-          pending?.resolve(reply.error ? { error: reply.error } : { result: reply.result });
-        }
+        else this.#replies.settle(reply);
       };
       this.#worker.onerror = (event) => {
         event.preventDefault();
         const err = new Error(
           event.message || `the Web Worker failed${event.filename ? ` (${event.filename}:${event.lineno})` : ''}`,
         );
-        this.#dead ??= err;
+        this.#replies.fail(err);
         reject(err);
-        for (const p of this.#pending.values()) p.reject(err);
-        this.#pending.clear();
       };
     });
     this.ready.catch(() => {});
@@ -95,20 +87,12 @@ class WebWorkerExecutor implements Executor {
   }
 
   run(task: unknown): Promise<OutcomeBody> {
-    if (this.#dead) return Promise.reject(this.#dead);
-    const id = this.#nextId++;
-    return new Promise((resolve) => {
-      this.#pending.set(id, {
-        resolve,
-        reject: (err) => resolve({ error: { name: 'JobCrashedError', message: err.message } }),
-      });
-      try {
-        this.#worker.postMessage({ type: 'run', id, task } satisfies ToRunner);
-      } catch (err) {
-        this.#pending.delete(id);
-        resolve({ error: { name: 'DataCloneError', message: (err as Error).message } });
-      }
-    });
+    const dead = this.#replies.dead;
+    if (dead) return Promise.reject(dead);
+    // A Web Worker that dies mid-task reports the task as crashed (the pool then replaces it).
+    return this.#replies
+      .send((id) => this.#worker.postMessage({ type: 'run', id, task } satisfies ToRunner))
+      .catch((err: Error) => ({ error: { name: 'JobCrashedError', message: err.message } }));
   }
 
   terminate(): void {
