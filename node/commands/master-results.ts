@@ -3,7 +3,6 @@
  * and the journaled seed run (--journal), which puts only the tasks its
  * journal has not seen answered and prints each result once it is durable.
  */
-import { Empty } from '../../shared/errors.js';
 import type { BaseManager } from '../../shared/manager/manager.js';
 import { StallWatch } from '../../shared/manager/stall-watch.js';
 import type { Queue, QueueEntry } from '../../shared/queue/queue.js';
@@ -20,29 +19,18 @@ export interface ResultProgress {
   address: string;
 }
 
-/** The next result, or undefined after printing why the run stalled. */
+/** The next result by the stall rule (StallWatch), or undefined after printing why the run stalled. */
 export async function nextResult<T>(
   results: Queue<T>,
   watch: StallWatch,
-  taskQueue: Queue<unknown>,
   progress: ResultProgress,
 ): Promise<QueueEntry<T> | undefined> {
-  for (;;) {
-    try {
-      return await results.getEntry({ timeout: watch.nextWaitSeconds() });
-    } catch (err) {
-      if (!(err instanceof Empty)) throw err;
-    }
-    const stall = watch.stalled();
-    if (stall === undefined) continue;
-    const dead = taskQueue.deadLetters.qsize();
-    process.stderr.write(
-      `peerproc master: ${stall}; got ${progress.got} of ${progress.tasks} results` +
-        (dead > 0 ? `; ${dead} task(s) given up after ${taskQueue.maxDeliveries} deliveries` : '') +
-        ` (are workers connected to ${progress.address}?)\n`,
-    );
-    return undefined;
-  }
+  const next = await watch.next(results);
+  if (typeof next !== 'string') return next;
+  process.stderr.write(
+    `peerproc master: ${next}; got ${progress.got} of ${progress.tasks} results (are workers connected to ${progress.address}?)\n`,
+  );
+  return undefined;
 }
 
 /** Opens the seed run's journal: `tasks` random integers, made once, when the journal is new. */
@@ -80,9 +68,8 @@ export async function runJournaled(
     );
     while (!journal.complete) {
       const progress = { got: journal.answeredCount, tasks: journal.total, address };
-      const entry = await nextResult(resultQueue, watch, taskQueue, progress);
+      const entry = await nextResult(resultQueue, watch, progress);
       if (entry === undefined) return EXIT_FAILURE;
-      watch.activity();
       if (!journal.record(entry)) duplicates++;
     }
     if (duplicates > 0) stderrLogger.info(`${duplicates} duplicate result(s) of redelivered tasks ignored`);

@@ -169,9 +169,8 @@ export async function runMaster(argv: string[], print: (line: string) => void): 
     const watch = new StallWatch(manager, taskQueue, timeout);
     try {
       while (answers.accepted < tasks) {
-        const entry = await nextResult(resultQueue, watch, taskQueue, { got: answers.accepted, tasks, address });
+        const entry = await nextResult(resultQueue, watch, { got: answers.accepted, tasks, address });
         if (entry === undefined) return EXIT_FAILURE;
-        watch.activity();
         if (answers.accept(entry)) out(transcript.result(entry.value));
       }
     } finally {

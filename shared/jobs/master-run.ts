@@ -10,7 +10,7 @@
  * (StallWatch): as long as tasks are in flight or workers are connecting, and
  * gives up only after `timeoutSeconds` in which nothing happened at all.
  */
-import { Empty, PeerprocError } from '../errors.js';
+import { PeerprocError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { WorkerInfo } from '../manager/master-host.js';
 import { StallWatch, type WatchedMaster } from '../manager/stall-watch.js';
@@ -144,21 +144,9 @@ export class JobRun {
     for (const w of this.#options.master.workers()) this.#names.agentOf(w.peer);
     try {
       while (this.#waiting.size > 0) {
-        let entry: QueueEntry<Received>;
-        try {
-          entry = await resultQueue.getEntry({ timeout: watch.nextWaitSeconds(), signal: this.#options.signal });
-        } catch (err) {
-          if (!(err instanceof Empty) || this.#options.signal?.aborted) throw err;
-          const stall = watch.stalled();
-          if (stall === undefined) continue;
-          const dead = taskQueue.deadLetters.qsize();
-          throw new JobStalledError(
-            `${stall}; got ${this.done} of ${this.total} outcomes` +
-              (dead > 0 ? `; ${dead} task(s) given up after ${taskQueue.maxDeliveries} deliveries` : ''),
-          );
-        }
-        watch.activity();
-        await this.#accept(entry);
+        const next = await watch.next(resultQueue, this.#options.signal);
+        if (typeof next === 'string') throw new JobStalledError(`${next}; got ${this.done} of ${this.total} outcomes`);
+        await this.#accept(next);
       }
     } finally {
       watch.close();

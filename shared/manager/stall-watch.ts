@@ -12,6 +12,9 @@
  * - otherwise a stall is `timeoutSeconds` without any result and without any
  *   worker joining, authenticating or leaving.
  */
+import { Empty } from '../errors.js';
+import type { QueueEntry } from '../queue/entries.js';
+import type { AbortLike } from '../queue/types.js';
 import type { ManagerEvent } from './events.js';
 
 /** The parts of a master the watch looks at (a BaseManager and its task queue fit). */
@@ -22,6 +25,14 @@ export interface WatchedMaster {
 export interface WatchedQueue {
   qsize(): number;
   inFlight(): number;
+  /** Tasks given up after `maxDeliveries`: their results will never come. */
+  readonly deadLetters: { qsize(): number };
+  readonly maxDeliveries: number;
+}
+
+/** Where the results come from (a Queue, or a job's result queue). */
+export interface ResultSource<T> {
+  getEntry(options: { timeout: number; signal?: AbortLike }): Promise<QueueEntry<T>>;
 }
 
 /** Longest single wait between two looks at the state (a result or an event usually comes first). */
@@ -52,6 +63,25 @@ export class StallWatch {
     return Math.min(POLL_SECONDS, Math.max(left, 0.01));
   }
 
+  /**
+   * The next result, by the stall rule: resolves with the entry (and counts
+   * it as activity), or with the reason the run stalled, as a string. A
+   * `signal` that aborts rejects, as the queue's get does.
+   */
+  async next<T>(results: ResultSource<T>, signal?: AbortLike): Promise<QueueEntry<T> | string> {
+    for (;;) {
+      try {
+        const entry = await results.getEntry({ timeout: this.nextWaitSeconds(), signal });
+        this.activity();
+        return entry;
+      } catch (err) {
+        if (!(err instanceof Empty) || signal?.aborted) throw err;
+      }
+      const stall = this.stalled();
+      if (stall !== undefined) return stall;
+    }
+  }
+
   /** Why the run is stalled, or undefined while progress is possible. */
   stalled(): string | undefined {
     const inFlight = this.#tasks.inFlight();
@@ -60,9 +90,11 @@ export class StallWatch {
     if (inFlight > 0 || connecting > 0) return undefined;
     const idleMs = performance.now() - this.#lastActivity;
     if (idleMs < this.#timeoutMs) return undefined;
+    const dead = this.#tasks.deadLetters.qsize();
     return (
       `nothing happened for ${this.#timeoutMs / 1000} s (no result, no worker joining or leaving): ` +
-      `${this.#tasks.qsize()} task(s) queued, 0 in flight, ${workers.length} worker(s) connected`
+      `${this.#tasks.qsize()} task(s) queued, 0 in flight, ${workers.length} worker(s) connected` +
+      (dead > 0 ? `, ${dead} task(s) given up after ${this.#tasks.maxDeliveries} deliveries` : '')
     );
   }
 
