@@ -3,15 +3,13 @@
  * and the journaled seed run (--journal), which puts only the tasks its
  * journal has not seen answered and prints each result once it is durable.
  */
+import { randomTask, transcript } from '../../shared/example.js';
 import type { BaseManager } from '../../shared/manager/manager.js';
 import { StallWatch } from '../../shared/manager/stall-watch.js';
 import type { Queue, QueueEntry } from '../../shared/queue/queue.js';
 import { RunJournal } from '../journal/run-journal.js';
 import { synchronousOutput, writeLineNow } from '../output.js';
 import { EXIT_FAILURE, EXIT_OK, type Jobs, stderrLogger } from './common.js';
-
-/** The seed's tasks: random integers in 0..MAX_TASK, as task_master.py puts them. */
-const MAX_TASK = 10_000;
 
 export interface ResultProgress {
   got: number;
@@ -38,7 +36,7 @@ export function openSeedJournal(path: string, tasks: number, fresh: boolean): Pr
   return RunJournal.open<number, string>(path, {
     identity: { mode: 'seed', tasks },
     fresh,
-    createTasks: () => Array.from({ length: tasks }, () => Math.floor(Math.random() * (MAX_TASK + 1))),
+    createTasks: () => Array.from({ length: tasks }, randomTask),
   });
 }
 
@@ -58,13 +56,13 @@ export async function runJournaled(
     if (journal.answeredCount > 0) {
       out(`Resume: ${journal.answeredCount} of ${journal.total} tasks already answered (journal ${journal.path})`);
     }
-    await journal.putUnanswered(taskQueue, (n) => out(`Put task ${n}...`));
+    await journal.putUnanswered(taskQueue, (n) => out(transcript.putTask(n)));
     out('Try get results...');
     // Printed only once durable, a batch in one write: a crash before the commit leaves those tasks unanswered.
     // Handed to the OS now, synchronously: a crash must not find a result committed but unwritten.
     journal.onDurable(
       (_batch, text: string) => writeLineNow(text),
-      (batch) => batch.map(({ result }) => `Result: ${result}`).join('\n'),
+      (batch) => batch.map(({ result }) => transcript.result(result)).join('\n'),
     );
     while (!journal.complete) {
       const progress = { got: journal.answeredCount, tasks: journal.total, address };
