@@ -25,12 +25,6 @@ export function openJobJournal(
   });
 }
 
-/** The tasks a journal already has an outcome for. */
-export function answeredTasks(journal: JobJournal): Set<number> {
-  const answered = new Set<number>();
-  for (const [index] of journal.answers()) answered.add(index);
-  return answered;
-}
 
 /** Rewrites `path` with every outcome the journal holds, in task order (via a temporary file and a rename). */
 export async function rewriteResults(journal: JobJournal, path: string): Promise<void> {

@@ -18,7 +18,7 @@ import type { Logger } from '../../shared/logger.js';
 import { EXIT_FAILURE, EXIT_OK, numberFlag, type Options } from '../commands/common.js';
 import { synchronousOutput, writeLineNow } from '../output.js';
 import { loadJob } from './bundle.js';
-import { answeredTasks, type JobJournal, openJobJournal, rewriteResults } from './job-journal.js';
+import { type JobJournal, openJobJournal, rewriteResults } from './job-journal.js';
 import { startProgress, summaryLines } from './progress.js';
 
 export const MASTER_JOB_FLAGS: Options = {
@@ -125,7 +125,8 @@ export async function prepareMasterJob(
       tasks,
       fresh: journalOptions.fresh,
     }));
-  const answered = journal ? answeredTasks(journal) : undefined;
+  // A copy: the live set grows during the run, and the run must count only what came before it.
+  const answered = journal ? new Set(journal.answered) : undefined;
   if (journal && answered && answered.size > 0 && !quiet) {
     logger.info(`resuming: ${answered.size} of ${tasks.length} task(s) already answered (journal ${journal.path})`);
   }

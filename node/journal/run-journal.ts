@@ -142,6 +142,11 @@ export class RunJournal<T = unknown, R = unknown> {
     return this.#answered.has(index);
   }
 
+  /** The tasks answered so far (a live view: it grows as results are recorded). */
+  get answered(): ReadonlySet<number> {
+    return this.#answered;
+  }
+
   task(index: number): T {
     const task = this.#db.get(taskKey(index));
     if (task === undefined)
