@@ -48,16 +48,13 @@ function pause(ms: number): void {
 }
 
 /**
- * Writes `line` and everything pending to standard output now, synchronously:
- * when this returns, the OS holds it, so a SIGKILL right after cannot lose it.
- * For lines whose loss would make the transcript disagree with a journal
- * (after synchronousOutput(), so that nothing queued in the stream is overtaken).
+ * Writes `line` and everything pending now: after synchronousOutput(), when
+ * this returns the OS holds it, so a SIGKILL right after cannot lose it. For
+ * lines whose loss would make the transcript disagree with a journal.
  */
 export function writeLineNow(line: string): void {
   pending.push(line);
-  const text = `${pending.join('\n')}\n`;
-  pending = [];
-  writeAllNow(text);
+  flushOutput();
 }
 
 function writeAllNow(text: string): void {
