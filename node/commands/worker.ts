@@ -3,13 +3,8 @@
  * tasks until the queue stays empty for --idle seconds or the master shuts
  * down, and returns `n * n = n²` for each.
  */
-import {
-  ConfigError,
-  ConnectionClosedError,
-  ConnectTimeoutError,
-  Empty,
-  PeerShutdownError,
-} from '../../shared/errors.js';
+
+import { ConfigError, ConnectTimeoutError, Empty, PeerShutdownError } from '../../shared/errors.js';
 import { squareText, transcript } from '../../shared/example.js';
 import { JOB_TYPEID } from '../../shared/jobs/protocol.js';
 import type { ManagerEvent } from '../../shared/manager/events.js';
@@ -27,6 +22,7 @@ import {
   requireString,
   stderrLogger,
 } from './common.js';
+import { type SessionOutcome, sessionEndedBy } from './session-end.js';
 
 export const WORKER_USAGE = `Usage: peerproc worker --address ws://HOST:PORT/ROOM --authkey KEY [options]
        peerproc worker --python-master HOST:PORT --authkey KEY [options]
@@ -46,8 +42,6 @@ export const WORKER_USAGE = `Usage: peerproc worker --address ws://HOST:PORT/ROO
   -h, --help           this help
 ${WORKER_JOB_USAGE}`;
 
-type Outcome = 'done' | 'master-shutdown' | 'master-lost';
-
 /** A wrong address or a server that is down is said at once, not after --wait seconds of silence. */
 function reportUnreachable(event: ManagerEvent): void {
   if (event.type !== 'signaling-unreachable') return;
@@ -62,7 +56,7 @@ async function serve(
   idle: number,
   work: number,
   out: (line: string) => void,
-): Promise<Outcome> {
+): Promise<SessionOutcome> {
   try {
     const task = await manager.get_task_queue();
     const result = await manager.get_result_queue();
@@ -82,15 +76,7 @@ async function serve(
       await result.put(squareText(n));
     }
   } catch (err) {
-    if (err instanceof PeerShutdownError) {
-      out(`master shut down: ${err.message}`);
-      return 'master-shutdown';
-    }
-    if (err instanceof ConnectionClosedError) {
-      process.stderr.write(`peerproc worker: lost the master (${err.message}); waiting for it to come back\n`);
-      return 'master-lost';
-    }
-    throw err;
+    return sessionEndedBy(err, out);
   } finally {
     await manager.shutdown();
   }

@@ -5,10 +5,12 @@
  * master serving a job to a worker without `--job`, or one whose bundle
  * differs from the worker's file, ends the worker with JobMismatchError.
  */
-import { ConfigError, ConnectionClosedError, PeerShutdownError } from '../../shared/errors.js';
+
+import { ConfigError } from '../../shared/errors.js';
 import { shortHash } from '../../shared/jobs/protocol.js';
 import type { BaseManager } from '../../shared/manager/manager.js';
 import { numberFlag, type Options } from '../commands/common.js';
+import { type SessionOutcome, sessionEndedBy } from '../commands/session-end.js';
 import { defaultThreads } from './thread-pool.js';
 import { bundleLocalJob, type LocalJob, workJob } from './work-job.js';
 
@@ -32,8 +34,6 @@ export interface WorkerJobSetup {
   fromMaster: boolean;
   threads: number;
 }
-
-export type JobSessionOutcome = 'done' | 'master-shutdown' | 'master-lost';
 
 /** Reads the job flags; bundles the local job file (so a broken file fails before connecting). */
 export async function prepareWorkerJob(values: Record<string, unknown>): Promise<WorkerJobSetup> {
@@ -59,7 +59,7 @@ export async function serveJob(
   setup: WorkerJobSetup,
   idle: number,
   out: (line: string) => void,
-): Promise<JobSessionOutcome | undefined> {
+): Promise<SessionOutcome | undefined> {
   // The seed's loop gets the manager as it is: only a job session here ends it.
   let seed = false;
   try {
@@ -82,15 +82,7 @@ export async function serveJob(
     out('task queue is empty.');
     return 'done';
   } catch (err) {
-    if (err instanceof PeerShutdownError) {
-      out(`master shut down: ${err.message}`);
-      return 'master-shutdown';
-    }
-    if (err instanceof ConnectionClosedError) {
-      process.stderr.write(`peerproc worker: lost the master (${err.message}); waiting for it to come back\n`);
-      return 'master-lost';
-    }
-    throw err;
+    return sessionEndedBy(err, out);
   } finally {
     if (!seed) await manager.shutdown();
   }
