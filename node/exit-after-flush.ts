@@ -26,3 +26,19 @@ export async function exitAfterFlush(code: number): Promise<never> {
   // Native WebRTC threads can keep the event loop alive after every peer is closed: exit explicitly.
   process.exit(code);
 }
+
+/** Exit codes of a process ended by a signal, as shells report them (128 + the signal's number). */
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * Ctrl-C or a service stop: says so on stderr (with `why`), runs `close`
+ * (telling peers, giving work back), then exits with the signal's code.
+ */
+export function closeOnStopSignals(why: string, close: () => Promise<unknown>): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`${signal}: ${why}\n`);
+      void close().finally(() => exitAfterFlush(SIGNAL_EXIT_CODES[signal]));
+    });
+  }
+}

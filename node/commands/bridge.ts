@@ -6,7 +6,7 @@
  * Exits 0 when the Python master shuts down (its run is over).
  */
 import { AuthenticationError } from '../../shared/errors.js';
-import { exitAfterFlush } from '../exit-after-flush.js';
+import { closeOnStopSignals } from '../exit-after-flush.js';
 import { BaseManager } from '../manager.js';
 import { loadPlatform } from '../platform.js';
 import { DEFAULT_BRIDGE_BUFFER, PythonBridge } from '../python/bridge.js';
@@ -74,12 +74,7 @@ export async function runBridge(argv: string[], out: (line: string) => void): Pr
     throw err;
   }
   out(`bridge: room ${address} serves the Python master at ${target}`);
-  const stop = (signal: NodeJS.Signals) => {
-    stderrLogger.info(`${signal}: shutting down; unfinished tasks go back to the Python master`);
-    void bridge.close().finally(() => exitAfterFlush(signal === 'SIGINT' ? 130 : 143));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  closeOnStopSignals('shutting down; unfinished tasks go back to the Python master', () => bridge.close());
   const end = await bridge.done;
   const s = bridge.stats;
   if (end === 'python-master-gone') out(`bridge: the Python master at ${target} closed the connection.`);

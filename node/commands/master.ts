@@ -10,7 +10,7 @@ import type { BaseManager as Manager } from '../../shared/manager/manager.js';
 import { StallWatch } from '../../shared/manager/stall-watch.js';
 import { FirstAnswers } from '../../shared/queue/first-answers.js';
 import { Queue } from '../../shared/queue/queue.js';
-import { exitAfterFlush } from '../exit-after-flush.js';
+import { closeOnStopSignals } from '../exit-after-flush.js';
 import { MASTER_JOB_FLAGS, MASTER_JOB_USAGE, prepareMasterJob } from '../jobs/master-job.js';
 import { BaseManager } from '../manager.js';
 import { loadPlatform } from '../platform.js';
@@ -141,13 +141,8 @@ export async function runMaster(argv: string[], print: (line: string) => void): 
     const { startPythonListener } = await import('./python.js');
     await startPythonListener(manager, values['python-listen'], stderrLogger, pythonFlags);
   }
-  // Ctrl-C or a service stop: tell the workers (they exit cleanly) before leaving.
-  const stop = (signal: NodeJS.Signals) => {
-    stderrLogger.info(`${signal}: shutting down`);
-    void manager.shutdown().finally(() => exitAfterFlush(signal === 'SIGINT' ? 130 : 143));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // Tell the workers (they exit cleanly) before leaving.
+  closeOnStopSignals('shutting down', () => manager.shutdown());
   try {
     if (minWorkers > 0) {
       stderrLogger.info(`waiting for ${minWorkers} worker(s) on ${address}...`);

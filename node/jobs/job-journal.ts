@@ -25,7 +25,6 @@ export function openJobJournal(
   });
 }
 
-
 /** Rewrites `path` with every outcome the journal holds, in task order (via a temporary file and a rename). */
 export async function rewriteResults(journal: JobJournal, path: string): Promise<void> {
   const lines: string[] = [];
