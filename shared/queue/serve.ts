@@ -70,15 +70,13 @@ export class QueueService<T> {
   async call(method: string, args: unknown[], context: RemoteCallContext): Promise<unknown> {
     const { signal, ledger } = context;
     const { queue, insides } = this;
-    // Empty for this caller waits while other peers hold items that may still come back.
-    const remote = { hold: (): boolean => insides.inFlight - ledger.countOf(queue) > 0, heardFrom: context.heardFrom };
     switch (method) {
       case 'get':
-        return this.#deliver(await insides.get(withSignal(args[0], signal), remote), context).value;
+        return this.#deliver(await insides.get(withSignal(args[0], signal), this.#getter(context)), context).value;
       case 'getNowait':
         return this.#deliver(insides.takeNowait(), context).value;
       case 'getEntry':
-        return { ...this.#deliver(await insides.get(withSignal(args[0], signal), remote), context) };
+        return { ...this.#deliver(await insides.get(withSignal(args[0], signal), this.#getter(context)), context) };
       case 'put':
       case 'putEntry': // a peer's put always answers its oldest lease; the entry stays on this side
         return this.#answer(args[0] as T, withSignal(args[1], signal), ledger);
@@ -90,12 +88,21 @@ export class QueueService<T> {
       case 'extendLease':
         return ledger.extend(queue, checkTimeout((args[0] as number | undefined) ?? queue.leaseTimeout ?? 0) ?? 0);
       case GET_BATCH:
-        return this.#getBatch(args[0], withSignal(args[1], signal), context, remote);
+        return this.#getBatch(args[0], withSignal(args[1], signal), context, this.#getter(context));
       case PUT_BATCH:
         return this.#putBatch(args[0], ledger);
       default:
         return (queue as unknown as Record<string, (...a: unknown[]) => unknown>)[method](...args);
     }
+  }
+
+  /**
+   * The caller as a waiting getter: its Empty waits while other peers hold items that may still come back.
+   * Made only for gets (puts, the hot path of results, need none).
+   */
+  #getter(context: RemoteCallContext): RemoteGetter {
+    const { queue, insides } = this;
+    return { hold: () => insides.inFlight - context.ledger.countOf(queue) > 0, heardFrom: context.heardFrom };
   }
 
   /** Leases an entry to the caller, or puts it back if the caller is already gone. */
