@@ -1,18 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { startSignal } from '../support/cli-signal.js';
 import { checkTranscript, killAll, peerproc } from '../support/processes.js';
 
 afterEach(() => killAll());
 
-async function startSignal() {
-  const signal = peerproc(['signal', '--host', '127.0.0.1', '--port', '0', '--log-level', 'warn']);
-  const line = await signal.waitForLine(/listening on ws:\/\/127\.0\.0\.1:\d+/);
-  const base = /(ws:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1] as string;
-  return { signal, base };
-}
-
 describe('peerproc CLI, as a user runs it', () => {
   it('runs the example in separate processes: master first, a worker started later', async () => {
-    const { signal, base } = await startSignal();
+    const signal = await startSignal();
+    const { base } = signal;
     const address = `${base}/jobs`;
     const master = peerproc(['master', '--address', address, '--authkey', 'abc', '--tasks', '10']);
     await master.waitForLine(/^Try get results\.\.\.$/);
@@ -30,8 +25,7 @@ describe('peerproc CLI, as a user runs it', () => {
     expect(
       master.stderr.filter((l) => /warning: the authkey is only 3 byte\(s\) long and can be guessed online/.test(l)),
     ).toHaveLength(1);
-    signal.child.kill('SIGTERM');
-    expect(await signal.exited).toBe(0);
+    expect(await signal.stop()).toBe(0);
   });
 
   it('generates a strong key when none is given, printing a working worker link and command', async () => {

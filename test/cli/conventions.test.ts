@@ -1,14 +1,9 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startSignal } from '../support/cli-signal.js';
 import { killAll, peerproc } from '../support/processes.js';
 
 afterEach(() => killAll());
-
-async function startSignal() {
-  const signal = peerproc(['signal', '--host', '127.0.0.1', '--port', '0', '--log-level', 'warn']);
-  const line = await signal.waitForLine(/listening on ws:\/\/127\.0\.0\.1:\d+/);
-  return /(ws:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1] as string;
-}
 
 /** A loopback port nothing listens on (bound, then closed). */
 async function closedPort(): Promise<number> {
@@ -81,7 +76,7 @@ describe('peerproc CLI conventions', () => {
   });
 
   it('the master ends with a one-line summary on stderr; --quiet prints only that', async () => {
-    const base = await startSignal();
+    const { base } = await startSignal();
     const loud = peerproc(['master', '--address', `${base}/loud`, '--authkey', 'k', '--tasks', '20']);
     const loudWorker = peerproc(['worker', '--address', `${base}/loud`, '--authkey', 'k']);
     const quiet = peerproc(['master', '--address', `${base}/quiet`, '--authkey', 'k', '--tasks', '20', '--quiet']);
@@ -98,7 +93,7 @@ describe('peerproc CLI conventions', () => {
   });
 
   it('a master that gives up still prints its summary', async () => {
-    const base = await startSignal();
+    const { base } = await startSignal();
     const master = peerproc([
       'master',
       '--address',

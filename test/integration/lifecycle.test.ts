@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BaseManager, Queue, silentLogger } from '../../node/index.js';
 import { checkTranscript, type Jobs } from '../../shared/example.js';
+import { startSignal } from '../support/cli-signal.js';
 import { killAll, peerproc } from '../support/processes.js';
 
 afterEach(() => killAll());
@@ -14,12 +15,6 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-async function startSignal(port = 0) {
-  const signal = peerproc(['signal', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn']);
-  const line = await signal.waitForLine(/listening on ws:\/\/127\.0\.0\.1:\d+/);
-  return { signal, base: /(ws:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1] as string };
 }
 
 describe('restarts', () => {
@@ -42,7 +37,7 @@ describe('restarts', () => {
 
   it('keeps running work through a signaling server restart, and takes new workers after it', async () => {
     const port = await freePort();
-    const { signal: firstSignal, base } = await startSignal(port);
+    const { run: firstSignal, base } = await startSignal({ port });
     const address = `${base}/jobs`;
     const master = peerproc([
       'master',
@@ -63,7 +58,7 @@ describe('restarts', () => {
     const before = master.stdout.filter((l) => l.startsWith('Result: ')).length;
     await new Promise((r) => setTimeout(r, 500));
     expect(master.stdout.filter((l) => l.startsWith('Result: ')).length).toBeGreaterThan(before);
-    await startSignal(port);
+    await startSignal({ port });
     const late = peerproc(['worker', '--address', address, '--authkey', 'abc', '--work', '0.05']);
     expect(await master.exited).toBe(0);
     expect(checkTranscript(master.stdout).results).toHaveLength(80);

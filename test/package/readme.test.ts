@@ -4,13 +4,15 @@
  * `peerproc` (the package's own name, resolved to this checkout's dist/).
  * Only the address changes, to a signaling server on a free port.
  */
+
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collected, killAll, peerproc } from '../support/processes.js';
+import { startSignal } from '../support/cli-signal.js';
+import { collected, killAll } from '../support/processes.js';
 import { README_ADDRESS, readmeExamples, readmeTsBlocks } from '../support/readme-blocks.js';
 
 const run = promisify(execFile);
@@ -102,9 +104,8 @@ describe('README examples', () => {
   });
 
   it('run: master and worker together, a worker after the master shut down, a worker with no master', async () => {
-    const signal = peerproc(['signal', '--host', '127.0.0.1', '--port', '0', '--log-level', 'warn']);
-    const line = await signal.waitForLine(/listening on ws:\/\/127\.0\.0\.1:\d+/);
-    base = /(ws:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1] as string;
+    const signal = await startSignal();
+    base = signal.base;
 
     const master = example('master', 'jobs');
     const worker = example('worker', 'jobs');
@@ -133,7 +134,6 @@ describe('README examples', () => {
     expect(alone.stderr.filter((l) => l !== '')).toEqual([
       expect.stringMatching(/^no master: no master reachable at ws:\/\/127\.0\.0\.1:\d+\/empty within 10 s/),
     ]);
-    signal.child.kill('SIGTERM');
-    expect(await signal.exited).toBe(0);
+    expect(await signal.stop()).toBe(0);
   });
 });

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { CLI, collected, peerproc, type Run } from './processes.js';
 
 const LOSSY_NETNS = fileURLToPath(new URL('../../scripts/lossy-netns.sh', import.meta.url));
-const SIGNAL_ARGS = ['signal', '--host', '127.0.0.1', '--port', '0', '--log-level', 'warn'];
+const SIGNAL_ARGS = ['signal', '--host', '127.0.0.1', '--log-level', 'warn'];
 
 export interface SignalProcess {
   run: Run;
@@ -19,11 +19,19 @@ export interface SignalProcess {
  * `lossPercent` puts the server in a fresh nested namespace (scripts/lossy-netns.sh) where that share of
  * UDP packets is dropped; peers started with its `netnsOf` share that network.
  */
-export async function startSignal({ lossPercent }: { lossPercent?: number } = {}): Promise<SignalProcess> {
+export async function startSignal({
+  lossPercent,
+  port = 0,
+}: {
+  lossPercent?: number;
+  /** A given port (a restart on the same address); default: a free one. */
+  port?: number;
+} = {}): Promise<SignalProcess> {
+  const args = [...SIGNAL_ARGS, '--port', String(port)];
   const run =
     lossPercent === undefined
-      ? peerproc(SIGNAL_ARGS)
-      : collected('bash', [LOSSY_NETNS, String(lossPercent), process.execPath, CLI, ...SIGNAL_ARGS]);
+      ? peerproc(args)
+      : collected('bash', [LOSSY_NETNS, String(lossPercent), process.execPath, CLI, ...args]);
   const line = await run.waitForLine(/listening on ws:\/\/127\.0\.0\.1:\d+/);
   const base = /(ws:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1] as string;
   const netnsOf = lossPercent === undefined ? undefined : run.child.pid;
