@@ -91,14 +91,27 @@ it('refuses a journal of another run and a truncated one with a clear error, lea
   signal = await startSignal();
   const address = `${signal.base}/refused`;
   const journal = join(dir, 'other.journal');
-  const master = peerproc(['master', '--address', address, '--authkey', 'abc', '--tasks', '3', '--journal', journal]);
+  const journaled = (tasks: number, file: string, ...extra: string[]) =>
+    peerproc([
+      'master',
+      '--address',
+      address,
+      '--authkey',
+      'abc',
+      '--tasks',
+      String(tasks),
+      '--journal',
+      file,
+      ...extra,
+    ]);
+  const master = journaled(3, journal);
   await master.waitForLine(/^Try get results\.\.\.$/);
   master.child.kill('SIGKILL');
   await master.exited;
   const digest = () => createHash('sha256').update(readFileSync(journal)).digest('hex');
   const before = digest();
 
-  const other = peerproc(['master', '--address', address, '--authkey', 'abc', '--tasks', '5', '--journal', journal]);
+  const other = journaled(5, journal);
   expect(await other.exited).toBe(1);
   expect(other.stderr.join('\n')).toMatch(
     new RegExp(`JournalError: journal ${journal} is of another run \\(tasks: journal 3, this run 5\\); pass --fresh`),
@@ -108,40 +121,19 @@ it('refuses a journal of another run and a truncated one with a clear error, lea
   const size = readFileSync(journal).length;
   truncateSync(journal, Math.floor(size / 3));
   const cut = digest();
-  const truncated = peerproc([
-    'master',
-    '--address',
-    address,
-    '--authkey',
-    'abc',
-    '--tasks',
-    '3',
-    '--journal',
-    journal,
-  ]);
+  const truncated = journaled(3, journal);
   expect(await truncated.exited).toBe(1);
   expect(truncated.stderr.join('\n')).toMatch(new RegExp(`JournalError: journal ${journal} is corrupt or truncated`));
   expect(digest()).toBe(cut);
 
   const junk = join(dir, 'junk.journal');
   writeFileSync(junk, 'not a journal at all, just text\n'.repeat(200));
-  const foreign = peerproc(['master', '--address', address, '--authkey', 'abc', '--tasks', '3', '--journal', junk]);
+  const foreign = journaled(3, junk);
   expect(await foreign.exited).toBe(1);
   expect(foreign.stderr.join('\n')).toMatch(/is corrupt or truncated/);
 
   // --fresh starts over: a new run of 5 tasks, served by a worker.
-  const fresh = peerproc([
-    'master',
-    '--address',
-    address,
-    '--authkey',
-    'abc',
-    '--tasks',
-    '5',
-    '--journal',
-    journal,
-    '--fresh',
-  ]);
+  const fresh = journaled(5, journal, '--fresh');
   const worker = peerproc(['worker', '--address', address, '--authkey', 'abc']);
   expect(await fresh.exited, fresh.output()).toBe(0);
   expect(await worker.exited).toBe(0);
