@@ -9,7 +9,7 @@ import { StallWatch } from '../../shared/manager/stall-watch.js';
 import type { Queue, QueueEntry } from '../../shared/queue/queue.js';
 import { RunJournal } from '../journal/run-journal.js';
 import { synchronousOutput, writeLineNow } from '../output.js';
-import { EXIT_FAILURE, EXIT_OK, type Jobs, stderrLogger } from './common.js';
+import { EXIT_FAILURE, EXIT_OK, type Jobs } from './common.js';
 
 export interface ResultProgress {
   got: number;
@@ -46,11 +46,12 @@ export async function runJournaled(
   manager: BaseManager<Jobs>,
   taskQueue: Queue<number>,
   resultQueue: Queue<string>,
-  { timeout, address }: { timeout: number; address: string },
+  { timeout, address, quiet }: { timeout: number; address: string; quiet: boolean },
   out: (line: string) => void,
+  /** This run's new results and ignored duplicates, for the summary line. */
+  tally: { accepted: number; duplicates: number },
 ): Promise<number> {
   const watch = new StallWatch(manager, taskQueue, timeout);
-  let duplicates = 0;
   synchronousOutput();
   try {
     if (journal.answeredCount > 0) {
@@ -61,16 +62,18 @@ export async function runJournaled(
     // Printed only once durable, a batch in one write: a crash before the commit leaves those tasks unanswered.
     // Handed to the OS now, synchronously: a crash must not find a result committed but unwritten.
     journal.onDurable(
-      (_batch, text: string) => writeLineNow(text),
+      (batch, text: string) => {
+        tally.accepted += batch.length;
+        if (!quiet) writeLineNow(text);
+      },
       (batch) => batch.map(({ result }) => transcript.result(result)).join('\n'),
     );
     while (!journal.complete) {
       const progress = { got: journal.answeredCount, tasks: journal.total, address };
       const entry = await nextResult(resultQueue, watch, progress);
       if (entry === undefined) return EXIT_FAILURE;
-      if (!journal.record(entry)) duplicates++;
+      if (!journal.record(entry)) tally.duplicates++;
     }
-    if (duplicates > 0) stderrLogger.info(`${duplicates} duplicate result(s) of redelivered tasks ignored`);
     return EXIT_OK;
   } finally {
     watch.close();

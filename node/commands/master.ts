@@ -91,10 +91,13 @@ export async function runMaster(argv: string[], print: (line: string) => void): 
     print(MASTER_USAGE);
     return EXIT_OK;
   }
-  const out = quietableOutput(print, values.quiet === true);
+  const quiet = values.quiet === true;
+  const out = quietableOutput(print, quiet);
   const summary = new RunSummary();
   // A redelivered task can be answered twice; each result names the task it answers.
   const answers = new FirstAnswers();
+  // A journaled run's own count (its journal may hold earlier runs' results too).
+  const tally = { accepted: 0, duplicates: 0 };
   const address = requireString(values, 'address');
   const authkey = masterAuthkey(values, address);
   const tasks = numberFlag(values, 'tasks', 10, { integer: true });
@@ -152,9 +155,10 @@ export async function runMaster(argv: string[], print: (line: string) => void): 
       }
     }
     if (job) return await job.run(timeout);
-    if (journal) return await runJournaled(journal, manager, taskQueue, resultQueue, { timeout, address }, out);
-    const task = await manager.get_task_queue();
     summary.start();
+    if (journal)
+      return await runJournaled(journal, manager, taskQueue, resultQueue, { timeout, address, quiet }, out, tally);
+    const task = await manager.get_task_queue();
     for (let i = 0; i < tasks; i++) {
       const n = randomTask();
       out(transcript.putTask(n));
@@ -171,14 +175,16 @@ export async function runMaster(argv: string[], print: (line: string) => void): 
     } finally {
       watch.close();
     }
-    if (taskQueue.redeliveries > 0) {
-      stderrLogger.info(`${taskQueue.redeliveries} task(s) redelivered (their workers were lost)`);
-    }
     return EXIT_OK;
   } finally {
     await manager.shutdown();
-    // A job run's standard output is the results file: nothing else goes there.
-    if (!job) out('master exit.');
-    if (!journal && !job) stderrLogger.info(summary.line(answers, tasks));
+    // A job run's standard output is the results file, and its summary its own: nothing else goes there.
+    if (!job) {
+      out('master exit.');
+      if (taskQueue.redeliveries > 0) {
+        stderrLogger.info(`${taskQueue.redeliveries} task(s) redelivered (their workers were lost)`);
+      }
+      stderrLogger.info(journal ? summary.line(tally, journal.total) : summary.line(answers, tasks));
+    }
   }
 }
