@@ -8,6 +8,7 @@ import { ConfigError, ConnectTimeoutError, Empty, PeerShutdownError } from '../.
 import { squareText, transcript } from '../../shared/example.js';
 import { JOB_TYPEID } from '../../shared/jobs/protocol.js';
 import type { ManagerEvent } from '../../shared/manager/events.js';
+import { withoutQuery } from '../../shared/signaling/protocol.js';
 import { closeJobPools, prepareWorkerJob, serveJob, WORKER_JOB_FLAGS, WORKER_JOB_USAGE } from '../jobs/worker-job.js';
 import { BaseManager } from '../manager.js';
 import { loadPlatform } from '../platform.js';
@@ -120,7 +121,8 @@ export async function runWorker(argv: string[], out: (line: string) => void): Pr
   const iceServers = iceServersFlag(values);
   const job = await prepareWorkerJob(values);
 
-  out(`Connect to server ${address}...`);
+  // As the seed prints it, less the query: an access token in the address must not reach a log.
+  out(`Connect to server ${withoutQuery(address)}...`);
   // A master that crashed or restarted is waited for (up to --wait); one that shut down cleanly ends the work.
   for (let connected = false; ; connected = true) {
     const manager = new BaseManager<Jobs>({ address, authkey, wait, iceServers, platform, logger: stderrLogger });

@@ -11,7 +11,7 @@ import { backoffDelay, sleep } from '../backoff.js';
 import { AuthenticationError, ConnectionClosedError, ConnectTimeoutError, PeerShutdownError } from '../errors.js';
 import { consoleLogger } from '../logger.js';
 import { SignalingClient } from '../signaling/client.js';
-import type { ServerMessage } from '../signaling/protocol.js';
+import { type ServerMessage, withoutQuery } from '../signaling/protocol.js';
 import { PeerLink, parseLinkSignal } from '../webrtc/peer-link.js';
 import { Connection } from '../wire/connection.js';
 import type { EventHub } from './events.js';
@@ -32,7 +32,8 @@ function isFinal(err: unknown): boolean {
  */
 class MasterWatch {
   #master: string | undefined;
-  #gone: Error | undefined;
+  /** The room's master shut down cleanly: its run is over, and no search can help. */
+  #finished: PeerShutdownError | undefined;
   /** The signaling server went away while we waited: this try ends, the next one asks another server. */
   #serverLost: Error | undefined;
   #wake: (() => void) | undefined;
@@ -48,12 +49,18 @@ class MasterWatch {
   handle(message: ServerMessage): void {
     if (message.type === 'master') {
       this.#master = message.peer;
-      this.#gone = undefined;
+      this.#finished = undefined;
     } else if (message.type === 'master-left' && (this.#master === undefined || message.peer === this.#master)) {
-      this.#gone = message.finished
+      const finished = message.finished
         ? new PeerShutdownError('MASTER_FINISHED', `the master of room ${this.room} shut down: its run is over`)
-        : new ConnectionClosedError('MASTER_LEFT', `the master of room ${this.room} left while we were connecting`);
-      if (message.peer === this.#master) this.onLeft?.(this.#gone);
+        : undefined;
+      this.#finished = finished;
+      if (message.peer === this.#master) {
+        this.onLeft?.(
+          finished ??
+            new ConnectionClosedError('MASTER_LEFT', `the master of room ${this.room} left while we were connecting`),
+        );
+      }
       this.#master = undefined;
     } else {
       return;
@@ -71,7 +78,7 @@ class MasterWatch {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       if (this.#master !== undefined) return this.#master;
-      if (this.#gone instanceof PeerShutdownError) throw this.#gone;
+      if (this.#finished) throw this.#finished;
       if (this.#serverLost) throw this.#serverLost;
       const left = deadline - performance.now();
       if (left <= 0) throw new ConnectTimeoutError('NO_MASTER', `no master on room ${this.room} yet`);
@@ -112,8 +119,7 @@ export class WorkerClient {
         // Said at once (and once per outage), so that a wrong address is not a silent wait.
         if (err instanceof SignalingUnreachable && !reported) {
           const retryFor = Math.max(Math.round((deadline - performance.now()) / 1000), 0);
-          // The URL without its query: an access token must not reach logs.
-          const url = this.#options.url.split('?')[0] as string;
+          const url = withoutQuery(this.#options.url);
           this.#events.emit({ type: 'signaling-unreachable', url, reason: err.message, retryFor });
         }
         reported = err instanceof SignalingUnreachable;
@@ -122,7 +128,7 @@ export class WorkerClient {
     }
     throw new ConnectTimeoutError(
       'NO_MASTER',
-      `no master reachable at ${this.#options.address.split('?')[0]} within ${this.#options.waitMs / 1000} s` +
+      `no master reachable at ${withoutQuery(this.#options.address)} within ${this.#options.waitMs / 1000} s` +
         (lastError ? ` (last error: ${lastError.message})` : ''),
       { cause: lastError },
     );

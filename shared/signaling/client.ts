@@ -20,6 +20,7 @@ import {
   type Role,
   type ServerMessage,
   type SignalingErrorCode,
+  withoutQuery,
 } from './protocol.js';
 import { SignalingServers } from './servers.js';
 
@@ -59,11 +60,6 @@ function parseServerMessage(data: unknown): ServerMessage {
     (m.type === 'error' && str('code') && str('message'));
   if (!ok) throw new ProtocolError(`signaling server sent a malformed ${JSON.stringify(m.type).slice(0, 40)} message`);
   return m as unknown as ServerMessage;
-}
-
-/** Messages name a server without its query: an access token (`?token=`) must not reach logs. */
-function withoutQuery(url: string): string {
-  return url.split('?')[0];
 }
 
 function errorFor(code: string, message: string): Error {

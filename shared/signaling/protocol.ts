@@ -129,6 +129,11 @@ export const MAX_ROOM_LENGTH = 128;
 /** Client-chosen ids. */
 export const PEER_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 
+/** An address or URL as messages may show it: without its query, so an access token (`?token=`) never reaches a log. */
+export function withoutQuery(url: string): string {
+  return url.split('?')[0] as string;
+}
+
 /**
  * Splits a peer address `ws://host:port/room` into the WebSocket URL and the room; throws on a bad address.
  * A comma-separated list (`wss://a/jobs,wss://b/jobs`) names several signaling servers of one cluster for the
