@@ -51,16 +51,13 @@ interface Putter<T> extends Waiter<void> {
 }
 
 /**
- * A remote peer's `get`. Its timeout means "nothing queued and nothing in
- * flight": while other peers hold leases on this queue, those items may come
- * back (their holder died), so Empty waits until they are acknowledged or
- * returned. `hold()` says whether that is still the case.
+ * A waiting `get`; a remote peer's carries a RemoteGetter (serve.ts). Its
+ * timeout means "nothing queued and nothing in flight": while other peers
+ * hold leases on this queue, those items may come back (their holder died),
+ * so Empty waits until `hold()` turns false. A silent peer (`heardFrom()`
+ * false) gets items only if no other getter waits.
  */
-interface Getter<T> extends Waiter<QueueEntry<T>> {
-  hold?: () => boolean;
-  /** A remote caller's liveness (RemoteCallContext.heardFrom): a silent one gets items only if no other waits. */
-  heardFrom?: () => boolean;
-}
+interface Getter<T> extends Waiter<QueueEntry<T>>, Partial<RemoteGetter> {}
 
 function first<V>(set: Set<V>): V | undefined {
   for (const value of set) return value;
