@@ -1,5 +1,8 @@
 /** Two in-memory Links wired back to back, for unit tests of the connection layers. */
-import type { Link } from '../../shared/wire/connection.js';
+import { silentLogger } from '../../shared/logger.js';
+import type { Registry } from '../../shared/rpc/registry.js';
+import { authkeyBytes } from '../../shared/wire/auth.js';
+import { Connection, type Link } from '../../shared/wire/connection.js';
 
 type Events = Parameters<Link['start']>[0];
 export type MemoryLink = Link & { hangUp(): void };
@@ -58,4 +61,24 @@ export function memoryLinkPair(): [MemoryLink, MemoryLink] {
     },
   });
   return [make(ends[0], ends[1], 0), make(ends[1], ends[0], 1)];
+}
+
+/**
+ * A master and a worker Connection over a memory link pair: the master serves
+ * `registry` with key `k`, the worker proves `workerKey`. Heartbeats are fast
+ * (50 ms, gone after 1 s) so that tests of a lost peer stay short.
+ */
+export function connectionPair(registry: Registry, workerKey = 'k') {
+  const [a, b] = memoryLinkPair();
+  const common = { logger: silentLogger, agent: 'test', heartbeatIntervalMs: 50, deadAfterMs: 1000 };
+  const master = new Connection({
+    ...common,
+    link: a,
+    role: 'master',
+    authkey: authkeyBytes('k'),
+    registry,
+    label: 'w',
+  });
+  const worker = new Connection({ ...common, link: b, role: 'worker', authkey: authkeyBytes(workerKey), label: 'm' });
+  return { master, worker, links: [a, b] as const };
 }

@@ -15,13 +15,10 @@ import {
   SignalingError,
   toWireError,
 } from '../../shared/errors.js';
-import { silentLogger } from '../../shared/logger.js';
 import { Kind, parseMessage } from '../../shared/rpc/protocol.js';
 import type { Registry } from '../../shared/rpc/registry.js';
 import { SIGNALING_ERROR_CODES } from '../../shared/signaling/protocol.js';
-import { authkeyBytes } from '../../shared/wire/auth.js';
-import { Connection } from '../../shared/wire/connection.js';
-import { memoryLinkPair } from '../support/memory-link.js';
+import { connectionPair } from '../support/memory-link.js';
 
 describe('error codes', () => {
   it('gives every error the code of its class, and sets names explicitly', () => {
@@ -85,20 +82,7 @@ describe('error codes', () => {
 });
 
 describe('error codes over a real connection', () => {
-  async function pair(registry: Registry, workerKey = 'k') {
-    const [a, b] = memoryLinkPair();
-    const common = { logger: silentLogger, agent: 'test', heartbeatIntervalMs: 50, deadAfterMs: 1000 };
-    const master = new Connection({
-      ...common,
-      link: a,
-      role: 'master',
-      authkey: authkeyBytes('k'),
-      registry,
-      label: 'w',
-    });
-    const worker = new Connection({ ...common, link: b, role: 'worker', authkey: authkeyBytes(workerKey), label: 'm' });
-    return { master, worker };
-  }
+  const pair = async (registry: Registry, workerKey = 'k') => connectionPair(registry, workerKey);
 
   it('reports a wrong key as KEY_REJECTED to the worker', async () => {
     const { master, worker } = await pair(new Map(), 'wrong');

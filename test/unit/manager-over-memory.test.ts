@@ -1,32 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { AuthenticationError, ConnectionClosedError, Empty, MethodNotExposedError } from '../../shared/errors.js';
-import { silentLogger } from '../../shared/logger.js';
 import { queueProxies } from '../../shared/queue/proxy.js';
 import { Queue } from '../../shared/queue/queue.js';
 import { type ProxyInfo, type ProxyOf, proxyInfo, remoteProxy } from '../../shared/rpc/proxy.js';
 import type { Registry } from '../../shared/rpc/registry.js';
-import { authkeyBytes } from '../../shared/wire/auth.js';
-import { Connection } from '../../shared/wire/connection.js';
-import { memoryLinkPair } from '../support/memory-link.js';
+import { connectionPair } from '../support/memory-link.js';
 
 const proxyOptions = { prefetch: 64, batchResults: true };
 
 async function pair(registry: Registry, workerKey = 'k', options = proxyOptions) {
-  const [a, b] = memoryLinkPair();
-  const common = { logger: silentLogger, agent: 'test', heartbeatIntervalMs: 50, deadAfterMs: 1000 };
-  const master = new Connection({
-    ...common,
-    link: a,
-    role: 'master',
-    authkey: authkeyBytes('k'),
-    registry,
-    label: 'w',
-  });
-  const worker = new Connection({ ...common, link: b, role: 'worker', authkey: authkeyBytes(workerKey), label: 'm' });
+  const { master, worker, links } = connectionPair(registry, workerKey);
   await worker.ready;
   const proxy = async <T>(typeid: string) =>
     remoteProxy<T>(worker.rpc, await worker.rpc.create(typeid, []), queueProxies(options)) as ProxyOf<T>;
-  return { master, worker, proxy, links: [a, b] };
+  return { master, worker, proxy, links };
 }
 
 function jobs() {
