@@ -30,11 +30,12 @@ const CHECK_TIMEOUT_MS = 60_000;
 
 /** Resolves if `path` is absent or a readable journal; rejects with JournalError (JOURNAL_CORRUPT) otherwise. */
 export async function checkJournalFile(path: string, lmdbEntry: string): Promise<void> {
-  const exists = await stat(path).then(
-    (s) => s.isFile() || Promise.reject(new JournalError(JOURNAL_ERROR_CODES.corrupt, `journal ${path} is not a file`)),
-    (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? false : Promise.reject(err)),
-  );
-  if (!exists) return;
+  const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined; // a new journal
+    throw err;
+  });
+  if (!info) return;
+  if (!info.isFile()) throw new JournalError(JOURNAL_ERROR_CODES.corrupt, `journal ${path} is not a file`);
   const outcome = await new Promise<{ records?: number; error?: string }>((resolve) => {
     execFile(
       process.execPath,

@@ -13,7 +13,7 @@ const SLICE_MS = 10;
 const CHECK_EVERY = 256;
 
 let calls = 0;
-/** When the event loop last ran a timer of ours (a turn was taken); -1: no marker pending. */
+/** When the event loop last ran our marker timer (a turn was taken), or when the marker was set. */
 let lastTurn = performance.now();
 let markerPending = false;
 
