@@ -106,13 +106,18 @@ export class QueueService<T> {
   }
 
   /** Leases an entry to the caller, or puts it back if the caller is already gone. */
-  #deliver(entry: QueueEntry<T>, context: RemoteCallContext): QueueEntry<T> {
+  #deliver(
+    entry: QueueEntry<T>,
+    context: RemoteCallContext,
+    // Asked once per call, not per item: a batch is one moment of the peer's liveness.
+    counted = context.heardFrom?.() !== false,
+  ): QueueEntry<T> {
     if (context.signal.aborted) {
       this.insides.unshift(entry);
       throw new ConnectionClosedError('CALLER_GONE', 'the caller disconnected before receiving the item');
     }
     // Sent to a peer that has gone silent (probably dead): if it never comes back, that is no fault of the item's.
-    if (context.heardFrom?.() !== false) entry.deliveries++;
+    if (counted) entry.deliveries++;
     this.insides.delivered();
     context.ledger.add(this.queue, entry);
     return entry;
@@ -147,7 +152,8 @@ export class QueueService<T> {
       throw new ConnectionClosedError('CALLER_GONE', 'the caller disconnected before receiving the items');
     }
     const values: T[] = [];
-    for (const entry of entries) values.push(this.#deliver(entry, context).value);
+    const counted = context.heardFrom?.() !== false;
+    for (const entry of entries) values.push(this.#deliver(entry, context, counted).value);
     return values;
   }
 
