@@ -290,14 +290,18 @@ print(json.dumps([o for o in out if o]))`,
     const inner: unknown[] = [];
     const recursive = new PyTuple([inner as PyValue]);
     inner.push(recursive);
-    const input = [pickle([shared, shared]), pickle(self), pickle(recursive)].map(hex);
+    // Past three items a tuple is built from a MARK, so its way back to itself is another opcode path.
+    const longInner: unknown[] = [];
+    const longRecursive = new PyTuple([1, 2, 3, longInner as PyValue]);
+    longInner.push(longRecursive);
+    const input = [pickle([shared, shared]), pickle(self), pickle(recursive), pickle(longRecursive)].map(hex);
     const out = runPython(
       `${PRELUDE}
-a, b, c = (pickle.loads(bytes.fromhex(h)) for h in json.load(sys.stdin))
-print(a[0] is a[1], b[0] is b, c[0][0] is c)`,
+a, b, c, d = (pickle.loads(bytes.fromhex(h)) for h in json.load(sys.stdin))
+print(a[0] is a[1], b[0] is b, c[0][0] is c, d[3][0] is d and d[:3] == (1, 2, 3))`,
       JSON.stringify(input),
     );
-    expect(out.trim()).toBe('True True True');
+    expect(out.trim()).toBe('True True True True');
   });
 
   it('round-trips a large bytes value through Python unchanged', () => {

@@ -232,27 +232,37 @@ class Pickler {
       this.#out.u8(Op.EMPTY_TUPLE);
       return;
     }
-    if (n <= 3) {
-      for (const item of value.items) this.#save(item);
-      // A tuple reached again through its own items was memoized meanwhile: drop the copy, refer to it.
-      const index = this.#memo.get(value);
-      if (index !== undefined) {
-        for (let i = 0; i < n; i++) this.#out.u8(Op.POP);
-        this.#get(index);
-        return;
-      }
-      this.#out.u8(Op.TUPLE1 + n - 1);
-    } else {
-      this.#out.u8(Op.MARK);
-      for (const item of value.items) this.#save(item);
-      const index = this.#memo.get(value);
-      if (index !== undefined) {
-        this.#out.u8(Op.POP_MARK);
-        this.#get(index);
-        return;
-      }
-      this.#out.u8(Op.TUPLE);
+    if (n > 3) {
+      this.#saveMarked(value, value.items, Op.TUPLE);
+      return;
     }
+    for (const item of value.items) this.#save(item);
+    // A tuple reached again through its own items was memoized meanwhile: drop the copy, refer to it.
+    const index = this.#memo.get(value);
+    if (index !== undefined) {
+      for (let i = 0; i < n; i++) this.#out.u8(Op.POP);
+      this.#get(index);
+      return;
+    }
+    this.#out.u8(Op.TUPLE1 + n - 1);
+    this.#memoize(value);
+  }
+
+  /**
+   * An immutable container built from a MARKed run of items (a long tuple, a
+   * frozenset): like pickle.py, when the items reached the container itself
+   * it was memoized meanwhile, so the run is dropped and the memo referred to.
+   */
+  #saveMarked(value: object, items: readonly unknown[], build: number): void {
+    this.#out.u8(Op.MARK);
+    for (const item of items) this.#save(item);
+    const index = this.#memo.get(value);
+    if (index !== undefined) {
+      this.#out.u8(Op.POP_MARK);
+      this.#get(index);
+      return;
+    }
+    this.#out.u8(build);
     this.#memoize(value);
   }
 
@@ -317,16 +327,7 @@ class Pickler {
   }
 
   #saveFrozenSet(value: PyFrozenSet): void {
-    this.#out.u8(Op.MARK);
-    for (const item of value.items) this.#save(item);
-    const index = this.#memo.get(value);
-    if (index !== undefined) {
-      this.#out.u8(Op.POP_MARK);
-      this.#get(index);
-      return;
-    }
-    this.#out.u8(Op.FROZENSET);
-    this.#memoize(value);
+    this.#saveMarked(value, value.items, Op.FROZENSET);
   }
 
   #saveException(value: PyException): void {
