@@ -10,7 +10,12 @@
  * Containers carry their items as a nested MessagePack value; `NestedCodec`
  * bounds how deep such nesting may go, since each level is a recursive call.
  */
-import { DecodeError, type ExtensionCodec } from '@msgpack/msgpack';
+import {
+  DecodeError,
+  type ExtensionCodec,
+  type ExtensionDecoderType,
+  type ExtensionEncoderType,
+} from '@msgpack/msgpack';
 import {
   PyByteArray,
   type PyDict,
@@ -70,14 +75,20 @@ function string(value: unknown, what: string): string {
   return typeof value === 'string' ? value : fail(what);
 }
 
-/** Adds the Python extensions to `codec`; `context` of every Encoder/Decoder using it must be a `NestedCodec`. */
-export function registerPythonExtensions(codec: ExtensionCodec<NestedCodec>): void {
-  codec.register({
+/** One extension per Python type, in the shape `ExtensionCodec.register` takes. */
+interface PythonExtension {
+  type: number;
+  encode: ExtensionEncoderType<NestedCodec>;
+  decode: ExtensionDecoderType<NestedCodec>;
+}
+
+const PYTHON_EXTENSIONS: readonly PythonExtension[] = [
+  {
     type: PY_EXT.TUPLE,
     encode: (value, c) => (value instanceof PyTuple ? c.encodeNested(value.items) : null),
     decode: (data, _type, c) => new PyTuple(array(c.decodeNested(data), 'tuple') as PyValue[]),
-  });
-  codec.register({
+  },
+  {
     type: PY_EXT.FLOAT,
     encode: (value) => {
       if (!(value instanceof PyFloat)) return null;
@@ -89,23 +100,23 @@ export function registerPythonExtensions(codec: ExtensionCodec<NestedCodec>): vo
       if (data.length !== 8) fail('float');
       return new PyFloat(new DataView(data.buffer, data.byteOffset, 8).getFloat64(0, false));
     },
-  });
-  codec.register({
+  },
+  {
     type: PY_EXT.MAP,
     encode: (value, c) => (value instanceof Map ? c.encodeNested(flatten(value)) : null),
     decode: (data, _type, c) => new Map(pairs(array(c.decodeNested(data), 'map'), 'map')),
-  });
-  codec.register({
+  },
+  {
     type: PY_EXT.SET,
     encode: (value, c) => (value instanceof Set ? c.encodeNested([...value]) : null),
     decode: (data, _type, c) => new Set(array(c.decodeNested(data), 'set')),
-  });
-  codec.register({
+  },
+  {
     type: PY_EXT.FROZENSET,
     encode: (value, c) => (value instanceof PyFrozenSet ? c.encodeNested(value.items) : null),
     decode: (data, _type, c) => new PyFrozenSet(array(c.decodeNested(data), 'frozenset') as PyValue[]),
-  });
-  codec.register({
+  },
+  {
     type: PY_EXT.BYTEARRAY,
     encode: (value) =>
       value instanceof PyByteArray ? new Uint8Array(value.buffer, value.byteOffset, value.length) : null,
@@ -114,16 +125,16 @@ export function registerPythonExtensions(codec: ExtensionCodec<NestedCodec>): vo
       out.set(data);
       return out;
     },
-  });
-  codec.register({
+  },
+  {
     type: PY_EXT.GLOBAL,
     encode: (value, c) => (value instanceof PyGlobal ? c.encodeNested([value.module, value.name]) : null),
     decode: (data, _type, c) => {
       const [module, name] = array(c.decodeNested(data), 'global');
       return new PyGlobal(string(module, 'global'), string(name, 'global'));
     },
-  });
-  codec.register({
+  },
+  {
     type: PY_EXT.EXCEPTION,
     encode: (value, c) =>
       value instanceof PyException ? c.encodeNested([value.module, value.name, value.args.items, value.state]) : null,
@@ -137,8 +148,8 @@ export function registerPythonExtensions(codec: ExtensionCodec<NestedCodec>): vo
         state as PyDict | null,
       );
     },
-  });
-  codec.register({
+  },
+  {
     type: PY_EXT.OPAQUE,
     encode: (value, c) =>
       value instanceof PyOpaque
@@ -174,5 +185,10 @@ export function registerPythonExtensions(codec: ExtensionCodec<NestedCodec>): vo
         },
       );
     },
-  });
+  },
+];
+
+/** Adds the Python extensions to `codec`; `context` of every Encoder/Decoder using it must be a `NestedCodec`. */
+export function registerPythonExtensions(codec: ExtensionCodec<NestedCodec>): void {
+  for (const extension of PYTHON_EXTENSIONS) codec.register(extension);
 }
