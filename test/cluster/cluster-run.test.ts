@@ -56,6 +56,21 @@ function worker(address: string, extra: string[] = []) {
   return peerproc(['worker', '--address', address, '--authkey', AUTHKEY, '--wait', '60', ...extra]);
 }
 
+function startMaster(address: string, tasks: number, minWorkers: number, extra: string[] = ['--timeout', '30']) {
+  return peerproc([
+    'master',
+    '--address',
+    address,
+    '--authkey',
+    AUTHKEY,
+    '--tasks',
+    String(tasks),
+    '--min-workers',
+    String(minWorkers),
+    ...extra,
+  ]);
+}
+
 const ranTasks = (run: ReturnType<typeof worker>) =>
   run.stdout.filter((l) => /^run task \d+ \* \d+\.\.\.$/.test(l)).length;
 
@@ -65,19 +80,7 @@ describe('three nodes on one Redis', () => {
     const [a, b, c] = nodes;
     const room = freshRoom('run');
     const tasks = 1500;
-    const master = peerproc([
-      'master',
-      '--address',
-      a.address(room),
-      '--authkey',
-      AUTHKEY,
-      '--tasks',
-      String(tasks),
-      '--min-workers',
-      '3',
-      '--timeout',
-      '30',
-    ]);
+    const master = startMaster(a.address(room), tasks, 3);
     await until('the master to register on A', async () => (await nodeMetric(a, 'peerproc_signaling_masters')) === 1);
     // --idle: they must not give up on an empty queue while the master waits for the tab.
     const onB = worker(b.address(room), ['--work', '0.005', '--idle', '60']);
@@ -111,19 +114,7 @@ describe('three nodes on one Redis', () => {
     const { nodes } = await cluster();
     const [a, b, c] = nodes;
     const room = freshRoom('second');
-    const first = peerproc([
-      'master',
-      '--address',
-      a.address(room),
-      '--authkey',
-      AUTHKEY,
-      '--tasks',
-      '20',
-      '--min-workers',
-      '1',
-      '--wait',
-      '60',
-    ]);
+    const first = startMaster(a.address(room), 20, 1, ['--wait', '60']);
     await until('the first master to register', async () => (await nodeMetric(a, 'peerproc_signaling_masters')) === 1);
     const second = peerproc(['master', '--address', c.address(room), '--authkey', AUTHKEY, '--tasks', '1']);
     expect(await second.exited).toBe(1);
@@ -143,19 +134,7 @@ describe('failures', () => {
     const [a, b, c] = nodes;
     const room = freshRoom('kill');
     const tasks = 2000;
-    const master = peerproc([
-      'master',
-      '--address',
-      addressList([a, b], room),
-      '--authkey',
-      AUTHKEY,
-      '--tasks',
-      String(tasks),
-      '--min-workers',
-      '1',
-      '--timeout',
-      '30',
-    ]);
+    const master = startMaster(addressList([a, b], room), tasks, 1);
     const early = worker(b.address(room), ['--work', '0.01']);
     await master.waitForLine(/^Result: /, 60_000);
     expect(await nodeMetric(a, 'peerproc_signaling_masters')).toBe(1);
@@ -196,19 +175,7 @@ describe('failures', () => {
     const [a, b, c] = nodes;
     const room = freshRoom('redis');
     const tasks = 2000;
-    const master = peerproc([
-      'master',
-      '--address',
-      addressList(nodes, room),
-      '--authkey',
-      AUTHKEY,
-      '--tasks',
-      String(tasks),
-      '--min-workers',
-      '1',
-      '--timeout',
-      '30',
-    ]);
+    const master = startMaster(addressList(nodes, room), tasks, 1);
     const early = worker(b.address(room), ['--work', '0.01']);
     await master.waitForLine(/^Result: /, 60_000);
 
