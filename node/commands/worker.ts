@@ -9,7 +9,15 @@ import { squareText, transcript } from '../../shared/example.js';
 import { JOB_TYPEID } from '../../shared/jobs/protocol.js';
 import type { ManagerEvent } from '../../shared/manager/events.js';
 import { withoutQuery } from '../../shared/signaling/protocol.js';
-import { closeJobPools, prepareWorkerJob, serveJob, WORKER_JOB_FLAGS, WORKER_JOB_USAGE } from '../jobs/worker-job.js';
+import type { IceServer, Platform } from '../../shared/webrtc/platform.js';
+import {
+  closeJobPools,
+  prepareWorkerJob,
+  serveJob,
+  WORKER_JOB_FLAGS,
+  WORKER_JOB_USAGE,
+  type WorkerJobSetup,
+} from '../jobs/worker-job.js';
 import { BaseManager } from '../manager.js';
 import { loadPlatform } from '../platform.js';
 import {
@@ -19,6 +27,7 @@ import {
   iceServersFlag,
   type Jobs,
   numberFlag,
+  type Options,
   parseFlags,
   requireString,
   stderrLogger,
@@ -83,35 +92,50 @@ async function serve(
   }
 }
 
-export async function runWorker(argv: string[], out: (line: string) => void): Promise<number> {
-  const values = parseFlags(argv, {
-    ...CONNECTION_FLAGS,
-    idle: { type: 'string' },
-    wait: { type: 'string' },
-    work: { type: 'string' },
-    'python-master': { type: 'string' },
-    ...WORKER_JOB_FLAGS,
-  });
-  if (values.help) {
-    out(WORKER_USAGE);
-    return EXIT_OK;
+const WORKER_FLAGS: Options = {
+  ...CONNECTION_FLAGS,
+  idle: { type: 'string' },
+  wait: { type: 'string' },
+  work: { type: 'string' },
+  'python-master': { type: 'string' },
+  ...WORKER_JOB_FLAGS,
+};
+
+/** `--python-master HOST:PORT`: the seed's loop for a CPython master over TCP (python.ts). */
+async function runForPythonMaster(
+  values: Record<string, unknown>,
+  master: string,
+  out: (line: string) => void,
+): Promise<number> {
+  if (values.job !== undefined || values['job-from-master'] !== undefined) {
+    throw new ConfigError("--job runs a peerproc master's job; a CPython master (--python-master) serves none");
   }
-  if (typeof values['python-master'] === 'string') {
-    if (values.job !== undefined || values['job-from-master'] !== undefined) {
-      throw new ConfigError("--job runs a peerproc master's job; a CPython master (--python-master) serves none");
-    }
-    const { runPythonWorker } = await import('./python.js');
-    return runPythonWorker(
-      {
-        master: values['python-master'],
-        authkey: requireString(values, 'authkey', 'PEERPROC_AUTHKEY'),
-        idle: numberFlag(values, 'idle', 1),
-        wait: numberFlag(values, 'wait', 30),
-        work: numberFlag(values, 'work', 0),
-      },
-      out,
-    );
-  }
+  const { runPythonWorker } = await import('./python.js');
+  return runPythonWorker(
+    {
+      master,
+      authkey: requireString(values, 'authkey', 'PEERPROC_AUTHKEY'),
+      idle: numberFlag(values, 'idle', 1),
+      wait: numberFlag(values, 'wait', 30),
+      work: numberFlag(values, 'work', 0),
+    },
+    out,
+  );
+}
+
+/** A room worker's flags, checked; its WebRTC binding loaded and its --job file bundled, all before connecting. */
+interface WorkerOptions {
+  address: string;
+  authkey: string;
+  idle: number;
+  wait: number;
+  work: number;
+  platform: Platform;
+  iceServers: IceServer[] | undefined;
+  job: WorkerJobSetup;
+}
+
+async function workerOptions(values: Record<string, unknown>): Promise<WorkerOptions> {
   const address = requireString(values, 'address');
   const authkey = requireString(values, 'authkey', 'PEERPROC_AUTHKEY');
   const idle = numberFlag(values, 'idle', 1);
@@ -120,38 +144,75 @@ export async function runWorker(argv: string[], out: (line: string) => void): Pr
   const platform = await loadPlatform(values.webrtc as string | undefined);
   const iceServers = iceServersFlag(values);
   const job = await prepareWorkerJob(values);
+  return { address, authkey, idle, wait, work, platform, iceServers, job };
+}
 
+/** A new manager for each connection: the one whose master was lost has shut down. */
+function workerManager({ address, authkey, wait, iceServers, platform }: WorkerOptions): BaseManager<Jobs> {
+  const manager = new BaseManager<Jobs>({ address, authkey, wait, iceServers, platform, logger: stderrLogger });
+  manager.register('get_task_queue');
+  manager.register('get_result_queue');
+  manager.on(reportUnreachable);
+  manager.register(JOB_TYPEID);
+  return manager;
+}
+
+/** Connects; an exit code instead when there is no master to work for (any longer). */
+async function connectOrExit(
+  manager: BaseManager<Jobs>,
+  reconnecting: boolean,
+  wait: number,
+  out: (line: string) => void,
+): Promise<number | undefined> {
+  try {
+    await manager.connect();
+    return undefined;
+  } catch (err) {
+    if (err instanceof PeerShutdownError) {
+      // Started late, or the master finished while we connected: nothing left to do.
+      out(`${err.message}.`);
+      out('worker exit.');
+      return EXIT_OK;
+    }
+    if (reconnecting && err instanceof ConnectTimeoutError) {
+      process.stderr.write(`peerproc worker: the master did not come back within ${wait} s\n`);
+      return EXIT_FAILURE;
+    }
+    throw err;
+  }
+}
+
+/** One master's session: the job, when either side has one, else the seed's loop on the same manager. */
+async function serveSession(
+  manager: BaseManager<Jobs>,
+  { job, idle, work }: WorkerOptions,
+  out: (line: string) => void,
+): Promise<SessionOutcome> {
+  const outcome = await serveJob(manager, job, idle, out).catch(async (err) => {
+    await closeJobPools();
+    throw err;
+  });
+  return outcome ?? (await serve(manager, idle, work, out));
+}
+
+export async function runWorker(argv: string[], out: (line: string) => void): Promise<number> {
+  const values = parseFlags(argv, WORKER_FLAGS);
+  if (values.help) {
+    out(WORKER_USAGE);
+    return EXIT_OK;
+  }
+  const pythonMaster = values['python-master'];
+  if (typeof pythonMaster === 'string') return runForPythonMaster(values, pythonMaster, out);
+  const options = await workerOptions(values);
   // As the seed prints it, less the query: an access token in the address must not reach a log.
-  out(`Connect to server ${withoutQuery(address)}...`);
+  out(`Connect to server ${withoutQuery(options.address)}...`);
   // A master that crashed or restarted is waited for (up to --wait); one that shut down cleanly ends the work.
   for (let connected = false; ; connected = true) {
-    const manager = new BaseManager<Jobs>({ address, authkey, wait, iceServers, platform, logger: stderrLogger });
-    manager.register('get_task_queue');
-    manager.register('get_result_queue');
-    manager.on(reportUnreachable);
-    manager.register(JOB_TYPEID);
-    try {
-      await manager.connect();
-    } catch (err) {
-      if (err instanceof PeerShutdownError) {
-        // Started late, or the master finished while we connected: nothing left to do.
-        out(`${err.message}.`);
-        out('worker exit.');
-        return EXIT_OK;
-      }
-      if (connected && err instanceof ConnectTimeoutError) {
-        process.stderr.write(`peerproc worker: the master did not come back within ${wait} s\n`);
-        return EXIT_FAILURE;
-      }
-      throw err;
-    }
+    const manager = workerManager(options);
+    const exit = await connectOrExit(manager, connected, options.wait, out);
+    if (exit !== undefined) return exit;
     if (connected) out('reconnected to the master.');
-    const outcome =
-      (await serveJob(manager, job, idle, out).catch(async (err) => {
-        await closeJobPools();
-        throw err;
-      })) ?? (await serve(manager, idle, work, out));
-    if (outcome !== 'master-lost') {
+    if ((await serveSession(manager, options, out)) !== 'master-lost') {
       await closeJobPools();
       out('worker exit.');
       return EXIT_OK;
