@@ -27,10 +27,6 @@ function peerName(info: PythonConnectionInfo, role: PythonPeerRole): string {
   return `python ${role} ${info.remote}${info.name ? ` (${info.name})` : ''}`;
 }
 
-/**
- * `peerproc master --python-listen HOST:PORT`: serves the master's queues to
- * CPython workers too, logging who comes and goes (and what they held) to `log`.
- */
 /** Logs who comes and goes (and what they held) on a Python listener. */
 function logConnections(server: PythonManagerServer, log: Logger, role: PythonPeerRole): void {
   server.on('accept', (info: PythonConnectionInfo) => log.info(`${peerName(info, role)} connected`));
@@ -57,6 +53,10 @@ export async function startPythonRegistryListener(
   return server;
 }
 
+/**
+ * `peerproc master --python-listen HOST:PORT`: serves the master's queues to
+ * CPython workers too, logging who comes and goes (and what they held) to `log`.
+ */
 export async function startPythonListener(
   // biome-ignore lint/suspicious/noExplicitAny: any master, whatever it registers.
   manager: BaseManager<any>,
