@@ -5,12 +5,13 @@
  */
 
 import { readFile } from 'node:fs/promises';
-import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { refusalOf } from './admission.js';
 import { resolveOptions, type SignalingOptions, type TlsOptions } from './config.js';
 import { ClientConnection } from './connection.js';
 import type { ServerContext } from './context.js';
@@ -22,15 +23,7 @@ import { createLogger } from './logger.js';
 import { MemoryDirectory } from './memory-directory.js';
 import { renderMetrics, SignalingCounters, type SignalingStats } from './metrics.js';
 import { IpLimiter } from './rate-limit.js';
-import {
-  clientIp,
-  hasAccessToken,
-  limitKey,
-  originAllowed,
-  parseRequestTarget,
-  redactUrl,
-  roomFromUrl,
-} from './upgrade-request.js';
+import { clientIp, limitKey, parseRequestTarget, redactUrl, roomFromUrl } from './upgrade-request.js';
 
 /**
  * ws reads whole frames up to this multiple of `maxMessageBytes`, so a client
@@ -69,6 +62,63 @@ export async function startSignalingServer(input: Partial<SignalingOptions> = {}
   const options = resolveOptions(input);
   const log = createLogger(options);
   const tls = options.tls ? await readTls(options.tls) : undefined;
+  const state = await createState(options, log);
+  const { rooms, counters } = state.ctx;
+  const startedAt = performance.now();
+  const stats = (): SignalingStats => statsSnapshot(state.connections, rooms, counters, startedAt);
+
+  const handler = createHttpHandler({
+    staticDir: options.staticDir,
+    metrics: () => renderMetrics(stats()),
+    isShuttingDown: () => state.shuttingDown,
+    cluster: () => rooms.clusterStats(),
+    log,
+  });
+  const httpServer = createListener(tls, handler, options.maxConnections);
+  const wss = createWebSocketServer(options.maxMessageBytes);
+  httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+    onUpgrade(state, wss, req, socket, head),
+  );
+  try {
+    await listen(httpServer, options.host, options.port);
+  } catch (err) {
+    await rooms.close();
+    throw err;
+  }
+  httpServer.on('error', (err) => log.error({ err }, 'listener error'));
+  const stopTimers = startTimers(state);
+
+  const port = (httpServer.address() as AddressInfo).port;
+  const { url, wsBase } = baseUrls(options.host, port, tls !== undefined);
+  log.info({ url: wsBase, tls: tls !== undefined }, 'listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    host: options.host,
+    port,
+    url,
+    wsUrl: (room) => `${wsBase}/${room}`,
+    close: () => {
+      closing ??= shutdown(state, httpServer, wss, stopTimers);
+      return closing;
+    },
+    stats,
+  };
+}
+
+/** What the upgrade, connection and shutdown steps below share with `startSignalingServer`. */
+interface ServerState {
+  readonly ctx: ServerContext;
+  readonly connections: Set<ClientConnection>;
+  readonly ipLimiter: IpLimiter;
+  /** Set by close(): upgrades are then refused, and /healthz says so. */
+  shuttingDown: boolean;
+  /** Called when the last connection has closed (set while close() waits for that, see `allClosed`). */
+  whenEmpty: (() => void) | undefined;
+}
+
+/** Async because the room directory may first have to reach Redis (cluster mode). */
+async function createState(options: SignalingOptions, log: Logger): Promise<ServerState> {
   const counters = new SignalingCounters();
   const connections = new Set<ClientConnection>();
   // The cluster no longer knows this node's peers: they reconnect (to another node if they know one).
@@ -77,17 +127,26 @@ export async function startSignalingServer(input: Partial<SignalingOptions> = {}
       if (connection.member) connection.reject('UNAVAILABLE', 'this signaling node lost the cluster (Redis)');
     }
   });
-  const ctx: ServerContext = { options, rooms, counters, log, finished: new FinishedRooms(options.maxRooms) };
-  const ipLimiter = new IpLimiter({
-    maxPerIp: options.maxConnectionsPerIp,
-    perSecond: options.ipConnectionsPerSecond,
-    burst: options.ipConnectionBurst,
-  });
-  const startedAt = performance.now();
-  let shuttingDown = false;
-  let whenEmpty: (() => void) | undefined;
+  return {
+    ctx: { options, rooms, counters, log, finished: new FinishedRooms(options.maxRooms) },
+    connections,
+    ipLimiter: new IpLimiter({
+      maxPerIp: options.maxConnectionsPerIp,
+      perSecond: options.ipConnectionsPerSecond,
+      burst: options.ipConnectionBurst,
+    }),
+    shuttingDown: false,
+    whenEmpty: undefined,
+  };
+}
 
-  const stats = (): SignalingStats => ({
+function statsSnapshot(
+  connections: ReadonlySet<ClientConnection>,
+  rooms: RoomDirectory,
+  counters: SignalingCounters,
+  startedAt: number,
+): SignalingStats {
+  return {
     connections: connections.size,
     rooms: rooms.roomCount,
     masters: rooms.masters,
@@ -101,149 +160,130 @@ export async function startSignalingServer(input: Partial<SignalingOptions> = {}
     terminated: { ...counters.terminated },
     uptimeSeconds: (performance.now() - startedAt) / 1000,
     cluster: rooms.clusterStats(),
-  });
+  };
+}
 
-  const handler = createHttpHandler({
-    staticDir: options.staticDir,
-    metrics: () => renderMetrics(stats()),
-    isShuttingDown: () => shuttingDown,
-    cluster: () => rooms.clusterStats(),
-    log,
-  });
-  let httpServer: Server;
+/**
+ * The HTTP(S) listener, with bounds on plain HTTP clients too: slow senders of
+ * headers, and sockets beyond the WebSocket cap.
+ */
+function createListener(tls: PemPair | undefined, handler: RequestListener, maxConnections: number): Server {
+  let server: Server;
   try {
-    httpServer = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
+    server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
   } catch (err) {
     throw new ConfigError(`Expected \`tls\` to name a matching PEM certificate and key: ${(err as Error).message}`, {
       cause: err,
     });
   }
-  const wss = new WebSocketServer({
+  server.headersTimeout = HTTP_HEADERS_TIMEOUT_MS;
+  server.requestTimeout = HTTP_REQUEST_TIMEOUT_MS;
+  server.maxConnections = maxConnections + HTTP_CONNECTION_HEADROOM;
+  return server;
+}
+
+function createWebSocketServer(maxMessageBytes: number): WebSocketServer {
+  return new WebSocketServer({
     noServer: true,
-    maxPayload: options.maxMessageBytes * HARD_PAYLOAD_FACTOR,
+    maxPayload: maxMessageBytes * HARD_PAYLOAD_FACTOR,
     // Compression would let a small frame inflate into a large message, and SDPs are small anyway.
     perMessageDeflate: false,
     clientTracking: false,
     // Client pings are answered by ClientConnection, under the rate limit (see connection.ts).
     autoPong: false,
   });
+}
 
-  function accept(ws: WebSocket, req: IncomingMessage): void {
-    const target = parseRequestTarget(req.url);
-    const ip = clientIp(req, options.trustProxy);
-    const ipKey = limitKey(ip);
-    let holdsIpSlot = false;
-    const connection = new ClientConnection(ctx, ws, ip, roomFromUrl(target), (closed) => {
-      connections.delete(closed);
-      if (holdsIpSlot) ipLimiter.release(ipKey);
-      if (connections.size === 0) whenEmpty?.();
-    });
-    connections.add(connection);
-    counters.connectionsAccepted += 1;
-    connection.log.info({ url: redactUrl(req.url), origin: req.headers.origin }, 'connection opened');
-
-    // Checked in this order so that unauthorised clients learn nothing about rooms.
-    const verdict = ipLimiter.acquire(ipKey);
-    if (verdict !== 'ok') {
-      const reason =
-        verdict === 'too-many'
-          ? `over ${options.maxConnectionsPerIp} open connections from one address`
-          : `over ${options.ipConnectionsPerSecond} new connections per second from one address`;
-      connection.reject('RATE_LIMITED', reason, true);
-      return;
-    }
-    holdsIpSlot = true;
-    if (!originAllowed(req, options.allowedOrigins)) {
-      connection.reject('UNAUTHORIZED', 'origin not allowed');
-      return;
-    }
-    if (options.accessToken !== undefined && !hasAccessToken(req, target, options.accessToken)) {
-      connection.reject('UNAUTHORIZED', 'missing or wrong access token');
-      return;
-    }
-    if (connection.room === undefined) {
-      connection.reject('BAD_ROOM', 'the URL path must name a room: letters, digits, . _ ~ - and /, at most 128 chars');
-      return;
-    }
-    connection.startIdleTimer(options.idleTimeoutMs);
+function onUpgrade(state: ServerState, wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  // A reset in mid-handshake must not become an uncaught 'error'.
+  socket.on('error', () => {});
+  if (state.shuttingDown || state.connections.size >= state.ctx.options.maxConnections) {
+    state.ctx.counters.upgradesRefused += 1;
+    refuseUpgrade(socket);
+    return;
   }
+  // Bad handshakes get a 400 from ws itself and never reach `accept`.
+  wss.handleUpgrade(req, socket, head, (ws) => accept(state, ws, req));
+}
 
-  httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    // A reset in mid-handshake must not become an uncaught 'error'.
-    socket.on('error', () => {});
-    if (shuttingDown || connections.size >= options.maxConnections) {
-      counters.upgradesRefused += 1;
-      refuseUpgrade(socket);
-      return;
-    }
-    // Bad handshakes get a 400 from ws itself and never reach `accept`.
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req));
+/** Makes the socket a ClientConnection, which must then pass the admission checks (admission.ts) and register. */
+function accept(state: ServerState, ws: WebSocket, req: IncomingMessage): void {
+  const { ctx, connections, ipLimiter } = state;
+  const { options } = ctx;
+  const target = parseRequestTarget(req.url);
+  const ip = clientIp(req, options.trustProxy);
+  const ipKey = limitKey(ip);
+  let holdsIpSlot = false;
+  const connection = new ClientConnection(ctx, ws, ip, roomFromUrl(target), (closed) => {
+    connections.delete(closed);
+    if (holdsIpSlot) ipLimiter.release(ipKey);
+    if (connections.size === 0) state.whenEmpty?.();
   });
+  connections.add(connection);
+  ctx.counters.connectionsAccepted += 1;
+  connection.log.info({ url: redactUrl(req.url), origin: req.headers.origin }, 'connection opened');
 
-  // Bounds on plain HTTP clients too: slow senders of headers, and sockets beyond the WebSocket cap.
-  httpServer.headersTimeout = HTTP_HEADERS_TIMEOUT_MS;
-  httpServer.requestTimeout = HTTP_REQUEST_TIMEOUT_MS;
-  httpServer.maxConnections = options.maxConnections + HTTP_CONNECTION_HEADROOM;
+  const verdict = ipLimiter.acquire(ipKey);
+  holdsIpSlot = verdict === 'ok';
+  const refusal = refusalOf({ req, target, room: connection.room, verdict }, options);
+  if (refusal) connection.reject(refusal.code, refusal.reason, refusal.close);
+  else connection.startIdleTimer(options.idleTimeoutMs);
+}
 
-  try {
-    await listen(httpServer, options.host, options.port);
-  } catch (err) {
-    await rooms.close();
-    throw err;
-  }
-  httpServer.on('error', (err) => log.error({ err }, 'listener error'));
-
+/** Starts the heartbeat and the sweep of idle addresses; returns what stops both. */
+function startTimers(state: ServerState): () => void {
   const heartbeatTimer = setInterval(() => {
-    for (const connection of connections) connection.heartbeat();
-  }, options.heartbeatIntervalMs);
-  const sweepTimer = setInterval(() => ipLimiter.sweep(), IP_SWEEP_INTERVAL_MS);
+    for (const connection of state.connections) connection.heartbeat();
+  }, state.ctx.options.heartbeatIntervalMs);
+  const sweepTimer = setInterval(() => state.ipLimiter.sweep(), IP_SWEEP_INTERVAL_MS);
   sweepTimer.unref();
-
-  const port = (httpServer.address() as AddressInfo).port;
-  const hostInUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
-  const url = `${tls ? 'https' : 'http'}://${hostInUrl}:${port}`;
-  const wsBase = `${tls ? 'wss' : 'ws'}://${hostInUrl}:${port}`;
-  log.info({ url: wsBase, tls: tls !== undefined }, 'listening');
-
-  /** Resolves once every connection has emitted 'close'. */
-  const allClosed = (): Promise<void> =>
-    connections.size === 0
-      ? Promise.resolve()
-      : new Promise((resolve) => {
-          whenEmpty = resolve;
-        });
-
-  async function shutdown(): Promise<void> {
-    shuttingDown = true;
+  return () => {
     clearInterval(heartbeatTimer);
     clearInterval(sweepTimer);
-    log.info({ connections: connections.size }, 'shutting down');
-    const listenerClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-    httpServer.closeIdleConnections();
-    for (const connection of connections) connection.reject('SHUTTING_DOWN', 'the server is shutting down');
-    await withDeadline(allClosed(), options.shutdownTimeoutMs);
-    // Whoever did not answer the close frame in time is cut off.
-    for (const connection of connections) connection.ws.terminate();
-    httpServer.closeAllConnections();
-    await withDeadline(Promise.all([allClosed(), listenerClosed]), FINAL_CLOSE_GRACE_MS);
-    wss.close();
-    // After every peer has left: a cluster node then gives back what is left of its rooms at once.
-    await rooms.close();
-    log.info('stopped');
-  }
-
-  let closing: Promise<void> | undefined;
-  return {
-    host: options.host,
-    port,
-    url,
-    wsUrl: (room) => `${wsBase}/${room}`,
-    close: () => {
-      closing ??= shutdown();
-      return closing;
-    },
-    stats,
   };
+}
+
+/** The HTTP and WebSocket base URLs (https and wss with TLS); an IPv6 host goes in brackets. */
+function baseUrls(host: string, port: number, tls: boolean): { url: string; wsBase: string } {
+  const hostInUrl = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `${tls ? 'https' : 'http'}://${hostInUrl}:${port}`,
+    wsBase: `${tls ? 'wss' : 'ws'}://${hostInUrl}:${port}`,
+  };
+}
+
+/** The sequence behind `SignalingServer.close`. */
+async function shutdown(
+  state: ServerState,
+  httpServer: Server,
+  wss: WebSocketServer,
+  stopTimers: () => void,
+): Promise<void> {
+  const { connections, ctx } = state;
+  state.shuttingDown = true;
+  stopTimers();
+  ctx.log.info({ connections: connections.size }, 'shutting down');
+  const listenerClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+  httpServer.closeIdleConnections();
+  for (const connection of connections) connection.reject('SHUTTING_DOWN', 'the server is shutting down');
+  await withDeadline(allClosed(state), ctx.options.shutdownTimeoutMs);
+  // Whoever did not answer the close frame in time is cut off.
+  for (const connection of connections) connection.ws.terminate();
+  httpServer.closeAllConnections();
+  await withDeadline(Promise.all([allClosed(state), listenerClosed]), FINAL_CLOSE_GRACE_MS);
+  wss.close();
+  // After every peer has left: a cluster node then gives back what is left of its rooms at once.
+  await ctx.rooms.close();
+  ctx.log.info('stopped');
+}
+
+/** Resolves once every connection has emitted 'close'. */
+function allClosed(state: ServerState): Promise<void> {
+  return state.connections.size === 0
+    ? Promise.resolve()
+    : new Promise((resolve) => {
+        state.whenEmpty = resolve;
+      });
 }
 
 /** Rooms in memory, or with `redis` shared by every node on that Redis (whose client is loaded only then). */
@@ -289,7 +329,13 @@ function refuseUpgrade(socket: Duplex): void {
   );
 }
 
-async function readTls(tls: TlsOptions): Promise<{ cert: Buffer; key: Buffer }> {
+/** The contents of the two files named by `tls`. */
+interface PemPair {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+async function readTls(tls: TlsOptions): Promise<PemPair> {
   const read = (file: string, option: string) =>
     readFile(file).catch((err: NodeJS.ErrnoException) => {
       throw new ConfigError(
