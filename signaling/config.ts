@@ -170,6 +170,60 @@ export function resolveOptions(
   input: Partial<SignalingOptions> = {},
   nameOf: OptionNamer = backquoted,
 ): SignalingOptions {
+  checkKeys(input);
+  const read = optionReader(input, nameOf);
+
+  const host = checkHost(read);
+  const accessToken = read.optionalString('accessToken');
+  if (accessToken !== undefined && /\s/.test(accessToken)) read.fail('accessToken', 'a token without whitespace');
+  const allowedOrigins = read.stringList(
+    'allowedOrigins',
+    isOrigin,
+    'a list of origins like "https://app.example.com"',
+  );
+  const iceServers = checkIceServers(read);
+  const { turnSecret, turnUrls } = checkTurn(read);
+  const tls = checkTls(read);
+  const redis = checkRedis(read);
+  const logLevel = read.pick('logLevel');
+  if (!(LOG_LEVELS as readonly unknown[]).includes(logLevel)) read.fail('logLevel', `one of ${LOG_LEVELS.join(', ')}`);
+  const logger = checkLogger(read);
+  const trustProxy = read.pick('trustProxy');
+  if (typeof trustProxy !== 'boolean') read.fail('trustProxy', 'a boolean');
+
+  return Object.freeze({
+    host,
+    port: read.int('port', 0, 65_535),
+    maxMessageBytes: read.int('maxMessageBytes', MIN_MAX_SIGNALING_MESSAGE_BYTES, MAX_MAX_SIGNALING_MESSAGE_BYTES),
+    maxRooms: read.int('maxRooms', 1),
+    maxPeersPerRoom: read.int('maxPeersPerRoom', 2),
+    maxConnections: read.int('maxConnections', 1),
+    maxConnectionsPerIp: read.int('maxConnectionsPerIp', 1),
+    ipConnectionsPerSecond: read.positive('ipConnectionsPerSecond'),
+    ipConnectionBurst: read.int('ipConnectionBurst', 1),
+    messagesPerSecond: read.positive('messagesPerSecond'),
+    messageBurst: read.int('messageBurst', 1),
+    maxBufferedBytes: read.int('maxBufferedBytes', 1024),
+    heartbeatIntervalMs: read.int('heartbeatIntervalMs', MIN_TIMER_MS, MAX_TIMER_MS),
+    idleTimeoutMs: read.int('idleTimeoutMs', MIN_TIMER_MS, MAX_TIMER_MS),
+    shutdownTimeoutMs: read.int('shutdownTimeoutMs', 0, MAX_TIMER_MS),
+    trustProxy,
+    allowedOrigins: allowedOrigins.map((origin) => new URL(origin).origin),
+    accessToken,
+    iceServers: Object.freeze(iceServers.map((server) => Object.freeze({ ...server }))),
+    turnSecret,
+    turnUrls,
+    turnTtlSeconds: read.int('turnTtlSeconds', 1, MAX_TURN_TTL_SECONDS),
+    staticDir: read.optionalString('staticDir'),
+    tls: tls === undefined ? undefined : Object.freeze({ certFile: tls.certFile, keyFile: tls.keyFile }),
+    redis,
+    redisPresenceTtlMs: read.int('redisPresenceTtlMs', MIN_REDIS_PRESENCE_TTL_MS, MAX_REDIS_PRESENCE_TTL_MS),
+    logLevel,
+    logger,
+  });
+}
+
+function checkKeys(input: Partial<SignalingOptions>): void {
   if (typeof input !== 'object' || input === null) {
     throw new ConfigError(`Expected the signaling options to be an object, got \`${String(input)}\``);
   }
@@ -180,6 +234,10 @@ export function resolveOptions(
       );
     }
   }
+}
+
+/** Reads single options from the user's input; each check throws a `ConfigError` naming the option by `nameOf`. */
+function optionReader(input: Partial<SignalingOptions>, nameOf: OptionNamer) {
   // Explicit `undefined` means "default", as for an absent key.
   const pick = <K extends keyof SignalingOptions>(key: K): SignalingOptions[K] =>
     input[key] === undefined ? DEFAULT_SIGNALING_OPTIONS[key] : (input[key] as SignalingOptions[K]);
@@ -209,26 +267,40 @@ export function resolveOptions(
     if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && check(item))) fail(key, expected);
     return Object.freeze([...value]);
   };
+  return { pick, fail, int, positive, optionalString, stringList };
+}
 
-  const host = pick('host');
-  if (typeof host !== 'string' || host.length === 0 || /[\s/]/.test(host)) fail('host', 'a host name or IP address');
+type OptionReader = ReturnType<typeof optionReader>;
 
-  const accessToken = optionalString('accessToken');
-  if (accessToken !== undefined && /\s/.test(accessToken)) fail('accessToken', 'a token without whitespace');
-
-  const allowedOrigins = stringList('allowedOrigins', isOrigin, 'a list of origins like "https://app.example.com"');
-
-  const iceServers = pick('iceServers');
-  if (!Array.isArray(iceServers) || !iceServers.every(isIceServer)) {
-    fail('iceServers', 'a list of {urls, username?, credential?} with stun:, turn: or turns: URLs');
+function checkHost(read: OptionReader): string {
+  const host = read.pick('host');
+  if (typeof host !== 'string' || host.length === 0 || /[\s/]/.test(host)) {
+    read.fail('host', 'a host name or IP address');
   }
+  return host;
+}
 
-  const turnSecret = optionalString('turnSecret');
-  const turnUrls = stringList('turnUrls', (url) => /^turns?:\S+$/.test(url), 'a list of turn: or turns: URLs');
-  if (turnSecret !== undefined && turnUrls.length === 0) fail('turnUrls', 'at least one URL when a TURN secret is set');
-  if (turnSecret === undefined && turnUrls.length > 0) fail('turnSecret', 'set when TURN URLs are given');
+function checkIceServers(read: OptionReader): readonly IceServer[] {
+  const iceServers = read.pick('iceServers');
+  if (!Array.isArray(iceServers) || !iceServers.every(isIceServer)) {
+    read.fail('iceServers', 'a list of {urls, username?, credential?} with stun:, turn: or turns: URLs');
+  }
+  return iceServers;
+}
 
-  const tls = pick('tls');
+/** The secret and the URLs only work together: each needs the other. */
+function checkTurn(read: OptionReader): { turnSecret: string | undefined; turnUrls: readonly string[] } {
+  const turnSecret = read.optionalString('turnSecret');
+  const turnUrls = read.stringList('turnUrls', (url) => /^turns?:\S+$/.test(url), 'a list of turn: or turns: URLs');
+  if (turnSecret !== undefined && turnUrls.length === 0) {
+    read.fail('turnUrls', 'at least one URL when a TURN secret is set');
+  }
+  if (turnSecret === undefined && turnUrls.length > 0) read.fail('turnSecret', 'set when TURN URLs are given');
+  return { turnSecret, turnUrls };
+}
+
+function checkTls(read: OptionReader): TlsOptions | undefined {
+  const tls = read.pick('tls');
   if (
     tls !== undefined &&
     (typeof tls !== 'object' ||
@@ -238,53 +310,26 @@ export function resolveOptions(
       tls.certFile === '' ||
       tls.keyFile === '')
   ) {
-    fail('tls', 'an object {certFile, keyFile} naming two PEM files', JSON.stringify(tls));
+    read.fail('tls', 'an object {certFile, keyFile} naming two PEM files', JSON.stringify(tls));
   }
+  return tls;
+}
 
-  const redis = pick('redis');
+/** Shown redacted when bad: the URL may hold a password. */
+function checkRedis(read: OptionReader): string | undefined {
+  const redis = read.pick('redis');
   if (redis !== undefined && !isRedisUrl(redis)) {
-    fail('redis', 'a redis:// or rediss:// URL like redis://127.0.0.1:6379', redactRedisUrl(redis));
+    read.fail('redis', 'a redis:// or rediss:// URL like redis://127.0.0.1:6379', redactRedisUrl(redis));
   }
+  return redis;
+}
 
-  const logLevel = pick('logLevel');
-  if (!(LOG_LEVELS as readonly unknown[]).includes(logLevel)) fail('logLevel', `one of ${LOG_LEVELS.join(', ')}`);
-  const logger = pick('logger');
+function checkLogger(read: OptionReader): Logger | undefined {
+  const logger = read.pick('logger');
   if (logger !== undefined && (typeof logger !== 'object' || logger === null || typeof logger.child !== 'function')) {
-    fail('logger', 'a pino logger', typeof logger);
+    read.fail('logger', 'a pino logger', typeof logger);
   }
-  const trustProxy = pick('trustProxy');
-  if (typeof trustProxy !== 'boolean') fail('trustProxy', 'a boolean');
-
-  return Object.freeze({
-    host,
-    port: int('port', 0, 65_535),
-    maxMessageBytes: int('maxMessageBytes', MIN_MAX_SIGNALING_MESSAGE_BYTES, MAX_MAX_SIGNALING_MESSAGE_BYTES),
-    maxRooms: int('maxRooms', 1),
-    maxPeersPerRoom: int('maxPeersPerRoom', 2),
-    maxConnections: int('maxConnections', 1),
-    maxConnectionsPerIp: int('maxConnectionsPerIp', 1),
-    ipConnectionsPerSecond: positive('ipConnectionsPerSecond'),
-    ipConnectionBurst: int('ipConnectionBurst', 1),
-    messagesPerSecond: positive('messagesPerSecond'),
-    messageBurst: int('messageBurst', 1),
-    maxBufferedBytes: int('maxBufferedBytes', 1024),
-    heartbeatIntervalMs: int('heartbeatIntervalMs', MIN_TIMER_MS, MAX_TIMER_MS),
-    idleTimeoutMs: int('idleTimeoutMs', MIN_TIMER_MS, MAX_TIMER_MS),
-    shutdownTimeoutMs: int('shutdownTimeoutMs', 0, MAX_TIMER_MS),
-    trustProxy,
-    allowedOrigins: allowedOrigins.map((origin) => new URL(origin).origin),
-    accessToken,
-    iceServers: Object.freeze(iceServers.map((server) => Object.freeze({ ...server }))),
-    turnSecret,
-    turnUrls,
-    turnTtlSeconds: int('turnTtlSeconds', 1, MAX_TURN_TTL_SECONDS),
-    staticDir: optionalString('staticDir'),
-    tls: tls === undefined ? undefined : Object.freeze({ certFile: tls.certFile, keyFile: tls.keyFile }),
-    redis,
-    redisPresenceTtlMs: int('redisPresenceTtlMs', MIN_REDIS_PRESENCE_TTL_MS, MAX_REDIS_PRESENCE_TTL_MS),
-    logLevel,
-    logger,
-  });
+  return logger;
 }
 
 /** `https://app.example.com` or `http://localhost:5173`: scheme, host, optional port, nothing else. */
