@@ -74,14 +74,16 @@ export async function startSignalingServer(input: Partial<SignalingOptions> = {}
     cluster: () => rooms.clusterStats(),
     log,
   });
-  const httpServer = createListener(tls, handler, options.maxConnections);
   const wss = createWebSocketServer(options.maxMessageBytes);
-  httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-    onUpgrade(state, wss, req, socket, head),
-  );
+  let httpServer: Server;
   try {
+    httpServer = createListener(tls, handler, options.maxConnections);
+    httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      onUpgrade(state, wss, req, socket, head),
+    );
     await listen(httpServer, options.host, options.port);
   } catch (err) {
+    // Nothing will serve: the room directory (in cluster mode a Redis connection) is let go as well.
     await rooms.close();
     throw err;
   }

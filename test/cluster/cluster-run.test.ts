@@ -12,16 +12,8 @@ import { assertInNetns, launchChromium } from '../browser/support/chromium.js';
 import { closeTab, openTab, type Tab, waitForHook } from '../browser/support/pages.js';
 import { checkTranscript, killAll, peerproc } from '../support/processes.js';
 import { type RedisServer, startRedis, stopAllRedis } from '../support/redis.js';
-import {
-  addressList,
-  healthStatus,
-  type Node,
-  nodeMetric,
-  resultCount,
-  startNodes,
-  stopNodes,
-  until,
-} from './support.js';
+import { until } from '../support/until.js';
+import { addressList, healthStatus, type Node, nodeMetric, resultCount, startNodes, stopNodes } from './support.js';
 
 const AUTHKEY = 'cluster-run-key';
 /**

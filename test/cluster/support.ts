@@ -60,16 +60,6 @@ export async function healthStatus(node: Node): Promise<number> {
   }
 }
 
-/** Polls `check` every 50 ms until it holds; fails after `ms`, saying what was awaited. */
-export async function until(what: string, check: () => Promise<boolean> | boolean, ms = 30_000): Promise<number> {
-  const started = performance.now();
-  while (!(await check())) {
-    if (performance.now() - started > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return performance.now() - started;
-}
-
 /** Results the master printed so far. */
 export function resultCount(master: Run): number {
   return master.stdout.filter((line) => line.startsWith('Result: ')).length;

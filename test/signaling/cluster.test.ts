@@ -5,11 +5,15 @@
  * back. Plain ws clients; the WebRTC runs through a cluster are in
  * test/cluster/.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, RedisUnavailableError } from '../../signaling/errors.js';
+import { ConfigError, ListenError, RedisUnavailableError } from '../../signaling/errors.js';
 import type { SignalingServer } from '../../signaling/server.js';
 import { freePort, type RedisServer, startRedis, stopAllRedis } from '../support/redis.js';
+import { until } from '../support/until.js';
 import { httpGet, metric, startNodes } from './cluster-helpers.js';
 import { eventually, startTestServer, TestClient } from './helpers.js';
 
@@ -203,6 +207,33 @@ describe('rooms shared by three nodes', () => {
     const node = await startTestServer({ redis: `redis://:the-right-one@127.0.0.1:${locked.port}` });
     servers.push(node);
     expect(node.stats().cluster?.redisUp).toBe(true);
+  });
+
+  it('lets go of Redis when it cannot serve: a busy port (ListenError) or a certificate that does not load (ConfigError)', async () => {
+    const probe = new Redis(redis.url);
+    const clientCount = async () => ((await probe.client('LIST')) as string).trim().split('\n').length;
+    try {
+      const alone = await clientCount();
+      const [busy] = await nodes(1);
+      const dir = await mkdtemp(joinPath(tmpdir(), 'peerproc-bad-tls-'));
+      try {
+        await writeFile(joinPath(dir, 'garbage.pem'), 'not a certificate');
+        const garbage = joinPath(dir, 'garbage.pem');
+        const attempts = [
+          startTestServer({ redis: redis.url, port: busy?.port }),
+          startTestServer({ redis: redis.url, tls: { certFile: garbage, keyFile: garbage } }),
+        ];
+        await expect(attempts[0]).rejects.toBeInstanceOf(ListenError);
+        await expect(attempts[1]).rejects.toBeInstanceOf(ConfigError);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+      await busy?.close();
+      // Redis sees a client's QUIT a moment after it is sent.
+      await until('the failed nodes to close their Redis connections', async () => (await clientCount()) === alone);
+    } finally {
+      probe.disconnect();
+    }
   });
 });
 
