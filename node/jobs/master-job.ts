@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../../shared/errors.js';
 import { bundleSha256 } from '../../shared/jobs/digest.js';
 import { type JobHost, JobMaster } from '../../shared/jobs/job-master.js';
+import type { JobBundle } from '../../shared/jobs/job-service.js';
 import { parseTaskLines, recordLine } from '../../shared/jobs/json-lines.js';
 import { JobStalledError } from '../../shared/jobs/master-run.js';
 import { shortHash } from '../../shared/jobs/protocol.js';
@@ -89,6 +90,39 @@ function jobLabel(name: string, sha256: string, bytes: number): string {
   return `job "${name}" (sha256 ${shortHash(sha256)}…, ${bytes} bytes)`;
 }
 
+/** The flags a job run refuses (they belong to the seed's run) or needs; checked before anything is read. */
+function checkJobFlags(values: Record<string, unknown>): { tasksFile: string; taskTimeout: number | null } {
+  const tasksFile = values['tasks-file'];
+  if (typeof tasksFile !== 'string') throw new ConfigError('--job needs --tasks-file FILE (or - for standard input)');
+  if (values['python-listen'] !== undefined) {
+    throw new ConfigError(
+      "--python-listen serves the seed's queues to CPython workers, which cannot run a job: drop it or --job",
+    );
+  }
+  if (values.tasks !== undefined) {
+    throw new ConfigError("--tasks puts the seed's random integers; a job takes its tasks from --tasks-file");
+  }
+  const taskTimeout =
+    values['task-timeout'] === undefined ? null : numberFlag(values, 'task-timeout', 0, { min: 0.001 });
+  return { tasksFile, taskTimeout };
+}
+
+type ResultsOutput = Awaited<ReturnType<typeof openResults>>;
+
+/** Everything a job run reads and writes, opened before any worker connects. */
+interface JobRunParts {
+  readonly bundle: JobBundle;
+  readonly tasks: unknown[];
+  readonly taskTimeout: number | null;
+  readonly quiet: boolean;
+  readonly logger: Logger;
+  readonly journal: JobJournal | undefined;
+  /** The tasks a journal had answered before this run (a copy: the journal's own set grows during it). */
+  readonly answered: ReadonlySet<number> | undefined;
+  readonly output: ResultsOutput;
+  readonly resultsPath: string | undefined;
+}
+
 /** The job of `--job`, bundled and with its tasks read; undefined without --job (the seed's run). */
 export async function prepareMasterJob(
   values: Record<string, unknown>,
@@ -101,21 +135,10 @@ export async function prepareMasterJob(
     if (stray) throw new ConfigError(`--${stray} applies to a job run: add --job FILE`);
     return undefined;
   }
-  if (typeof values['tasks-file'] !== 'string')
-    throw new ConfigError('--job needs --tasks-file FILE (or - for standard input)');
-  if (values['python-listen'] !== undefined) {
-    throw new ConfigError(
-      "--python-listen serves the seed's queues to CPython workers, which cannot run a job: drop it or --job",
-    );
-  }
-  if (values.tasks !== undefined) {
-    throw new ConfigError("--tasks puts the seed's random integers; a job takes its tasks from --tasks-file");
-  }
-  const taskTimeout =
-    values['task-timeout'] === undefined ? null : numberFlag(values, 'task-timeout', 0, { min: 0.001 });
+  const { tasksFile, taskTimeout } = checkJobFlags(values);
   const quiet = values.quiet === true;
   const bundle = await loadJob(file);
-  const tasks = await readTasks(values['tasks-file']);
+  const tasks = await readTasks(tasksFile);
   const resultsPath = typeof values.results === 'string' ? values.results : undefined;
   // Opened before the results file: a journal of another run fails fast and touches nothing.
   const journal: JobJournal | undefined =
@@ -125,7 +148,6 @@ export async function prepareMasterJob(
       tasks,
       fresh: journalOptions.fresh,
     }));
-  // A copy: the live set grows during the run, and the run must count only what came before it.
   const answered = journal ? new Set(journal.answered) : undefined;
   if (journal && answered && answered.size > 0 && !quiet) {
     logger.info(`resuming: ${answered.size} of ${tasks.length} task(s) already answered (journal ${journal.path})`);
@@ -133,50 +155,60 @@ export async function prepareMasterJob(
   // With a journal and a results file, the file is rewritten from the journal at the end; meanwhile
   // new outcomes are appended, so a reader sees progress.
   const output = await openResults(resultsPath, journal !== undefined);
+  return jobMaster({ bundle, tasks, taskTimeout, quiet, logger, journal, answered, output, resultsPath });
+}
+
+function jobMaster(parts: JobRunParts): MasterJob {
   let master: JobMaster | undefined;
   return {
     register(manager) {
-      master = new JobMaster(manager, bundle, { taskTimeout });
+      master = new JobMaster(manager, parts.bundle, { taskTimeout: parts.taskTimeout });
       const { name, sha256, bytes } = master.description;
-      if (!quiet) logger.info(`serving ${jobLabel(name, sha256, bytes)}; ${tasks.length} task(s)`);
+      if (!parts.quiet) parts.logger.info(`serving ${jobLabel(name, sha256, bytes)}; ${parts.tasks.length} task(s)`);
     },
-    async run(timeoutSeconds) {
+    run(timeoutSeconds) {
       if (!master) throw new Error('register() comes before run()');
-      const { name, sha256, bytes } = master.description;
-      const label = jobLabel(name, sha256, bytes);
-      journal?.onDurable((batch) => {
-        for (const { result } of batch) output.write(result);
-      });
-      const running = master.run(tasks, {
-        timeout: timeoutSeconds,
-        // With a journal, an outcome is written once it is durable (onDurable above).
-        onRecord: (record) => {
-          if (journal) journal.answer(record.index, recordLine(record));
-          else output.write(recordLine(record));
-        },
-        logger,
-        answered,
-      });
-      const run = master.current as NonNullable<JobMaster['current']>;
-      const progress = startProgress(run, quiet);
-      try {
-        const summary = await running;
-        progress.stop();
-        if (!quiet) for (const line of summaryLines(summary, label)) process.stderr.write(`${line}\n`);
-        return EXIT_OK;
-      } catch (err) {
-        progress.stop();
-        if (!(err instanceof JobStalledError)) throw err;
-        process.stderr.write(`peerproc master: ${err.message} (are workers connected?)\n`);
-        if (!quiet) for (const line of summaryLines(run.summary(), label)) process.stderr.write(`${line}\n`);
-        return EXIT_FAILURE;
-      } finally {
-        journal?.flush();
-        await output.close();
-        // Each task exactly once in the final file, whatever the crashes before.
-        if (journal?.complete && resultsPath !== undefined) await rewriteResults(journal, resultsPath);
-        await journal?.close();
-      }
+      return runJob(master, parts, timeoutSeconds);
     },
   };
+}
+
+/** Every task to an outcome, each written once (with a journal, once it is durable); 1 on a stall. */
+async function runJob(master: JobMaster, parts: JobRunParts, timeoutSeconds: number): Promise<number> {
+  const { tasks, quiet, logger, journal, answered, output, resultsPath } = parts;
+  const { name, sha256, bytes } = master.description;
+  const label = jobLabel(name, sha256, bytes);
+  journal?.onDurable((batch) => {
+    for (const { result } of batch) output.write(result);
+  });
+  const running = master.run(tasks, {
+    timeout: timeoutSeconds,
+    // With a journal, an outcome is written once it is durable (onDurable above).
+    onRecord: (record) => {
+      if (journal) journal.answer(record.index, recordLine(record));
+      else output.write(recordLine(record));
+    },
+    logger,
+    answered,
+  });
+  const run = master.current as NonNullable<JobMaster['current']>;
+  const progress = startProgress(run, quiet);
+  try {
+    const summary = await running;
+    progress.stop();
+    if (!quiet) for (const line of summaryLines(summary, label)) process.stderr.write(`${line}\n`);
+    return EXIT_OK;
+  } catch (err) {
+    progress.stop();
+    if (!(err instanceof JobStalledError)) throw err;
+    process.stderr.write(`peerproc master: ${err.message} (are workers connected?)\n`);
+    if (!quiet) for (const line of summaryLines(run.summary(), label)) process.stderr.write(`${line}\n`);
+    return EXIT_FAILURE;
+  } finally {
+    journal?.flush();
+    await output.close();
+    // Each task exactly once in the final file, whatever the crashes before.
+    if (journal?.complete && resultsPath !== undefined) await rewriteResults(journal, resultsPath);
+    await journal?.close();
+  }
 }
