@@ -14,6 +14,7 @@ import { closeOnStopSignals } from '../exit-after-flush.js';
 import { MASTER_JOB_FLAGS, MASTER_JOB_USAGE, type MasterJob, prepareMasterJob } from '../jobs/master-job.js';
 import type { RunJournal } from '../journal/run-journal.js';
 import { BaseManager } from '../manager.js';
+import { flushOutput } from '../output.js';
 import { loadPlatform } from '../platform.js';
 import { PYTHON_SERVE_FLAGS, PYTHON_SERVE_USAGE, pythonServeFlags } from '../python/flags.js';
 import {
@@ -169,6 +170,8 @@ function seedRun(
     },
     end() {
       out('master exit.');
+      // The transcript ends before the summary starts on stderr (a terminal shows both, in this order).
+      flushOutput();
       if (taskQueue.redeliveries > 0) {
         stderrLogger.info(`${taskQueue.redeliveries} task(s) redelivered (their workers were lost)`);
       }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSignal } from '../support/cli-signal.js';
-import { checkTranscript, killAll, peerproc } from '../support/processes.js';
+import { CLI, checkTranscript, collected, killAll, peerproc } from '../support/processes.js';
 
 afterEach(() => killAll());
 
@@ -26,6 +26,24 @@ describe('peerproc CLI, as a user runs it', () => {
       master.stderr.filter((l) => /warning: the authkey is only 3 byte\(s\) long and can be guessed online/.test(l)),
     ).toHaveLength(1);
     expect(await signal.stop()).toBe(0);
+  });
+
+  it('ends the transcript before the summary when stdout and stderr share one terminal', async () => {
+    const { base } = await startSignal();
+    const address = `${base}/one-screen`;
+    // 2>&1 as a shell user types it: one pipe, so the lines arrive in the order they were written.
+    const master = collected('bash', [
+      '-c',
+      `exec "${process.execPath}" "${CLI}" master --address ${address} --authkey abc --tasks 3 --min-workers 1 2>&1`,
+    ]);
+    const worker = peerproc(['worker', '--address', address, '--authkey', 'abc']);
+    expect(await master.exited, master.output()).toBe(0);
+    expect(await worker.exited).toBe(0);
+    const screen = master.stdout;
+    const summary = screen.findIndex((line) => /^peerproc master: 3 of 3 results/.test(line));
+    expect(summary, screen.join('\n')).toBeGreaterThan(screen.indexOf('master exit.'));
+    const lastResult = screen.length - 1 - [...screen].reverse().findIndex((line) => line.startsWith('Result: '));
+    expect(screen.indexOf('master exit.')).toBeGreaterThan(lastResult);
   });
 
   it('generates a strong key when none is given, printing a working worker link and command', async () => {
