@@ -24,13 +24,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { startThreadPool } from '../node/jobs/thread-pool.js';
 import { bundleJob, closeJobPools, registerJobWorker, workJob } from '../node/jobs/work-job.js';
 import { BaseManager } from '../node/manager.js';
 import { JobMaster } from '../shared/jobs/job-master.js';
 import { silentLogger } from '../shared/logger.js';
-import { startSignalingServer } from '../signaling/index.js';
+import { type SignalingServer, startSignalingServer } from '../signaling/index.js';
 import { CHROMIUM_FLAGS, chromiumBinary } from './lib/chromium.js';
 import { preparePages } from './lib/pages.js';
 import { RESULTS_DIR, ROOT } from './lib/paths.js';
@@ -65,16 +65,24 @@ async function until(page: Page, what: string, ready: (h: Hook) => boolean, ms =
   }
 }
 
+/** A bundled job, as a master serves it and a worker runs it. */
+type Job = Awaited<ReturnType<typeof bundleJob>>;
+/** A job, the tasks it is timed on, and the label its figures are keyed by. */
+type Workload = readonly [label: 'primes' | 'sleep', job: Job, tasks: readonly number[]];
+
+/** What the measurements share: the signaling server (which also serves the worker page) and the browser. */
+interface Lab {
+  readonly signaling: SignalingServer;
+  readonly browser: Browser;
+  /** Rooms taken so far: every master gets a fresh one. */
+  rooms: number;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { samples: { type: 'string' } } });
   const samples = Number(values.samples ?? 5);
   const figures: Record<string, unknown> = { date: new Date().toISOString(), cores: availableParallelism() };
-
-  // Bundle sizes.
-  const sizes: Record<string, number> = {};
-  for (const file of readdirSync(EXAMPLES).filter((f) => f.endsWith('.mjs'))) {
-    sizes[file] = Buffer.byteLength((await bundleJob(join(EXAMPLES, file))).source);
-  }
+  const sizes = await bundleSizes();
   figures.bundleBytes = sizes;
   log(`bundle sizes: ${JSON.stringify(sizes)}`);
 
@@ -87,121 +95,23 @@ async function main(): Promise<void> {
     staticDir: pages.dir,
   });
   const browser = await chromium.launch({ executablePath: chromiumBinary(), args: CHROMIUM_FLAGS });
+  const lab: Lab = { signaling, browser, rooms: 0 };
   const primes = await bundleJob(join(EXAMPLES, 'primes.mjs'));
-  let room = 0;
   const sleeper = await bundleJob(resolve(ROOT, 'bench/jobs/sleep.mjs'));
-  const startMaster = async (job = primes) => {
-    const address = signaling.wsUrl(`bench-jobs-${process.pid}-${room++}`);
-    const manager = new BaseManager({ address, authkey: AUTHKEY, logger: silentLogger });
-    const master = new JobMaster(manager, job);
-    await manager.start();
-    return { address, manager, master };
-  };
-  const openWorker = async (address: string, threads?: number) => {
-    const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
-    const page = await context.newPage();
-    const room = new URL(address).pathname.slice(1);
-    const url = `${signaling.url}/worker?room=${encodeURIComponent(room)}${threads ? `&threads=${threads}` : ''}#authkey=${AUTHKEY}`;
-    await page.goto(url);
-    return { context, page };
-  };
-
   try {
-    // Page load to first task of a custom job.
-    const firstTask: Array<{ authenticatedMs: number; jobReadyMs: number; firstResultMs: number }> = [];
-    for (let i = 0; i < samples; i++) {
-      const { address, manager, master } = await startMaster();
-      const run = master.run(
-        Array.from({ length: 200 }, () => 1000),
-        { onRecord: () => {}, timeout: 60 },
-      );
-      const tab = await openWorker(address);
-      const h = await until(tab.page, 'a first result', (x) => x.firstResultAtMs !== null);
-      firstTask.push({
-        authenticatedMs: Math.round(h.authenticatedAtMs ?? -1),
-        jobReadyMs: Math.round(h.jobReadyAtMs ?? -1),
-        firstResultMs: Math.round(h.firstResultAtMs ?? -1),
-      });
-      await run;
-      await tab.context.close();
-      await manager.shutdown();
-    }
-    figures.pageLoadToFirstTask = {
-      samples: firstTask,
-      medianAuthenticatedMs: median(firstTask.map((s) => s.authenticatedMs)),
-      medianJobReadyMs: median(firstTask.map((s) => s.jobReadyMs)),
-      medianFirstResultMs: median(firstTask.map((s) => s.firstResultMs)),
-    };
+    figures.pageLoadToFirstTask = await pageLoadToFirstTask(lab, primes, samples);
     log(`page load to first task: ${JSON.stringify(figures.pageLoadToFirstTask)}`);
 
-    // Per-tab rate, 1 and N Web Workers.
     const heavy = Array.from({ length: HEAVY_TASKS }, () => HEAVY_LIMIT);
     const waits = Array.from({ length: 40 }, () => 100);
-    const workloads = [
+    const workloads: Workload[] = [
       ['primes', primes, heavy],
       ['sleep', sleeper, waits],
-    ] as const;
-    const tabRates: Record<string, number> = {};
-    const probe = await openWorker(signaling.wsUrl('bench-jobs-probe'));
-    const cores = await probe.page.evaluate(
-      () => (globalThis as unknown as { navigator: { hardwareConcurrency: number } }).navigator.hardwareConcurrency,
-    );
-    await probe.context.close();
-    for (const [label, job, tasks] of workloads) {
-      for (const threads of [...new Set([1, Math.min(cores, 16), ...(label === 'sleep' ? [8] : [])])]) {
-        const { address, manager, master } = await startMaster(job);
-        const tab = await openWorker(address, threads);
-        await until(tab.page, 'the job loaded', (h) => h.job !== null);
-        const started = performance.now();
-        await master.run(tasks, { onRecord: () => {}, timeout: 60 });
-        tabRates[`${label}WebWorkers${threads}`] = Number(
-          ((tasks.length * 1000) / (performance.now() - started)).toFixed(1),
-        );
-        await tab.context.close();
-        await manager.shutdown();
-      }
-    }
-    figures.tabTasksPerSecond = {
-      navigatorHardwareConcurrency: cores,
-      taskLimit: HEAVY_LIMIT,
-      tasks: HEAVY_TASKS,
-      ...tabRates,
-    };
+    ];
+    figures.tabTasksPerSecond = await tabRates(lab, workloads);
     log(`per-tab rate: ${JSON.stringify(figures.tabTasksPerSecond)}`);
 
-    // Per Node worker, 1 and N threads.
-    const nodeRates: Record<string, number> = {};
-    for (const [label, job, tasks] of workloads) {
-      for (const threads of [...new Set([1, availableParallelism(), ...(label === 'sleep' ? [8] : [])])]) {
-        const { address, manager, master } = await startMaster(job);
-        const worker = new BaseManager({ address, authkey: AUTHKEY, logger: silentLogger });
-        registerJobWorker(worker);
-        await worker.connect();
-        let ready!: () => void;
-        const loaded = new Promise<void>((r) => (ready = r));
-        const working = workJob(worker, { job, threads, onStart: () => ready() });
-        await loaded;
-        const started = performance.now();
-        await master.run(tasks, { onRecord: () => {}, timeout: 60 });
-        nodeRates[`${label}Threads${threads}`] = Number(
-          ((tasks.length * 1000) / (performance.now() - started)).toFixed(1),
-        );
-        await working;
-        await worker.shutdown();
-        await manager.shutdown();
-        await closeJobPools();
-      }
-    }
-    // The thread pool alone, without the network: what the threads give when nothing else is in the way.
-    for (const threads of [...new Set([1, availableParallelism()])]) {
-      const pool = await startThreadPool(primes.source, threads, null);
-      const started = performance.now();
-      await Promise.all(heavy.map((task) => pool.run(task)));
-      nodeRates[`poolOnlyThreads${threads}`] = Number(
-        ((heavy.length * 1000) / (performance.now() - started)).toFixed(1),
-      );
-      pool.close();
-    }
+    const nodeRates = { ...(await nodeWorkerRates(lab, workloads)), ...(await poolOnlyRates(primes, heavy)) };
     figures.nodeWorkerTasksPerSecond = { taskLimit: HEAVY_LIMIT, tasks: HEAVY_TASKS, ...nodeRates };
     log(`per Node worker: ${JSON.stringify(figures.nodeWorkerTasksPerSecond)}`);
   } finally {
@@ -212,10 +122,143 @@ async function main(): Promise<void> {
 
   await mkdir(RESULTS_DIR, { recursive: true });
   await writeFile(join(RESULTS_DIR, 'jobs.json'), `${JSON.stringify(figures, null, 2)}\n`);
+  process.stdout.write(`${markdownTable(figures, samples)}\n`);
+}
+
+/** The bundle size of each example job, bytes. */
+async function bundleSizes(): Promise<Record<string, number>> {
+  const sizes: Record<string, number> = {};
+  for (const file of readdirSync(EXAMPLES).filter((f) => f.endsWith('.mjs'))) {
+    sizes[file] = Buffer.byteLength((await bundleJob(join(EXAMPLES, file))).source);
+  }
+  return sizes;
+}
+
+/** A master serving `job` in a fresh room of the lab's signaling server. */
+async function startMaster(lab: Lab, job: Job) {
+  const address = lab.signaling.wsUrl(`bench-jobs-${process.pid}-${lab.rooms++}`);
+  const manager = new BaseManager({ address, authkey: AUTHKEY, logger: silentLogger });
+  const master = new JobMaster(manager, job);
+  await manager.start();
+  return { address, manager, master };
+}
+
+/** A fresh browser context whose one tab loads the worker page of `address`'s room. */
+async function openWorker(lab: Lab, address: string, threads?: number) {
+  const context = await lab.browser.newContext({ permissions: ['camera', 'microphone'] });
+  const page = await context.newPage();
+  const room = new URL(address).pathname.slice(1);
+  const url = `${lab.signaling.url}/worker?room=${encodeURIComponent(room)}${threads ? `&threads=${threads}` : ''}#authkey=${AUTHKEY}`;
+  await page.goto(url);
+  return { context, page };
+}
+
+/** Page load to first task of a custom job: `samples` fresh tabs, each on a master with tasks already queued. */
+async function pageLoadToFirstTask(lab: Lab, primes: Job, samples: number) {
+  const firstTask: Array<{ authenticatedMs: number; jobReadyMs: number; firstResultMs: number }> = [];
+  for (let i = 0; i < samples; i++) {
+    const { address, manager, master } = await startMaster(lab, primes);
+    const run = master.run(
+      Array.from({ length: 200 }, () => 1000),
+      { onRecord: () => {}, timeout: 60 },
+    );
+    const tab = await openWorker(lab, address);
+    const h = await until(tab.page, 'a first result', (x) => x.firstResultAtMs !== null);
+    firstTask.push({
+      authenticatedMs: Math.round(h.authenticatedAtMs ?? -1),
+      jobReadyMs: Math.round(h.jobReadyAtMs ?? -1),
+      firstResultMs: Math.round(h.firstResultAtMs ?? -1),
+    });
+    await run;
+    await tab.context.close();
+    await manager.shutdown();
+  }
+  return {
+    samples: firstTask,
+    medianAuthenticatedMs: median(firstTask.map((s) => s.authenticatedMs)),
+    medianJobReadyMs: median(firstTask.map((s) => s.jobReadyMs)),
+    medianFirstResultMs: median(firstTask.map((s) => s.firstResultMs)),
+  };
+}
+
+/** Per-tab rate of each workload with 1 and N Web Workers (N = the tab's navigator.hardwareConcurrency). */
+async function tabRates(lab: Lab, workloads: readonly Workload[]) {
+  const rates: Record<string, number> = {};
+  const probe = await openWorker(lab, lab.signaling.wsUrl('bench-jobs-probe'));
+  const cores = await probe.page.evaluate(
+    () => (globalThis as unknown as { navigator: { hardwareConcurrency: number } }).navigator.hardwareConcurrency,
+  );
+  await probe.context.close();
+  for (const [label, job, tasks] of workloads) {
+    for (const threads of threadCounts(label, Math.min(cores, 16))) {
+      const { address, manager, master } = await startMaster(lab, job);
+      const tab = await openWorker(lab, address, threads);
+      await until(tab.page, 'the job loaded', (h) => h.job !== null);
+      const started = performance.now();
+      await master.run(tasks, { onRecord: () => {}, timeout: 60 });
+      rates[`${label}WebWorkers${threads}`] = tasksPerSecond(tasks.length, started);
+      await tab.context.close();
+      await manager.shutdown();
+    }
+  }
+  return { navigatorHardwareConcurrency: cores, taskLimit: HEAVY_LIMIT, tasks: HEAVY_TASKS, ...rates };
+}
+
+/** Per Node worker rate of each workload with 1 and N threads (N = available parallelism). */
+async function nodeWorkerRates(lab: Lab, workloads: readonly Workload[]): Promise<Record<string, number>> {
+  const rates: Record<string, number> = {};
+  for (const [label, job, tasks] of workloads) {
+    for (const threads of threadCounts(label, availableParallelism())) {
+      const { address, manager, master } = await startMaster(lab, job);
+      const worker = new BaseManager({ address, authkey: AUTHKEY, logger: silentLogger });
+      registerJobWorker(worker);
+      await worker.connect();
+      let ready!: () => void;
+      const loaded = new Promise<void>((r) => (ready = r));
+      const working = workJob(worker, { job, threads, onStart: () => ready() });
+      await loaded;
+      const started = performance.now();
+      await master.run(tasks, { onRecord: () => {}, timeout: 60 });
+      rates[`${label}Threads${threads}`] = tasksPerSecond(tasks.length, started);
+      await working;
+      await worker.shutdown();
+      await manager.shutdown();
+      await closeJobPools();
+    }
+  }
+  return rates;
+}
+
+/** The thread pool alone, without the network: what the threads give when nothing else is in the way. */
+async function poolOnlyRates(primes: Job, heavy: readonly number[]): Promise<Record<string, number>> {
+  const rates: Record<string, number> = {};
+  for (const threads of [...new Set([1, availableParallelism()])]) {
+    const pool = await startThreadPool(primes.source, threads, null);
+    const started = performance.now();
+    await Promise.all(heavy.map((task) => pool.run(task)));
+    rates[`poolOnlyThreads${threads}`] = tasksPerSecond(heavy.length, started);
+    pool.close();
+  }
+  return rates;
+}
+
+/** 1 and `most` threads, and 8 as well for the sleep job (its pool's concurrency, beyond the cores). */
+function threadCounts(label: Workload[0], most: number): number[] {
+  return [...new Set([1, most, ...(label === 'sleep' ? [8] : [])])];
+}
+
+/** `count` tasks over the time since `started`, to one decimal. */
+function tasksPerSecond(count: number, started: number): number {
+  return Number(((count * 1000) / (performance.now() - started)).toFixed(1));
+}
+
+/** The Markdown table printed at the end (without its last newline). */
+function markdownTable(figures: Record<string, unknown>, samples: number): string {
+  const sizes = figures.bundleBytes as Record<string, number>;
   const first = figures.pageLoadToFirstTask as Record<string, number>;
   const tab = figures.tabTasksPerSecond as Record<string, number>;
   const node = figures.nodeWorkerTasksPerSecond as Record<string, number>;
-  const lines = [
+  return [
     '| measure | value |',
     '|---|---|',
     `| bundle size | ${Object.entries(sizes)
@@ -227,8 +270,7 @@ async function main(): Promise<void> {
       `| one Node worker, same tasks, by threads (${entries(node, `${label}Threads`).keys}) | ${entries(node, `${label}Threads`).values} tasks/s |`,
     ]),
     `| the thread pool alone, primes, by threads (${entries(node, 'poolOnlyThreads').keys}) | ${entries(node, 'poolOnlyThreads').values} tasks/s |`,
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  ].join('\n');
 }
 
 function entries(figures: Record<string, number>, prefix: string): { keys: string; values: string } {

@@ -161,66 +161,35 @@ async function startNode(label: string, redis: string | undefined): Promise<{ se
 
 let runs = 0;
 
+/** The clients of one measurement: a master per room and its workers. */
+interface Crowd {
+  readonly masters: Peer[];
+  readonly workers: Peer[];
+  /** The first error any client was sent, if one was. */
+  readonly firstError: () => string | undefined;
+}
+
 /** Pairs `peers` clients in rooms of PEERS_PER_ROOM over `bases`, then times relays. */
 async function measure(ctx: Context, bases: readonly string[]): Promise<SignalingRun> {
-  const run = ++runs;
-  const rooms = Math.max(1, Math.round(ctx.options.signalingPeers / PEERS_PER_ROOM));
-  const workersPerRoom = PEERS_PER_ROOM - 1;
-  const roomUrl = (node: number, room: number) =>
-    `${bases[node % bases.length]}/bench-signal-${process.pid}-${run}-${room}`;
-  const masters: Peer[] = [];
-  const workers: { peer: Peer; room: number }[] = [];
-  const everyone = () => [...masters, ...workers.map((w) => w.peer)];
-  const firstError = () => everyone().find((p) => p.error)?.error;
+  const crowd: Crowd = {
+    masters: [],
+    workers: [],
+    firstError: () => [...crowd.masters, ...crowd.workers].find((p) => p.error)?.error,
+  };
   try {
-    for (let r = 0; r < rooms; r++) masters.push(new Peer(roomUrl(r, r), 'master'));
-    await until('masters registered', () => masters.every((m) => m.registered), 30_000, firstError);
-
-    const started = performance.now();
-    for (let r = 0; r < rooms; r++) {
-      // The room's workers spread over every node, starting with the one after its master's.
-      for (let k = 0; k < workersPerRoom; k++)
-        workers.push({ peer: new Peer(roomUrl(r + 1 + k, r), 'worker'), room: r });
-    }
-    await until(
-      'every worker paired',
-      () => workers.every((w) => w.peer.master !== undefined) && masters.every((m) => m.peers.size === workersPerRoom),
-      60_000,
-      firstError,
-    );
-    const pairingMs = performance.now() - started;
-    const pairings = workers.length;
+    const pairingMs = await pairAll(ctx, bases, crowd);
+    const pairings = crowd.workers.length;
     ctx.progress(
       `  ${bases.length} node(s): ${pairings} pairings in ${(pairingMs / 1000).toFixed(2)} s ` +
         `(${Math.round(pairings / (pairingMs / 1000))}/s)`,
     );
-
-    const samples: number[] = [];
-    for (const master of masters) master.onSignal = (data) => samples.push(performance.now() - data.t);
-    const perWorker = ctx.options.signalsPerWorker;
-    const total = workers.length * perWorker;
-    const perTick = Math.max(1, Math.round((RELAY_RATE_PER_S * TICK_MS) / 1000));
-    const pad = 'a'.repeat(PAYLOAD_CHARS);
-    let sent = 0;
-    await new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        for (let i = 0; i < perTick && sent < total; i++, sent++) {
-          const worker = workers[sent % workers.length] as { peer: Peer };
-          const to = worker.peer.master as string;
-          worker.peer.ws.send(JSON.stringify({ type: 'signal', to, data: { t: performance.now(), pad } }));
-        }
-        if (sent >= total) {
-          clearInterval(timer);
-          resolve();
-        }
-      }, TICK_MS);
-    });
-    await until('every signal relayed', () => samples.length >= total, 30_000, firstError).catch(() => {});
+    const total = pairings * ctx.options.signalsPerWorker;
+    const samples = await relayPaced(crowd, total);
     const { p50, p99 } = latency(samples);
     const result: SignalingRun = {
       nodes: bases.length,
-      peers: masters.length + workers.length,
-      rooms,
+      peers: crowd.masters.length + pairings,
+      rooms: crowd.masters.length,
       pairings,
       pairingMs,
       pairingsPerS: pairings / (pairingMs / 1000),
@@ -235,8 +204,64 @@ async function measure(ctx: Context, bases: readonly string[]): Promise<Signalin
     if (result.lost) ctx.failures.push(`signaling, ${bases.length} node(s): ${result.lost} of ${total} signals lost`);
     return result;
   } finally {
-    for (const peer of everyone()) peer.close();
+    for (const peer of [...crowd.masters, ...crowd.workers]) peer.close();
   }
+}
+
+/**
+ * Registers every room's master, then connects all workers at once; resolves
+ * with the ms from the first worker's connect to the last pairing.
+ */
+async function pairAll(ctx: Context, bases: readonly string[], crowd: Crowd): Promise<number> {
+  const run = ++runs;
+  const rooms = Math.max(1, Math.round(ctx.options.signalingPeers / PEERS_PER_ROOM));
+  const workersPerRoom = PEERS_PER_ROOM - 1;
+  const roomUrl = (node: number, room: number) =>
+    `${bases[node % bases.length]}/bench-signal-${process.pid}-${run}-${room}`;
+  for (let r = 0; r < rooms; r++) crowd.masters.push(new Peer(roomUrl(r, r), 'master'));
+  await until('masters registered', () => crowd.masters.every((m) => m.registered), 30_000, crowd.firstError);
+
+  const started = performance.now();
+  for (let r = 0; r < rooms; r++) {
+    // The room's workers spread over every node, starting with the one after its master's.
+    for (let k = 0; k < workersPerRoom; k++) crowd.workers.push(new Peer(roomUrl(r + 1 + k, r), 'worker'));
+  }
+  await until(
+    'every worker paired',
+    () =>
+      crowd.workers.every((w) => w.master !== undefined) && crowd.masters.every((m) => m.peers.size === workersPerRoom),
+    60_000,
+    crowd.firstError,
+  );
+  return performance.now() - started;
+}
+
+/**
+ * Sends `total` signals from the workers (in turn) to their masters at
+ * RELAY_RATE_PER_S; resolves with each arrival's latency in ms, once all have
+ * arrived or 30 s have passed (the missing ones are the lost).
+ */
+async function relayPaced(crowd: Crowd, total: number): Promise<number[]> {
+  const samples: number[] = [];
+  for (const master of crowd.masters) master.onSignal = (data) => samples.push(performance.now() - data.t);
+  const perTick = Math.max(1, Math.round((RELAY_RATE_PER_S * TICK_MS) / 1000));
+  const pad = 'a'.repeat(PAYLOAD_CHARS);
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      for (let i = 0; i < perTick && sent < total; i++, sent++) {
+        const worker = crowd.workers[sent % crowd.workers.length] as Peer;
+        const to = worker.master as string;
+        worker.ws.send(JSON.stringify({ type: 'signal', to, data: { t: performance.now(), pad } }));
+      }
+      if (sent >= total) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, TICK_MS);
+  });
+  await until('every signal relayed', () => samples.length >= total, 30_000, crowd.firstError).catch(() => {});
+  return samples;
 }
 
 async function single(ctx: Context): Promise<SignalingRun> {

@@ -46,6 +46,51 @@ export interface RunKeeping {
   resume?: { stored: StoredRun; results: StoredResult[] };
 }
 
+/** A run of `tasks`, carrying over the results a stored run already has (none for a fresh run). */
+function newRun(tasks: number[], carried: readonly StoredResult[]): Run {
+  return {
+    tasks,
+    results: carried.map((r) => r.result),
+    duplicates: 0,
+    arrivals: carried.map((r) => r.receivedMs),
+    // A resumed run's clock goes on from its last stored arrival.
+    startedAt: performance.now() - Math.max(0, ...carried.map((r) => r.receivedMs)),
+    finishedAt: null,
+    resumed: carried.length,
+  };
+}
+
+/**
+ * Writes results to the run store in batches, in order: each `save()` queues
+ * the results added since the last one behind the batches before it. Without
+ * a store it only forgets them.
+ */
+class ResultSaver {
+  readonly #store: RunStore | undefined;
+  #unsaved: StoredResult[] = [];
+  #saving: Promise<void> = Promise.resolve();
+
+  constructor(store: RunStore | undefined) {
+    this.#store = store;
+  }
+
+  add(result: StoredResult): void {
+    this.#unsaved.push(result);
+  }
+
+  save(): void {
+    const batch = this.#unsaved;
+    this.#unsaved = [];
+    const store = this.#store;
+    if (store && batch.length > 0) this.#saving = this.#saving.then(() => store.record(batch));
+  }
+
+  /** Resolves once every batch saved so far is written (the run is marked finished only after that). */
+  flushed(): Promise<void> {
+    return this.#saving;
+  }
+}
+
 export class MasterSession {
   readonly manager: BaseManager<Jobs>;
   readonly #accounts = new Map<string, Account>();
@@ -90,38 +135,59 @@ export class MasterSession {
       account.results = 0;
     }
     const resume = keeping?.resume;
-    const tasks = resume?.stored.tasks ?? Array.from({ length: count }, randomTask);
-    const answered = new Set<number>(resume?.results.map((r) => r.index));
-    const run: Run = {
-      tasks,
-      results: resume?.results.map((r) => r.result) ?? [],
-      duplicates: 0,
-      arrivals: resume?.results.map((r) => r.receivedMs) ?? [],
-      startedAt: performance.now() - Math.max(0, ...(resume?.results.map((r) => r.receivedMs) ?? [0])),
-      finishedAt: null,
-      resumed: answered.size,
-    };
+    const run = newRun(resume?.stored.tasks ?? Array.from({ length: count }, randomTask), resume?.results ?? []);
     // Set before the first await: the page shows `run` as soon as runTasks is called.
     this.run = run;
-    const runId = resume?.stored.id ?? (await keeping?.store.create(keeping.room, tasks));
+    const answered = new Set<number>(resume?.results.map((r) => r.index));
+    const runId = resume?.stored.id ?? (await keeping?.store.create(keeping.room, run.tasks));
+    const indexOf = await this.#putUnanswered(run.tasks, answered);
+    const saver = new ResultSaver(runId === undefined ? undefined : keeping?.store);
+    await this.#collect(
+      run,
+      answered,
+      indexOf,
+      (index, result, receivedMs) => {
+        if (runId !== undefined) saver.add({ runId, index, result, receivedMs });
+        onResult();
+      },
+      saver,
+    );
+    await saver.flushed();
+    if (keeping && runId !== undefined) await keeping.store.finish(runId);
+    run.finishedAt = performance.now();
+    this.refresh();
+    return run;
+  }
+
+  /**
+   * Puts every task not yet answered; resolves with a map from each queue
+   * entry's id to its task's index (results name the entry they answer).
+   */
+  async #putUnanswered(tasks: readonly number[], answered: ReadonlySet<number>): Promise<Map<number, number>> {
     let slice = performance.now();
-    // Results name the queue entry of the task they answer; a redelivered task may be answered twice.
     const indexOf = new Map<number, number>();
     for (const [index, n] of tasks.entries()) {
       if (answered.has(index)) continue;
       indexOf.set((await this.#task.putEntry(n)).id, index);
       if (performance.now() - slice > SLICE_MS) slice = await yieldToBrowser();
     }
-    let unsaved: StoredResult[] = [];
-    // Batches are written in order; the run is marked finished only after the last one.
-    let saving: Promise<void> = Promise.resolve();
-    const save = () => {
-      const batch = unsaved;
-      unsaved = [];
-      if (keeping && batch.length > 0) saving = saving.then(() => keeping.store.record(batch));
-    };
+    return indexOf;
+  }
+
+  /**
+   * Takes results until every task has one. A redelivered task may be answered
+   * twice: its second result is counted in `duplicates`, not kept.
+   */
+  async #collect(
+    run: Run,
+    answered: Set<number>,
+    indexOf: ReadonlyMap<number, number>,
+    onFirst: (index: number, result: string, receivedMs: number) => void,
+    saver: ResultSaver,
+  ): Promise<void> {
+    let slice = performance.now();
     const signal = this.#abort.signal;
-    while (run.results.length < tasks.length) {
+    while (run.results.length < run.tasks.length) {
       const entry = await this.#result.getEntry({ signal });
       const index = entry.answers === undefined ? undefined : indexOf.get(entry.answers);
       if (index === undefined || answered.has(index)) {
@@ -132,20 +198,14 @@ export class MasterSession {
       const receivedMs = performance.now() - run.startedAt;
       run.results.push(entry.value);
       run.arrivals.push(receivedMs);
-      if (runId !== undefined) unsaved.push({ runId, index, result: entry.value, receivedMs });
-      onResult();
+      onFirst(index, entry.value, receivedMs);
       // Results already queued come back without leaving the microtask queue: let the page paint now and then.
       if (performance.now() - slice > SLICE_MS) {
-        save();
+        saver.save();
         slice = await yieldToBrowser();
       }
     }
-    save();
-    await saving;
-    if (keeping && runId !== undefined) await keeping.store.finish(runId);
-    run.finishedAt = performance.now();
-    this.refresh();
-    return run;
+    saver.save();
   }
 
   /** Reads the manager's worker list: who is connected, and how many results each returned. */
