@@ -30,7 +30,7 @@ import { type ProbeResult, payloadRows, rpcRows, runProbe } from './sections/pro
 import { type ListenResult, pythonListenRows, runPythonListen } from './sections/python-listen.js';
 import { runSignaling, type SignalingResult, signalingRows } from './sections/signaling.js';
 import { runStartup, type StartupResult, startupRows } from './sections/startup.js';
-import { runThroughput, type ThroughputResult, throughputRows } from './sections/throughput.js';
+import { medianTasksPerS, runThroughput, type ThroughputResult, throughputRows } from './sections/throughput.js';
 
 const SCHEMA = 'peerproc-bench/1';
 /** Whole-run limits: a run that goes past them is killed (with its children) and fails. */
@@ -131,7 +131,7 @@ function tableRows(ctx: Context, results: Results): Row[] {
     ...(has('handshake') ? handshakeRows(results.handshake) : []),
     ...(has('browser') ? browserRows(ctx, results.browser, results.startup) : []),
     ...(has('probe') ? payloadRows(ctx, results.probe) : []),
-    ...(has('many') ? manyRows(ctx, results.many) : []),
+    ...(has('many') ? manyRows(ctx, results.many, medianTasksPerS(results.throughput, 4)) : []),
     ...(has('bindings') ? bindingRows(ctx, results.bindings) : []),
     ...(has('signaling') ? signalingRows(ctx, results.signaling) : []),
     ...(has('python-listen') ? pythonListenRows(ctx, results['python-listen']) : []),

@@ -41,10 +41,14 @@ export interface BenchOptions {
   payloadBytes: number;
   /** Worker processes started one after another to time start-up to first task. */
   startupSamples: number;
+  /** Sequential connect()s of one worker process, for the connect() p50/p90. */
+  connectSetups: number;
   /** Fresh connections whose authentication handshake is timed. */
   handshakeSetups: number;
   /** Page loads timed in headless Chromium. */
   browserSamples: number;
+  /** Tasks of each one-tab seed run in headless Chromium. */
+  tabTasks: number;
   /** Concurrent worker connections of the many-workers section. */
   many: number[];
   /** Worker connections hosted per process in the many-workers section. */
@@ -87,8 +91,10 @@ const PROFILES: Record<
     rpcCalls: 3_000,
     payloadBytes: 16 * 2 ** 20,
     startupSamples: 5,
+    connectSetups: 50,
     handshakeSetups: 100,
     browserSamples: 3,
+    tabTasks: 100_000,
     many: [100, 500],
     managersPerProcess: 100,
     stage: 20,
@@ -106,8 +112,10 @@ const PROFILES: Record<
     rpcCalls: 2_000,
     payloadBytes: 16 * 2 ** 20,
     startupSamples: 3,
+    connectSetups: 50,
     handshakeSetups: 100,
     browserSamples: 1,
+    tabTasks: 20_000,
     many: [100, 500],
     managersPerProcess: 100,
     stage: 20,
@@ -125,8 +133,10 @@ const PROFILES: Record<
     rpcCalls: 200,
     payloadBytes: 2 ** 20,
     startupSamples: 1,
+    connectSetups: 3,
     handshakeSetups: 5,
     browserSamples: 1,
+    tabTasks: 500,
     many: [10],
     managersPerProcess: 5,
     stage: 10,

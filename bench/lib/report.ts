@@ -39,7 +39,8 @@ export interface RowInput {
   cpython?: Cell | null;
   /** The CPython figure is context, not the same measure: no ratio. */
   noRatio?: boolean;
-  target?: { text: string; check: (peerproc: number, ratio: number | null) => boolean };
+  /** `check` says null when it cannot tell (the baseline it compares with is missing). */
+  target?: { text: string; check: (peerproc: number, ratio: number | null) => boolean | null };
 }
 
 export function row(input: RowInput): Row {
@@ -48,7 +49,6 @@ export function row(input: RowInput): Row {
   const ratio = !input.noRatio && p !== undefined && c !== undefined && c !== 0 ? p / c : null;
   let met: boolean | null = null;
   if (input.target && p !== undefined) met = input.target.check(p, ratio);
-  if (input.target?.text.includes('×') && ratio === null) met = null;
   return {
     id: input.id,
     measure: input.measure,

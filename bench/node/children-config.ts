@@ -28,6 +28,13 @@ export type WorkerConfig =
       binding: BindingName;
     }
   | {
+      /** `setups` fresh managers one after another: connect(), then shutdown(); reports each connect()'s ms. */
+      mode: 'connects';
+      address: string;
+      binding: BindingName;
+      setups: number;
+    }
+  | {
       /** RPC round trips and the large payload in both directions. */
       mode: 'probe';
       address: string;

@@ -140,6 +140,19 @@ async function runFirstTask(): Promise<void> {
   await manager.shutdown();
 }
 
+/** Sequential fresh connections to one master, as workers joining one after another see them. */
+async function runConnects(cfg: Extract<WorkerConfig, { mode: 'connects' }>): Promise<void> {
+  const connectMs: number[] = [];
+  for (let i = 0; i < cfg.setups; i++) {
+    const manager = await newWorker();
+    const started = performance.now();
+    await manager.connect();
+    connectMs.push(performance.now() - started);
+    await manager.shutdown();
+  }
+  emit('connects', connectMs);
+}
+
 async function runProbe(cfg: Extract<WorkerConfig, { mode: 'probe' }>): Promise<void> {
   const manager = await newWorker();
   const started = performance.now();
@@ -193,6 +206,8 @@ async function main(): Promise<void> {
       return runLoop(config);
     case 'first-task':
       return runFirstTask();
+    case 'connects':
+      return runConnects(config);
     case 'probe':
       return runProbe(config);
   }

@@ -18,6 +18,8 @@ import { summarize } from '../lib/stats.js';
 import { cpythonConnectCell, type StartupResult } from './startup.js';
 
 export const PAGE_TO_FIRST_TASK_TARGET_MS = 500;
+/** The issue's target for one tab doing the seed's trivial tasks with a Node master. */
+export const TAB_TASKS_PER_S_TARGET = 100_000;
 
 export interface BrowserSample {
   /** Navigation start to the master handing the first task out, ms. */
@@ -27,7 +29,15 @@ export interface BrowserSample {
   firstResultAtMs: number | null;
 }
 
-export type BrowserResult = { skipped: string } | { chromium: string; pages: string; samples: BrowserSample[] };
+export type BrowserResult =
+  | { skipped: string }
+  | {
+      chromium: string;
+      pages: string;
+      samples: BrowserSample[];
+      /** One tab's seed rate, tasks/s, one figure per repeat (first task handed out to last result in). */
+      tabTasksPerS: number[];
+    };
 
 function chromiumPath(): string | undefined {
   const path = chromiumBinary();
@@ -53,6 +63,8 @@ function readHook(page: Page): Promise<PageHook | null> {
 /** Rejects as soon as the page reports a failed or lost connection (instead of waiting for a timeout). */
 async function pageFailure(page: Page): Promise<never> {
   for (;;) {
+    // A closed page has nothing more to report (and the race it was in is over).
+    if (page.isClosed()) return new Promise<never>(() => {});
     const hook = await readHook(page).catch(() => null);
     if (hook && ['master-gone', 'auth-failed', 'error'].includes(hook.state)) {
       throw new Error(`the worker page reports '${hook.state}': ${hook.reason ?? 'no reason given'}`);
@@ -109,6 +121,45 @@ async function oneLoad(ctx: Context, browser: Browser, index: number): Promise<B
   }
 }
 
+/**
+ * One tab's rate on the seed's trivial tasks: the Node master queues
+ * `tabTasks` tasks, the worker page takes them all; timed in the master from
+ * the first task handed out to the last result in, every result checked.
+ */
+async function oneTabRun(ctx: Context, browser: Browser, index: number): Promise<number> {
+  const tasks = ctx.options.tabTasks;
+  const room = ctx.room('browser-rate');
+  const address = ctx.signaling.wsUrl(room);
+  const master = startMaster(ctx, { address, binding: 'node-datachannel' });
+  const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
+  try {
+    await master.request('start', null, 30_000);
+    await master.request('prime', { tasks }, 120_000);
+    const handout = master.request<{ at: number }>('watchHandout', { below: tasks, timeoutMs: 30_000 }, 35_000);
+    const drained = master.request<{ checked: number; bad: number; at: number }>(
+      'drainResults',
+      { count: tasks, timeoutS: 60 },
+      600_000,
+    );
+    handout.catch(() => {});
+    drained.catch(() => {});
+    const page = await context.newPage();
+    const url = `${ctx.signaling.url}/worker?room=${encodeURIComponent(room)}#authkey=${encodeURIComponent(ctx.authkey)}`;
+    await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
+    const { at: first } = await Promise.race([handout, pageFailure(page)]);
+    const done = await Promise.race([drained, pageFailure(page)]);
+    if (done.checked !== tasks || done.bad > 0) {
+      throw new Error(`the tab returned ${done.checked} results for ${tasks} tasks, ${done.bad} of them wrong`);
+    }
+    const rate = (tasks * 1000) / (done.at - first);
+    ctx.progress(`  one tab #${index}: ${tasks} tasks at ${rate.toFixed(0)} tasks/s`);
+    return rate;
+  } finally {
+    await context.close().catch(() => {});
+    await endScenario(master, []);
+  }
+}
+
 export async function runBrowser(ctx: Context, pages: Pages): Promise<BrowserResult> {
   if ('skipped' in pages) return { skipped: pages.skipped };
   const chromium = chromiumPath();
@@ -126,15 +177,20 @@ export async function runBrowser(ctx: Context, pages: Pages): Promise<BrowserRes
     timeout: 30_000,
   });
   const samples: BrowserSample[] = [];
+  const tabTasksPerS: number[] = [];
   try {
     for (let i = 1; i <= ctx.options.browserSamples; i++) {
       const sample = await ctx.attempt(`browser page load #${i}`, () => oneLoad(ctx, browser, i));
       if (sample) samples.push(sample);
     }
+    for (let i = 1; i <= ctx.options.repeat; i++) {
+      const rate = await ctx.attempt(`one tab's seed rate #${i}`, () => oneTabRun(ctx, browser, i));
+      if (rate !== undefined) tabTasksPerS.push(rate);
+    }
   } finally {
     await browser.close().catch(() => {});
   }
-  return { chromium, pages: pages.origin, samples };
+  return { chromium, pages: pages.origin, samples, tabTasksPerS };
 }
 
 export function browserRows(
@@ -153,6 +209,16 @@ export function browserRows(
       cpython: cpythonConnectCell(ctx, startup),
       noRatio: true,
       target: { text: `≤ ${PAGE_TO_FIRST_TASK_TARGET_MS} ms`, check: (ms) => ms <= PAGE_TO_FIRST_TASK_TARGET_MS },
+    }),
+    row({
+      id: 'browser_tab_tasks_per_s',
+      measure: `browser: one tab, seed tasks with a Node master (N = ${ctx.options.tabTasks.toLocaleString('en-US')})`,
+      unit: 'tasks/s',
+      peerproc: cellOf(summarize(result && 'tabTasksPerS' in result ? result.tabTasksPerS : []), missing),
+      target: {
+        text: `≥ ${TAB_TASKS_PER_S_TARGET.toLocaleString('en-US')} tasks/s`,
+        check: (rate) => rate >= TAB_TASKS_PER_S_TARGET,
+      },
     }),
   ];
 }

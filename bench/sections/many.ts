@@ -13,6 +13,8 @@ import type { LoopReport, ReadyReport } from '../node/children-config.js';
 
 export const MANY_TARGET_CONNECTIONS = 500;
 export const MB_PER_CONNECTION_TARGET = 0.5;
+/** The issue's target: with MANY_TARGET_CONNECTIONS workers, at least this share of the seed's W = 4 rate. */
+export const MANY_SHARE_OF_W4_TARGET = 0.5;
 
 interface Memory {
   rssMb: number;
@@ -140,8 +142,17 @@ export async function runMany(ctx: Context): Promise<Record<string, ManyRun | nu
   return result;
 }
 
-export function manyRows(ctx: Context, result: Record<string, ManyRun | null> | undefined): Row[] {
+/**
+ * `w4`: the seed workload's median tasks/s with four worker processes in the
+ * same run (the throughput section), which the many-workers rate is held to.
+ */
+export function manyRows(ctx: Context, result: Record<string, ManyRun | null> | undefined, w4?: number): Row[] {
   const rows: Row[] = [];
+  const share = MANY_SHARE_OF_W4_TARGET;
+  const rateTarget = {
+    text: `≥ ${share * 100} % of W = 4${w4 === undefined ? '' : ` (${Math.round(w4 * share).toLocaleString('en-US')} tasks/s)`}`,
+    check: (rate: number) => (w4 === undefined ? null : rate >= w4 * share),
+  };
   for (const connections of ctx.options.many) {
     const run = result?.[connections] ?? undefined;
     const missing = result ? 'failed' : 'not run';
@@ -161,6 +172,7 @@ export function manyRows(ctx: Context, result: Record<string, ManyRun | null> | 
         measure: `${label}: tasks/s (N = ${ctx.options.manyTasks.toLocaleString('en-US')})`,
         unit: 'tasks/s',
         peerproc: one(run?.tasksPerS),
+        target: isTarget ? rateTarget : undefined,
       }),
       row({
         id: `many_${connections}_mb_per_connection`,

@@ -162,6 +162,9 @@ export async function runPythonListen(ctx: Context): Promise<ListenResult> {
   return runs;
 }
 
+/** The issue's target: the peerproc master serves CPython workers at least this many times faster than CPython's own. */
+export const LISTEN_RATIO_TARGET = 2;
+
 export function pythonListenRows(ctx: Context, result: ListenResult | undefined): Row[] {
   const { listenTasks: tasks, listenWorkers } = ctx.options;
   return listenWorkers.map((workers) => {
@@ -173,6 +176,10 @@ export function pythonListenRows(ctx: Context, result: ListenResult | undefined)
       unit: 'tasks/s',
       peerproc: cellOf(rates('peerproc'), 'not run'),
       cpython: cellOf(rates('cpython'), ctx.python ? 'not run' : 'no python3'),
+      target: {
+        text: `≥ ${LISTEN_RATIO_TARGET}× CPython`,
+        check: (_, ratio) => (ratio === null ? null : ratio >= LISTEN_RATIO_TARGET),
+      },
     });
   });
 }

@@ -39,6 +39,8 @@ export interface WorkerPageHook {
   jobReadyAtMs: number | null;
   /** Job tasks whose outcome was an error (the job threw, or ran past the task timeout). */
   jobErrors: number;
+  /** The most seed tasks sent to the compute Web Worker in one message so far (compute.ts). */
+  largestComputeBatch: number;
   /** Whether the page runs in a secure context and has WebCrypto (it needs neither). */
   secureContext: boolean;
   hasSubtleCrypto: boolean;

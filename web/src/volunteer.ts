@@ -53,6 +53,8 @@ export interface VolunteerOptions {
   address: string;
   authkey: string;
   compute(n: unknown): Promise<string>;
+  /** Most seed tasks computing at once (1: one after another, as the seed's loop; more: in batches). */
+  inFlight: number;
   logger: Logger;
   /** Called on every state change, with a human reason and the error's stable code when something failed. */
   onState(state: WorkerState, reason: string | null, code?: ErrorCode | null): void;
@@ -184,7 +186,7 @@ export class Volunteer {
   }
 
   async #work(manager: BaseManager<Jobs>): Promise<void> {
-    const { compute, onResult, onBusy } = this.#options;
+    const { onResult, onBusy } = this.#options;
     // A master serving a job: run it in the sandbox (jobs/job-work.ts) instead of the square.
     const jobbed = await workOnJob(manager, {
       threads: this.#options.threads,
@@ -203,10 +205,30 @@ export class Volunteer {
     });
     if (jobbed) return;
     this.#options.onJob(null);
+    await this.#seedLoop(manager);
+  }
+
+  /**
+   * The seed's loop, pipelined: takes the next task while earlier ones are
+   * still computing, up to `inFlight` at once, so the compute Web Worker gets
+   * them in batches (compute.ts). With `inFlight` 1 it is the classic
+   * get → compute → put. Only one `get` is outstanding at a time, so the
+   * queue proxy's prefetch window alone decides how many tasks this tab holds.
+   */
+  async #seedLoop(manager: BaseManager<Jobs>): Promise<void> {
+    const { compute, onResult, onBusy, inFlight } = this.#options;
     const task = await manager.get_task_queue();
     const result = await manager.get_result_queue();
+    const computing = new Set<Promise<void>>();
+    // The first failure of a task in flight (a closed connection on put): the loop ends with it.
+    let failure: { error: unknown } | undefined;
+    const finish = async (n: number) => {
+      const text = await compute(n);
+      await result.put(text);
+      onResult(text);
+    };
     let busy: boolean | undefined;
-    while (!this.#stopped) {
+    while (!this.#stopped && !failure) {
       let n: number;
       try {
         n = await task.get({ timeout: POLL_SECONDS });
@@ -222,10 +244,20 @@ export class Volunteer {
         busy = true;
         onBusy(true);
       }
-      const text = await compute(n);
-      await result.put(text);
-      onResult(text);
+      const done: Promise<void> = finish(n).then(
+        () => {
+          computing.delete(done);
+        },
+        (error: unknown) => {
+          failure ??= { error };
+          computing.delete(done);
+        },
+      );
+      computing.add(done);
+      while (computing.size >= inFlight) await Promise.race(computing);
     }
+    await Promise.all(computing);
+    if (failure) throw failure.error;
   }
 
   #sleep(ms: number): Promise<void> {

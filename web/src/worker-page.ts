@@ -7,7 +7,7 @@ import './styles.css';
 import { shortHash } from '../../shared/jobs/protocol.js';
 import type { Logger } from '../lib/index.js';
 import { addressProblem, displayAddress, readPageParams, roomOf } from './address.js';
-import { Compute } from './compute.js';
+import { Compute, MAX_COMPUTE_BATCH } from './compute.js';
 import { byTestId, el, publishHook, setText } from './dom.js';
 import { clockTime, formatCount, formatDuration, formatRate } from './format.js';
 import type { WorkerPageHook, WorkerState } from './hooks.js';
@@ -36,6 +36,7 @@ const hook = publishHook<WorkerPageHook>({
   job: null,
   jobReadyAtMs: null,
   jobErrors: 0,
+  largestComputeBatch: 0,
   secureContext: window.isSecureContext,
   hasSubtleCrypto: typeof globalThis.crypto?.subtle !== 'undefined',
 });
@@ -174,6 +175,7 @@ function render(): void {
   const now = performance.now();
   renderedAt = now;
   hook.rate = meter.sample(now, hook.done);
+  hook.largestComputeBatch = compute.largestBatch;
   ui.pill.dataset.state = hook.state === 'working' && !busy ? 'idle-working' : hook.state;
   setText(ui.label, hook.state === 'working' ? (busy ? 'Working' : 'Waiting for tasks') : STATE_LABELS[hook.state]);
   setText(ui.detail, statusDetail());
@@ -210,6 +212,8 @@ function start(): void {
     address,
     authkey,
     compute: (n) => compute.square(n),
+    // Simulated work stays one task after another, as `peerproc worker --work` does; real squares go in batches.
+    inFlight: workSeconds > 0 ? 1 : MAX_COMPUTE_BATCH,
     logger,
     onState: setState,
     onResult,
