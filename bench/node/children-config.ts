@@ -56,8 +56,10 @@ export interface StartTimings {
 
 export interface ProbeReport {
   connectMs: number;
-  /** A proxy `put` on a bounded queue: resolves once the master has the item (a round trip). */
+  /** A proxy `put` on a bounded queue: resolves once the master has the item (a round trip); after the JIT warm-up. */
   rpcPutUs: { p50: number; p99: number; count: number };
+  /** The same, over the process's first calls (V8 still compiling the hot paths). */
+  rpcPutColdUs: { p50: number; p99: number; count: number };
   /** A proxy `qsize()`: the plainest call there is. */
   rpcQsizeUs: { p50: number; p99: number; count: number };
   payload: { bytes: number; putMs: number; getMs: number; intact: boolean };

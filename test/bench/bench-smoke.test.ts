@@ -109,6 +109,7 @@ describe('npm run bench -- --smoke', () => {
       'tasks_per_s_w1',
       'tasks_per_s_w2',
       'rpc_put_p50_us',
+      'rpc_put_cold_p99_us',
       'bare_channel_rtt_p50_us',
       'bare_channel_rtt_p99_us',
       'worker_connect_ms',
