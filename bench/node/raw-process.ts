@@ -34,9 +34,23 @@ async function connectPair() {
   const { RTCPeerConnection } = await loadPlatform(config.binding);
   const a = new RTCPeerConnection({ iceServers: [] });
   const b = new RTCPeerConnection({ iceServers: [] });
+  // A candidate handed over before its receiver has the remote description makes libdatachannel
+  // fail that description ("Got a remote candidate without ICE transport"): hold them until then.
+  const held = new Map<typeof a, unknown[]>([
+    [a, []],
+    [b, []],
+  ]);
+  const described = new Set<typeof a>();
   const relay = (to: typeof a) => (event: { candidate: unknown }) => {
     const c = event.candidate as { toJSON?: () => unknown } | null;
-    if (c) void to.addIceCandidate((c.toJSON ? c.toJSON() : c) as never).catch(() => {});
+    if (!c) return;
+    const candidate = c.toJSON ? c.toJSON() : c;
+    if (described.has(to)) void to.addIceCandidate(candidate as never).catch(() => {});
+    else held.get(to)?.push(candidate);
+  };
+  const remoteSet = (pc: typeof a) => {
+    described.add(pc);
+    for (const candidate of held.get(pc)?.splice(0) ?? []) void pc.addIceCandidate(candidate as never).catch(() => {});
   };
   a.onicecandidate = relay(b);
   b.onicecandidate = relay(a);
@@ -48,9 +62,11 @@ async function connectPair() {
   const offer = await a.createOffer();
   await a.setLocalDescription(offer);
   await b.setRemoteDescription(a.localDescription ?? offer);
+  remoteSet(b);
   const answer = await b.createAnswer();
   await b.setLocalDescription(answer);
   await a.setRemoteDescription(b.localDescription ?? answer);
+  remoteSet(a);
   await opened;
   return { a, b, ca, cb };
 }
