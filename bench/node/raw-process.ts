@@ -61,11 +61,14 @@ async function connectPair() {
   const opened = Promise.all([ca, cb].map((ch) => new Promise<void>((resolve) => (ch.onopen = () => resolve()))));
   const offer = await a.createOffer();
   await a.setLocalDescription(offer);
-  await b.setRemoteDescription(a.localDescription ?? offer);
+  // The descriptions as created, without the candidates gathered since (they go through
+  // addIceCandidate): libdatachannel can refuse a description whose candidates arrive before its
+  // ICE transport exists, as peerproc's own link avoids the same way.
+  await b.setRemoteDescription(offer);
   remoteSet(b);
   const answer = await b.createAnswer();
   await b.setLocalDescription(answer);
-  await a.setRemoteDescription(b.localDescription ?? answer);
+  await a.setRemoteDescription(answer);
   remoteSet(a);
   await opened;
   return { a, b, ca, cb };
