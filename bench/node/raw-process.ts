@@ -7,6 +7,7 @@
  */
 import { loadPlatform } from '../../node/index.js';
 import { childConfig, describe, emit } from '../lib/ipc.js';
+import { type RawChannel as Channel, rawPair } from '../lib/raw-pair.js';
 import { latency } from '../lib/stats.js';
 import type { RawConfig, RawReport } from './children-config.js';
 
@@ -20,58 +21,10 @@ const WARMUP_ROUND_TRIPS = 200;
 
 const config = childConfig<RawConfig>();
 
-type Channel = ReturnType<
-  InstanceType<Awaited<ReturnType<typeof loadPlatform>>['RTCPeerConnection']>['createDataChannel']
->;
-
 function toBytes(data: unknown): number {
   if (data instanceof ArrayBuffer) return data.byteLength;
   if (ArrayBuffer.isView(data)) return data.byteLength;
   return typeof data === 'string' ? data.length : 0;
-}
-
-async function connectPair() {
-  const { RTCPeerConnection } = await loadPlatform(config.binding);
-  const a = new RTCPeerConnection({ iceServers: [] });
-  const b = new RTCPeerConnection({ iceServers: [] });
-  // A candidate handed over before its receiver has the remote description makes libdatachannel
-  // fail that description ("Got a remote candidate without ICE transport"): hold them until then.
-  const held = new Map<typeof a, unknown[]>([
-    [a, []],
-    [b, []],
-  ]);
-  const described = new Set<typeof a>();
-  const relay = (to: typeof a) => (event: { candidate: unknown }) => {
-    const c = event.candidate as { toJSON?: () => unknown } | null;
-    if (!c) return;
-    const candidate = c.toJSON ? c.toJSON() : c;
-    if (described.has(to)) void to.addIceCandidate(candidate as never).catch(() => {});
-    else held.get(to)?.push(candidate);
-  };
-  const remoteSet = (pc: typeof a) => {
-    described.add(pc);
-    for (const candidate of held.get(pc)?.splice(0) ?? []) void pc.addIceCandidate(candidate as never).catch(() => {});
-  };
-  a.onicecandidate = relay(b);
-  b.onicecandidate = relay(a);
-  const ca = a.createDataChannel('raw', { negotiated: true, id: 0 });
-  const cb = b.createDataChannel('raw', { negotiated: true, id: 0 });
-  ca.binaryType = 'arraybuffer';
-  cb.binaryType = 'arraybuffer';
-  const opened = Promise.all([ca, cb].map((ch) => new Promise<void>((resolve) => (ch.onopen = () => resolve()))));
-  const offer = await a.createOffer();
-  await a.setLocalDescription(offer);
-  // The descriptions as created, without the candidates gathered since (they go through
-  // addIceCandidate): libdatachannel can refuse a description whose candidates arrive before its
-  // ICE transport exists, as peerproc's own link avoids the same way.
-  await b.setRemoteDescription(offer);
-  remoteSet(b);
-  const answer = await b.createAnswer();
-  await b.setLocalDescription(answer);
-  await a.setRemoteDescription(answer);
-  remoteSet(a);
-  await opened;
-  return { a, b, ca, cb };
 }
 
 async function pingPong(ca: Channel, cb: Channel, calls: number): Promise<number[]> {
@@ -120,7 +73,8 @@ async function bulk(ca: Channel, cb: Channel, bytes: number, chunkBytes: number)
 }
 
 async function main(): Promise<void> {
-  const { a, b, ca, cb } = await connectPair();
+  const pair = await rawPair(await loadPlatform(config.binding));
+  const { ca, cb } = pair;
   const rtt = await pingPong(ca, cb, config.calls);
   const bulkMs = await bulk(ca, cb, config.bytes, CHUNK_BYTES);
   const largeMs = await bulk(ca, cb, config.bytes, LARGE_CHUNK_BYTES);
@@ -131,8 +85,7 @@ async function main(): Promise<void> {
     bulkLarge: { bytes: config.bytes, chunkBytes: LARGE_CHUNK_BYTES, ms: largeMs, MBps: mb / (largeMs / 1000) },
   };
   emit('raw', report);
-  a.close();
-  b.close();
+  pair.close();
 }
 
 main().then(

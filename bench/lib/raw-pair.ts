@@ -1,0 +1,66 @@
+/**
+ * A bare node-datachannel pair in this process, for the experiments: two
+ * peer connections, one pre-negotiated channel, descriptions as created and
+ * candidates handed over once their receiver has the remote description.
+ */
+import type { loadPlatform } from '../../node/index.js';
+
+type Platform = Awaited<ReturnType<typeof loadPlatform>>;
+export type RawPeer = InstanceType<Platform['RTCPeerConnection']>;
+export type RawChannel = ReturnType<RawPeer['createDataChannel']>;
+
+export interface RawPair {
+  a: RawPeer;
+  b: RawPeer;
+  /** a's end and b's end of the channel. */
+  ca: RawChannel;
+  cb: RawChannel;
+  close(): void;
+}
+
+export async function rawPair(platform: Platform): Promise<RawPair> {
+  const a = new platform.RTCPeerConnection({ iceServers: [] });
+  const b = new platform.RTCPeerConnection({ iceServers: [] });
+  const held = new Map<RawPeer, unknown[]>([
+    [a, []],
+    [b, []],
+  ]);
+  const described = new Set<RawPeer>();
+  const relay = (to: RawPeer) => (event: { candidate: unknown }) => {
+    const c = event.candidate as { toJSON?: () => unknown } | null;
+    if (!c) return;
+    const candidate = c.toJSON ? c.toJSON() : c;
+    if (described.has(to)) void to.addIceCandidate(candidate as never).catch(() => {});
+    else held.get(to)?.push(candidate);
+  };
+  const remoteSet = (pc: RawPeer) => {
+    described.add(pc);
+    for (const candidate of held.get(pc)?.splice(0) ?? []) void pc.addIceCandidate(candidate as never).catch(() => {});
+  };
+  a.onicecandidate = relay(b);
+  b.onicecandidate = relay(a);
+  const ca = a.createDataChannel('raw', { negotiated: true, id: 0 });
+  const cb = b.createDataChannel('raw', { negotiated: true, id: 0 });
+  ca.binaryType = 'arraybuffer';
+  cb.binaryType = 'arraybuffer';
+  const opened = Promise.all([ca, cb].map((ch) => new Promise<void>((resolve) => (ch.onopen = () => resolve()))));
+  const offer = await a.createOffer();
+  await a.setLocalDescription(offer);
+  await b.setRemoteDescription(offer);
+  remoteSet(b);
+  const answer = await b.createAnswer();
+  await b.setLocalDescription(answer);
+  await a.setRemoteDescription(answer);
+  remoteSet(a);
+  await opened;
+  return {
+    a,
+    b,
+    ca,
+    cb,
+    close: () => {
+      a.close();
+      b.close();
+    },
+  };
+}
