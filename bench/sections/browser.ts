@@ -8,8 +8,8 @@
  * first result is recorded too.
  */
 import { accessSync, constants } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { withTimeout } from '../lib/children.js';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { type Child, withTimeout } from '../lib/children.js';
 import { CHROMIUM_FLAGS, chromiumBinary } from '../lib/chromium.js';
 import { type Context, endScenario, startMaster } from '../lib/context.js';
 import type { Pages } from '../lib/pages.js';
@@ -73,23 +73,46 @@ async function pageFailure(page: Page): Promise<never> {
   }
 }
 
-async function oneLoad(ctx: Context, browser: Browser, index: number): Promise<BrowserSample> {
-  const room = ctx.room('browser');
-  const address = ctx.signaling.wsUrl(room);
-  const master = startMaster(ctx, { address, binding: 'node-datachannel' });
+/**
+ * A master in a fresh room with `tasks` tasks queued, and a fresh browser
+ * context for the tab(s) that will serve it; both are closed after `run`.
+ */
+async function withPrimedMaster<T>(
+  ctx: Context,
+  browser: Browser,
+  { prefix, tasks }: { prefix: string; tasks: number },
+  run: (master: Child, context: BrowserContext, room: string) => Promise<T>,
+): Promise<T> {
+  const room = ctx.room(prefix);
+  const master = startMaster(ctx, { address: ctx.signaling.wsUrl(room), binding: 'node-datachannel' });
   // Camera/microphone permission makes Chromium offer host candidates on every interface.
   const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
   try {
     await master.request('start', null, 30_000);
-    await master.request('prime', { tasks: 1 }, 10_000);
+    await master.request('prime', { tasks }, 120_000);
+    return await run(master, context, room);
+  } finally {
+    await context.close().catch(() => {});
+    await endScenario(master, []);
+  }
+}
+
+/** A tab of `context` on the worker page of `room`, loaded. */
+async function openWorkerPage(ctx: Context, context: BrowserContext, room: string): Promise<Page> {
+  const page = await context.newPage();
+  const url = `${ctx.signaling.url}/worker?room=${encodeURIComponent(room)}#authkey=${encodeURIComponent(ctx.authkey)}`;
+  await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
+  return page;
+}
+
+async function oneLoad(ctx: Context, browser: Browser, index: number): Promise<BrowserSample> {
+  return withPrimedMaster(ctx, browser, { prefix: 'browser', tasks: 1 }, async (master, context, room) => {
     const handout = master.request<{ at: number }>('watchHandout', { below: 1, timeoutMs: 30_000 }, 35_000);
     const result = master.request<{ checked: number }>('drainResults', { count: 1, timeoutS: 30 }, 35_000);
     // Awaited below; a failure before then must not surface as an unhandled rejection.
     handout.catch(() => {});
     result.catch(() => {});
-    const page = await context.newPage();
-    const url = `${ctx.signaling.url}/worker?room=${encodeURIComponent(room)}#authkey=${encodeURIComponent(ctx.authkey)}`;
-    await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
+    const page = await openWorkerPage(ctx, context, room);
     const { at } = await Promise.race([handout, pageFailure(page)]);
     if ((await result).checked !== 1) throw new Error('the page returned a wrong result');
     const timeOrigin = await page.evaluate(() => performance.timeOrigin);
@@ -115,10 +138,7 @@ async function oneLoad(ctx: Context, browser: Browser, index: number): Promise<B
         (sample.firstResultAtMs !== null ? `, first result on the page ${sample.firstResultAtMs.toFixed(0)} ms` : ''),
     );
     return sample;
-  } finally {
-    await context.close().catch(() => {});
-    await endScenario(master, []);
-  }
+  });
 }
 
 /**
@@ -128,13 +148,7 @@ async function oneLoad(ctx: Context, browser: Browser, index: number): Promise<B
  */
 async function oneTabRun(ctx: Context, browser: Browser, index: number): Promise<number> {
   const tasks = ctx.options.tabTasks;
-  const room = ctx.room('browser-rate');
-  const address = ctx.signaling.wsUrl(room);
-  const master = startMaster(ctx, { address, binding: 'node-datachannel' });
-  const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
-  try {
-    await master.request('start', null, 30_000);
-    await master.request('prime', { tasks }, 120_000);
+  return withPrimedMaster(ctx, browser, { prefix: 'browser-rate', tasks }, async (master, context, room) => {
     const handout = master.request<{ at: number }>('watchHandout', { below: tasks, timeoutMs: 30_000 }, 35_000);
     const drained = master.request<{ checked: number; bad: number; at: number }>(
       'drainResults',
@@ -143,9 +157,7 @@ async function oneTabRun(ctx: Context, browser: Browser, index: number): Promise
     );
     handout.catch(() => {});
     drained.catch(() => {});
-    const page = await context.newPage();
-    const url = `${ctx.signaling.url}/worker?room=${encodeURIComponent(room)}#authkey=${encodeURIComponent(ctx.authkey)}`;
-    await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
+    const page = await openWorkerPage(ctx, context, room);
     const { at: first } = await Promise.race([handout, pageFailure(page)]);
     const done = await Promise.race([drained, pageFailure(page)]);
     if (done.checked !== tasks || done.bad > 0) {
@@ -154,10 +166,7 @@ async function oneTabRun(ctx: Context, browser: Browser, index: number): Promise
     const rate = (tasks * 1000) / (done.at - first);
     ctx.progress(`  one tab #${index}: ${tasks} tasks at ${rate.toFixed(0)} tasks/s`);
     return rate;
-  } finally {
-    await context.close().catch(() => {});
-    await endScenario(master, []);
-  }
+  });
 }
 
 export async function runBrowser(ctx: Context, pages: Pages): Promise<BrowserResult> {

@@ -18,7 +18,7 @@ import { freshRoom, startTestSignaling } from '../support/signaling.js';
 import { buildPages } from './support/build.js';
 import { assertInNetns, chromiumPath, launchChromium } from './support/chromium.js';
 import { type CliWorker, spawnCliWorker, stopCliWorker } from './support/cli-workers.js';
-import { collect, type NodeMaster, randomTasks, startNodeMaster } from './support/node-peers.js';
+import { collect, collectAnswers, type NodeMaster, randomTasks, startNodeMaster } from './support/node-peers.js';
 import {
   ARTIFACTS_DIR,
   closeTab,
@@ -176,13 +176,7 @@ describe('worker page', () => {
     const tasks = Array.from({ length: 20_000 }, (_, i) => i); // distinct, so each result names its task
     for (const n of tasks) await master.taskQueue.put(n);
     const worker = await tab(workerUrl(signaling.url, room, AUTHKEY));
-    const answered = new Map<number, string>();
-    let duplicates = 0;
-    while (answered.size < tasks.length) {
-      const entry = await master.resultQueue.getEntry({ timeout: 20 });
-      if (answered.has(entry.answers as number)) duplicates++;
-      else answered.set(entry.answers as number, entry.value);
-    }
+    const { answered, duplicates } = await collectAnswers(master, tasks.length);
     expect([...answered.values()].sort()).toEqual(expectedResults(tasks));
     expect(duplicates).toBe(0);
     // The page sent the compute Web Worker many tasks per message, not one (web/src/compute.ts).
@@ -203,13 +197,7 @@ describe('worker page', () => {
     tabs.splice(tabs.indexOf(slow), 1);
     await tab(workerUrl(signaling.url, room, AUTHKEY));
 
-    const answered = new Map<number, string>();
-    let duplicates = 0;
-    while (answered.size < tasks.length) {
-      const entry = await master.resultQueue.getEntry({ timeout: 20 });
-      if (answered.has(entry.answers as number)) duplicates++;
-      else answered.set(entry.answers as number, entry.value);
-    }
+    const { answered, duplicates } = await collectAnswers(master, tasks.length);
     expect([...answered.values()].sort()).toEqual(expectedResults(tasks));
     expect(master.taskQueue.redeliveries).toBeGreaterThan(0);
     metrics.closedTab = { tasks: tasks.length, redeliveries: master.taskQueue.redeliveries, duplicates };

@@ -33,6 +33,26 @@ export async function collect(master: NodeMaster, count: number, timeoutSeconds 
   return results;
 }
 
+/**
+ * Takes results until each of `tasks` queue entries has one, keyed by the
+ * entry it answers; a second answer to the same entry (a redelivered task
+ * done twice) is counted in `duplicates`, not kept.
+ */
+export async function collectAnswers(
+  master: NodeMaster,
+  tasks: number,
+  timeoutSeconds = 20,
+): Promise<{ answered: Map<number, string>; duplicates: number }> {
+  const answered = new Map<number, string>();
+  let duplicates = 0;
+  while (answered.size < tasks) {
+    const entry = await master.resultQueue.getEntry({ timeout: timeoutSeconds });
+    if (answered.has(entry.answers as number)) duplicates++;
+    else answered.set(entry.answers as number, entry.value);
+  }
+  return { answered, duplicates };
+}
+
 export function randomTasks(count: number): number[] {
   return Array.from({ length: count }, randomTask);
 }
