@@ -10,7 +10,7 @@ import { DEFAULT_REDIS_PRESENCE_TTL_MS } from '../../signaling/config.js';
 import type { WorkerPageHook } from '../../web/src/hooks.js';
 import { assertInNetns, launchChromium } from '../browser/support/chromium.js';
 import { closeTab, openTab, type Tab, waitForHook } from '../browser/support/pages.js';
-import { checkTranscript, killAll, peerproc } from '../support/processes.js';
+import { checkTranscript, killAll, peerproc, seedMasterArgs } from '../support/processes.js';
 import { type RedisServer, startRedis, stopAllRedis } from '../support/redis.js';
 import { until } from '../support/until.js';
 import { addressList, healthStatus, type Node, nodeMetric, resultCount, startNodes, stopNodes } from './support.js';
@@ -49,18 +49,7 @@ function worker(address: string, extra: string[] = []) {
 }
 
 function startMaster(address: string, tasks: number, minWorkers: number, extra: string[] = ['--timeout', '30']) {
-  return peerproc([
-    'master',
-    '--address',
-    address,
-    '--authkey',
-    AUTHKEY,
-    '--tasks',
-    String(tasks),
-    '--min-workers',
-    String(minWorkers),
-    ...extra,
-  ]);
+  return peerproc(seedMasterArgs(address, AUTHKEY, tasks, ['--min-workers', String(minWorkers), ...extra]));
 }
 
 const ranTasks = (run: ReturnType<typeof worker>) =>

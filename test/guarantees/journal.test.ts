@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, expect, it } from 'vitest';
 import { BaseManager, Queue, RunJournal, silentLogger } from '../../node/index.js';
 import { type SignalProcess, startSignal } from '../support/cli-signal.js';
-import { killAll, peerproc, type Run } from '../support/processes.js';
+import { jobMasterArgs, killAll, peerproc, type Run, seedMasterArgs } from '../support/processes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'peerproc-journal-'));
 let signal: SignalProcess | undefined;
@@ -92,18 +92,7 @@ it('refuses a journal of another run and a truncated one with a clear error, lea
   const address = `${signal.base}/refused`;
   const journal = join(dir, 'other.journal');
   const journaled = (tasks: number, file: string, ...extra: string[]) =>
-    peerproc([
-      'master',
-      '--address',
-      address,
-      '--authkey',
-      'abc',
-      '--tasks',
-      String(tasks),
-      '--journal',
-      file,
-      ...extra,
-    ]);
+    peerproc(seedMasterArgs(address, 'abc', tasks, ['--journal', file, ...extra]));
   const master = journaled(3, journal);
   await master.waitForLine(/^Try get results\.\.\.$/);
   master.child.kill('SIGKILL');
@@ -193,19 +182,7 @@ it('a job run with --journal, its master SIGKILLed 3 times and restarted: the re
   const results = join(dir, 'job-results.jsonl');
   const journal = join(dir, 'job.journal');
   const env = { PEERPROC_AUTHKEY: 'job-journal-key-0123456789' };
-  const command = [
-    'master',
-    '--address',
-    address,
-    '--job',
-    job,
-    '--tasks-file',
-    tasksFile,
-    '--results',
-    results,
-    '--journal',
-    journal,
-  ];
+  const command = jobMasterArgs(address, job, tasksFile, results, ['--journal', journal]);
   const workers = [1, 2].map(() => peerproc(['worker', '--address', address, '--job', job, '--threads', '2'], env));
   for (let crash = 0; crash < 3; crash++) {
     const master = peerproc(command, env);

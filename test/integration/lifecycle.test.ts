@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BaseManager, Queue, silentLogger } from '../../node/index.js';
 import { checkTranscript, type Jobs } from '../../shared/example.js';
 import { startSignal } from '../support/cli-signal.js';
-import { killAll, peerproc } from '../support/processes.js';
+import { killAll, peerproc, seedMasterArgs } from '../support/processes.js';
 
 afterEach(() => killAll());
 
@@ -39,17 +39,7 @@ describe('restarts', () => {
     const port = await freePort();
     const { run: firstSignal, base } = await startSignal({ port });
     const address = `${base}/jobs`;
-    const master = peerproc([
-      'master',
-      '--address',
-      address,
-      '--authkey',
-      'abc',
-      '--tasks',
-      '80',
-      '--min-workers',
-      '1',
-    ]);
+    const master = peerproc(seedMasterArgs(address, 'abc', 80, ['--min-workers', '1']));
     const early = peerproc(['worker', '--address', address, '--authkey', 'abc', '--work', '0.05']);
     await master.waitForLine(/^Result: /);
     firstSignal.child.kill('SIGKILL');

@@ -16,7 +16,7 @@ import type { MasterPageHook, WorkerPageHook } from '../../web/src/hooks.js';
 import { buildPages } from '../browser/support/build.js';
 import { assertInNetns, chromiumPath, launchChromium } from '../browser/support/chromium.js';
 import { closeTab, openTab, screenshot, type Tab, waitFor, waitForHook, workerUrl } from '../browser/support/pages.js';
-import { killAll, peerproc, type Run } from '../support/processes.js';
+import { jobMasterArgs, killAll, peerproc, type Run } from '../support/processes.js';
 import { freshRoom, startTestSignaling } from '../support/signaling.js';
 import { checkExactlyOnce, EXAMPLES, FIXTURES, primesBelow, readResults, tempDir, writeTasks } from './support.js';
 
@@ -39,21 +39,7 @@ async function tab(url: string): Promise<Tab> {
 }
 
 function master(room: string, job: string, tasksFile: string, results: string, extra: string[] = []): Run {
-  return peerproc(
-    [
-      'master',
-      '--address',
-      signaling.wsUrl(room),
-      '--job',
-      job,
-      '--tasks-file',
-      tasksFile,
-      '--results',
-      results,
-      ...extra,
-    ],
-    ENV,
-  );
+  return peerproc(jobMasterArgs(signaling.wsUrl(room), job, tasksFile, results, extra), ENV);
 }
 
 const hasJob = (h: WorkerPageHook) => h.job !== null;

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SignalProcess, startSignal } from '../support/cli-signal.js';
-import { CLI, collected, killAll, peerproc, type Run } from '../support/processes.js';
+import { CLI, collected, jobMasterArgs, killAll, peerproc, type Run } from '../support/processes.js';
 import { freshRoom } from '../support/signaling.js';
 import { checkExactlyOnce, EXAMPLES, FIXTURES, primesBelow, readResults, tempDir, writeTasks } from './support.js';
 
@@ -35,10 +35,7 @@ function address(room: string): string {
 async function jobMaster(room: string, job: string, tasks: unknown[], extra: string[] = []) {
   const tasksFile = await writeTasks(join(work.dir, `${room}.jsonl`), tasks);
   const results = join(work.dir, `${room}.results.jsonl`);
-  const run = peerproc(
-    ['master', '--address', address(room), '--job', job, '--tasks-file', tasksFile, '--results', results, ...extra],
-    ENV,
-  );
+  const run = peerproc(jobMasterArgs(address(room), job, tasksFile, results, extra), ENV);
   await run.line(/serving job/, 'stderr');
   return { run, results };
 }
@@ -231,15 +228,7 @@ describe('peerproc master --job / worker --job', () => {
     const command = [
       process.execPath,
       CLI,
-      'master',
-      '--address',
-      address(room),
-      '--job',
-      join(FIXTURES, 'spin.mjs'),
-      '--tasks-file',
-      tasksFile,
-      '--results',
-      results,
+      ...jobMasterArgs(address(room), join(FIXTURES, 'spin.mjs'), tasksFile, results),
     ]
       .map((a) => `'${a}'`)
       .join(' ');
@@ -260,19 +249,9 @@ describe('peerproc master --job / worker --job', () => {
     for (const quiet of [false, true]) {
       const room = freshRoom(quiet ? 'cli-quiet' : 'cli-status');
       const tasksFile = await writeTasks(join(work.dir, `${room}.jsonl`), slow);
+      const results = join(work.dir, `${room}.out`);
       const run = peerproc(
-        [
-          'master',
-          '--address',
-          address(room),
-          '--job',
-          join(FIXTURES, 'spin.mjs'),
-          '--tasks-file',
-          tasksFile,
-          '--results',
-          join(work.dir, `${room}.out`),
-          ...(quiet ? ['--quiet'] : []),
-        ],
+        jobMasterArgs(address(room), join(FIXTURES, 'spin.mjs'), tasksFile, results, quiet ? ['--quiet'] : []),
         ENV,
       );
       const w = worker(room, '--job', join(FIXTURES, 'spin.mjs'), '--threads', '1');

@@ -18,7 +18,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkTranscript } from '../support/processes.js';
+import { checkTranscript, seedMasterArgs } from '../support/processes.js';
 import { type LabProcess, NatLab } from './lab.js';
 
 const PUBLIC = '100.64.0.1';
@@ -127,17 +127,7 @@ describe('NAT traversal (network namespaces, coturn)', () => {
     // One master in a, one worker in b, in a room of their own; resolves once the master says how it went.
     const runExample = async (room: string) => {
       const address = `${base}/${room}`;
-      const master = lab().peerproc('a', [
-        'master',
-        '--address',
-        address,
-        '--authkey',
-        AUTHKEY,
-        '--tasks',
-        '10',
-        '--min-workers',
-        '1',
-      ]);
+      const master = lab().peerproc('a', seedMasterArgs(address, AUTHKEY, 10, ['--min-workers', '1']));
       await master.waitFor('stderr', /^waiting for 1 worker/);
       const worker = lab().peerproc('b', ['worker', '--address', address, '--authkey', AUTHKEY, '--wait', '20']);
       const outcome = await master.waitFor(

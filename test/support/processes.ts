@@ -32,6 +32,16 @@ export function peerproc(args: string[], env: Record<string, string> = {}, optio
   return collected(process.execPath, [CLI, ...args], env, options);
 }
 
+/** argv of the seed's `peerproc master`: `--address --authkey --tasks`, then `extra`. */
+export function seedMasterArgs(address: string, authkey: string, tasks: number, extra: string[] = []): string[] {
+  return ['master', '--address', address, '--authkey', authkey, '--tasks', String(tasks), ...extra];
+}
+
+/** argv of a job's `peerproc master`: `--address --job --tasks-file --results`, then `extra` (the key comes from the env). */
+export function jobMasterArgs(address: string, job: string, tasksFile: string, results: string, extra: string[] = []) {
+  return ['master', '--address', address, '--job', job, '--tasks-file', tasksFile, '--results', results, ...extra];
+}
+
 /** Spawns any command with its output collected line by line (killed by killAll()). */
 export function collected(
   command: string,
