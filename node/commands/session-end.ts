@@ -10,7 +10,8 @@ export type SessionOutcome = 'done' | 'master-shutdown' | 'master-lost';
 /** The outcome an error ends a session with, said on the way; rethrows what is not the master's going. */
 export function sessionEndedBy(err: unknown, out: (line: string) => void): SessionOutcome {
   if (err instanceof PeerShutdownError) {
-    out(`master shut down: ${err.message}`);
+    // The master's own words (its bye reason), once: the error's message repeats what ended the link.
+    out(`the master ended the session: ${err.peerReason ?? err.message}.`);
     return 'master-shutdown';
   }
   if (err instanceof ConnectionClosedError) {

@@ -77,7 +77,7 @@ describe('restarts', () => {
     await master.shutdown();
     for (const w of workers) {
       expect(await w.exited).toBe(0);
-      expect(w.stdout).toContain('master shut down: master closed the connection: master shut down');
+      expect(w.stdout).toContain('the master ended the session: master shut down.');
       expect(w.stdout.at(-1)).toBe('worker exit.');
     }
   });
