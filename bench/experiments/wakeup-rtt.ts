@@ -10,6 +10,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { BusyPoll } from '../../node/python/busy-poll.js';
+import { runCommand } from '../lib/children.js';
 
 const CLIENT = `
 import socket, sys, time
@@ -45,14 +46,9 @@ function nodeEcho(pollMs: number): Promise<Server> {
 
 /** The CPython client's µs per round trip against the echo on `port`. */
 async function clientRtt(port: number): Promise<string> {
-  const client = spawn('python3', ['-c', CLIENT, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  client.stdout.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  const code = await new Promise<number | null>((resolve) => client.on('close', resolve));
-  if (code !== 0) throw new Error(`the python3 client exited ${code}`);
-  return Number(out).toFixed(1);
+  const result = await runCommand('python3', ['-c', CLIENT, String(port)], { timeoutMs: 60_000 });
+  if (result.code !== 0) throw new Error(`the python3 client exited ${result.code}: ${result.stderr.trim()}`);
+  return Number(result.stdout).toFixed(1);
 }
 
 async function main(): Promise<void> {
