@@ -2,13 +2,14 @@
 /**
  * The `peerproc` command: signal | master | worker | bridge | serve | demo.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError } from '../shared/errors.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './commands/common.js';
 import { exitAfterFlush } from './exit-after-flush.js';
 import { MissingPackageError, missingPackages } from './optional-packages.js';
 import { outputLine } from './output.js';
+import { packageManifest, packageRoot } from './package-manifest.js';
 
 const USAGE = `Usage: peerproc <command> [options]
 
@@ -27,20 +28,12 @@ Commands:
 Run 'peerproc <command> --help' for a command's options.`;
 
 /** The pages `npm run build` makes; `peerproc signal` serves them at /worker and /master unless told otherwise. */
-const BUILT_PAGES = fileURLToPath(new URL('../../web/dist', import.meta.url));
+const BUILT_PAGES = join(packageRoot(), 'web/dist');
 
 function withBuiltPages(argv: string[]): string[] {
   const chosen =
     argv.some((a) => a === '--static-dir' || a.startsWith('--static-dir=')) || process.env.PEERPROC_SIGNAL_STATIC_DIR;
   return chosen || !existsSync(`${BUILT_PAGES}/worker.html`) ? argv : [...argv, '--static-dir', BUILT_PAGES];
-}
-
-/** The installed package's version, from its package.json (npm always ships it, beside dist/). */
-function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return manifest.version;
 }
 
 const out = outputLine;
@@ -70,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/demo.js')).runDemo(rest, out);
     case '--version':
     case '-v':
-      out(packageVersion());
+      out(packageManifest().version);
       return EXIT_OK;
     case 'bundle':
       return (await import('./jobs/bundle-command.js')).runBundle(rest, out);

@@ -6,10 +6,8 @@
  * and says how to install it if not, with the version package.json pins
  * (its peerDependencies are the one source of those versions).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PeerprocError } from '../shared/errors.js';
+import { packageManifest } from './package-manifest.js';
 
 /** An optional package a feature needs is not installed; the message has the `npm install` line. */
 export class MissingPackageError extends PeerprocError {
@@ -26,28 +24,9 @@ export class MissingPackageError extends PeerprocError {
   }
 }
 
-let pinned: Record<string, string> | undefined;
-
-/** peerproc's own package.json, found upwards from this file (node/ in a checkout, dist/node/ when built). */
-function peerDependencies(): Record<string, string> {
-  pinned ??= findPeerDependencies();
-  return pinned;
-}
-
-function findPeerDependencies(): Record<string, string> {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++, dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    if (!existsSync(file)) continue;
-    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; peerDependencies?: Record<string, string> };
-    if (pkg.name === 'peerproc') return pkg.peerDependencies ?? {};
-  }
-  return {};
-}
-
 /** `npm install node-datachannel@0.33.4 ws@8.23.0` for the given packages. */
 export function installCommand(names: readonly string[]): string {
-  const versions = peerDependencies();
+  const versions = packageManifest().peerDependencies ?? {};
   return `npm install ${names.map((n) => (versions[n] ? `${n}@${versions[n]}` : n)).join(' ')}`;
 }
 

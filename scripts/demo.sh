@@ -5,9 +5,9 @@
 # directly (everything still talks over loopback).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f dist/node/cli.js ] || npm run --silent build
+[ -f dist/bundle/cli.js ] || npm run --silent build
 if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && unshare -n true 2>/dev/null; then
-  exec bash scripts/netns.sh node dist/node/cli.js demo "$@"
+  exec bash scripts/netns.sh node dist/bundle/cli.js demo "$@"
 fi
 echo "(not root: running without a private network namespace)"
-exec node dist/node/cli.js demo "$@"
+exec node dist/bundle/cli.js demo "$@"

@@ -8,7 +8,7 @@
  *     bash scripts/netns.sh node dist/bench/experiments/sctp-settings.js $s; done
  */
 import nodeDataChannel from 'node-datachannel';
-import { loadPlatform } from '../../node/index.js';
+import { loadPlatform } from 'peerproc';
 import { type RawChannel, rawPair } from '../lib/raw-pair.js';
 
 const MiB = 2 ** 20;

@@ -6,7 +6,7 @@
  *
  *   bash scripts/netns.sh node dist/bench/experiments/send-cost.js [2,100,300,500]
  */
-import { loadPlatform } from '../../node/index.js';
+import { loadPlatform } from 'peerproc';
 import { type RawPair, rawPair } from '../lib/raw-pair.js';
 
 const SENDS = 3_000;

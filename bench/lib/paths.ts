@@ -19,7 +19,7 @@ export const BASELINE_PY = resolve(ROOT, 'bench/python/baseline.py');
 export const LISTEN_WORKER_PY = resolve(ROOT, 'bench/python/listen_worker.py');
 export const CLASSIC_MASTER_PY = resolve(ROOT, 'test/python/fixtures/task_master_n.py');
 /** The built CLI (`peerproc master --python-listen`). */
-export const CLI_JS = resolve(ROOT, 'dist/node/cli.js');
+export const CLI_JS = resolve(ROOT, 'dist/bundle/cli.js');
 /** The built web pages (by the web/ build); the browser section needs web/dist/worker.html. */
 export const WEB_DIST = resolve(ROOT, 'web/dist');
 export const RESULTS_DIR = resolve(ROOT, 'bench/results');

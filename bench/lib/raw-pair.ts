@@ -3,7 +3,7 @@
  * peer connections, one pre-negotiated channel, descriptions as created and
  * candidates handed over once their receiver has the remote description.
  */
-import type { loadPlatform } from '../../node/index.js';
+import type { loadPlatform } from 'peerproc';
 
 type Platform = Awaited<ReturnType<typeof loadPlatform>>;
 export type RawPeer = InstanceType<Platform['RTCPeerConnection']>;

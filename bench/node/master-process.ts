@@ -3,7 +3,7 @@
  * workload's queues, driven by the runner over IPC (lib/ipc.ts). It puts the
  * tasks, collects and checks every result, and reports its own memory.
  */
-import { BaseManager, Empty, type Logger, loadPlatform, Queue } from '../../node/index.js';
+import { BaseManager, Empty, type Logger, loadPlatform, Queue } from 'peerproc';
 import { epochMs, sleep } from '../lib/clock.js';
 import { childConfig, serve } from '../lib/ipc.js';
 import { AUTHKEY_ENV, type MasterConfig } from './children-config.js';

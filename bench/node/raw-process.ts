@@ -5,7 +5,7 @@
  * ping-pong (round trip p50/p99) and a bulk transfer in 16 KiB messages
  * (respecting bufferedAmount). What peerproc adds is the difference.
  */
-import { loadPlatform } from '../../node/index.js';
+import { loadPlatform } from 'peerproc';
 import { childConfig, describe, emit } from '../lib/ipc.js';
 import { type RawChannel as Channel, rawPair } from '../lib/raw-pair.js';
 import { latency } from '../lib/stats.js';

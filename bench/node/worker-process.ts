@@ -4,14 +4,7 @@
  * classic loop). Started by the runner with an IPC channel; reports through
  * events (lib/ipc.ts) and exits when its work is done.
  */
-import {
-  BaseManager,
-  ConnectionClosedError,
-  Empty,
-  type Logger,
-  loadPlatform,
-  PeerShutdownError,
-} from '../../node/index.js';
+import { BaseManager, ConnectionClosedError, Empty, type Logger, loadPlatform, PeerShutdownError } from 'peerproc';
 import { epochMs } from '../lib/clock.js';
 import { childConfig, describe, emit } from '../lib/ipc.js';
 import { latency } from '../lib/stats.js';

@@ -3,7 +3,7 @@
  * the worked example's queues, tasks, results and checker (shared/example.ts),
  * plus the queues of the round-trip and payload probes.
  */
-import type { Queue } from '../../node/index.js';
+import type { Queue } from 'peerproc';
 import type { Jobs as ExampleJobs } from '../../shared/example.js';
 
 /** The example's two queues, and the benchmark's own. */

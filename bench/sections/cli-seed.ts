@@ -9,11 +9,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Context } from '../lib/context.js';
-import { ROOT } from '../lib/paths.js';
+import { CLI_JS as CLI, ROOT } from '../lib/paths.js';
 import { cellOf, type Row, row } from '../lib/report.js';
 import { summarize } from '../lib/stats.js';
 
-const CLI = resolve(ROOT, 'dist/node/cli.js');
 const FIXTURES = resolve(ROOT, 'test/python/fixtures');
 /** The target for the whole CLI run. */
 export const CLI_RATIO_TARGET = 50;

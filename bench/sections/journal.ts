@@ -8,13 +8,12 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Context } from '../lib/context.js';
-import { ROOT } from '../lib/paths.js';
+import { CLI_JS as CLI } from '../lib/paths.js';
 import { cellOf, type Row, row } from '../lib/report.js';
 import { summarize } from '../lib/stats.js';
 
-const CLI = resolve(ROOT, 'dist/node/cli.js');
 /** The target: the journal keeps at least half of the journal-less throughput. */
 export const JOURNAL_RATIO_TARGET = 0.5;
 const JOURNAL_WORKERS = [1, 2];

@@ -7,9 +7,9 @@
 
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { generateAuthkey } from '../../shared/manager/authkey.js';
 import { startSignalingServer } from '../../signaling/index.js';
+import { cliPath } from '../package-manifest.js';
 import { EXIT_FAILURE, EXIT_OK, numberFlag, parseFlags } from './common.js';
 
 export const DEMO_USAGE = `Usage: peerproc demo [--tasks N] [--workers N]
@@ -19,7 +19,6 @@ loopback port, a master putting --tasks (10) tasks and --workers (2) workers.
 
   -h, --help           this help`;
 
-const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 /** Demo authkey, fresh per run: the processes share it through the environment, never argv. */
 const DEMO_AUTHKEY = generateAuthkey();
 /** Upper bound for the whole demo, so a broken setup fails instead of hanging. */
@@ -27,7 +26,7 @@ const DEMO_TIMEOUT_MS = 120_000;
 
 function run(label: string, args: string[], out: (line: string) => void): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [cliPath(), ...args], {
       env: { ...process.env, PEERPROC_AUTHKEY: DEMO_AUTHKEY },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -6,7 +6,6 @@
  * same SHA-256.
  */
 import { basename, dirname, resolve } from 'node:path';
-import { build } from 'esbuild';
 import { JobLoadError } from '../../shared/jobs/errors.js';
 import type { JobBundle } from '../../shared/jobs/job-service.js';
 import { MAX_JOB_NAME } from '../../shared/jobs/protocol.js';
@@ -28,6 +27,9 @@ const BUNDLE_OPTIONS = {
 export async function bundleJobSource(file: string): Promise<string> {
   const entry = resolve(file);
   try {
+    // Loaded when a job is bundled, not with the module: a worker with no
+    // job of its own never needs esbuild, and importing it costs ~20 ms of start-up.
+    const { build } = await import('esbuild');
     const result = await build({ ...BUNDLE_OPTIONS, entryPoints: [entry], absWorkingDir: dirname(entry) });
     const output = result.outputFiles?.[0];
     if (!output) throw new Error('esbuild produced no output');

@@ -100,7 +100,8 @@ describe('the packed package, installed into an empty folder', () => {
       .filter(Boolean)
       .map((f) => f.replace(/^package\//, ''));
     for (const needed of [
-      'dist/node/cli.js',
+      'dist/bundle/cli.js',
+      'dist/bundle/index.js',
       'dist/node/index.js',
       'dist/node/index.d.ts',
       'dist/web/lib/index.js',

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 
 const LAB_SCRIPT = fileURLToPath(new URL('../../scripts/nat-lab.sh', import.meta.url));
 /** The built CLI (npm test builds it first). */
-export const CLI = fileURLToPath(new URL('../../dist/node/cli.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../dist/bundle/cli.js', import.meta.url));
 
 export type Namespace = 'public' | 'cgnat' | 'a' | 'b';
 

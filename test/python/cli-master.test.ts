@@ -1,7 +1,7 @@
 /**
  * `peerproc master --python-listen`: unmodified CPython workers
  * (fixtures/task_worker.py) beside WebRTC workers, against the real CLI
- * (dist/node/cli.js). Runs inside scripts/netns.sh (WebRTC peers).
+ * (dist/bundle/cli.js). Runs inside scripts/netns.sh (WebRTC peers).
  */
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

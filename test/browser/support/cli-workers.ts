@@ -1,12 +1,12 @@
 /**
  * Node workers as separate processes: the `peerproc worker` command
- * (dist/node/cli.js, built by `npm run build`), as users run it.
+ * (dist/bundle/cli.js, built by `npm run build`), as users run it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-export const CLI_PATH = resolve(import.meta.dirname, '../../../dist/node/cli.js');
+export const CLI_PATH = resolve(import.meta.dirname, '../../../dist/bundle/cli.js');
 
 export interface CliWorker {
   child: ChildProcess;
