@@ -17,10 +17,10 @@
  *   behind: their `put()` waits for room, as backpressure must.
  */
 
-import { ConnectionClosedError } from '../errors.js';
+import { ConnectionClosedError, ProtocolError } from '../errors.js';
 import type { ObjectReference, RpcEndpoint } from '../rpc/endpoint.js';
 import { type ProxyInfo, type ProxyOf, type ProxySpecializer, proxyInfo } from '../rpc/proxy.js';
-import { GET_BATCH, MAX_BATCH, PUT_BATCH } from './batch.js';
+import { GET_BATCH, type GetBatchReply, MAX_BATCH, PUT_BATCH } from './batch.js';
 import { checkTimeout } from './checks.js';
 import { PrefetchWindow } from './prefetch-window.js';
 import type { Queue } from './queue.js';
@@ -122,14 +122,23 @@ class PrefetchingReader<T> {
   /** Fetches up to a window of items into the buffer. */
   async #refill(blocking: BlockingOptions): Promise<void> {
     const asked = this.#window.size;
-    let items: T[];
+    let reply: GetBatchReply<T>;
     try {
-      items = (await this.rpc.call(this.objectId, GET_BATCH, [asked, blocking])) as T[];
+      reply = (await this.rpc.call(this.objectId, GET_BATCH, [asked, blocking])) as GetBatchReply<T>;
     } catch (err) {
       this.#window.reset();
       throw err;
     }
-    this.#window.supplied(asked, items.length);
+    const items = reply?.items;
+    if (!Array.isArray(items) || items.length > asked) {
+      this.#window.reset();
+      throw new ProtocolError(
+        `malformed ${GET_BATCH} answer from the queue's owner: expected {items, share} with at most ${asked} items`,
+      );
+    }
+    // The share only sizes the next request: anything but a plain count is ignored.
+    const share = typeof reply.share === 'number' && Number.isFinite(reply.share) ? reply.share : 0;
+    this.#window.supplied(asked, items.length, share);
     for (const item of items) this.#buffer.push(item);
   }
 
