@@ -97,7 +97,7 @@ describe('queue proxy: prefetch', () => {
     expect(h.batches.filter((b) => b.block !== false).at(-1)?.asked).toBe(1);
   });
 
-  it("goes straight to the share the master reports, when it is more than doubling", async () => {
+  it('goes straight to the share the master reports, when it is more than doubling', async () => {
     const h = harness({ prefetch: 512, share: 40 });
     for (let n = 0; n < 200; n++) h.queued.push(n);
     for (let n = 0; n < 100; n++) await h.proxy.get();
