@@ -98,7 +98,7 @@ const PROFILES: Record<
     many: [100, 500],
     managersPerProcess: 100,
     stage: 20,
-    manyTasks: 20_000,
+    manyTasks: 100_000,
     bindingTasks: 100_000,
     signalingPeers: 1_000,
     signalsPerWorker: 20,
@@ -157,6 +157,7 @@ export const USAGE = `Usage: node dist/bench/run.js [--quick | --smoke] [options
   --tasks N            tasks per throughput run (100000)
   --workers 1,2,4      worker processes of the throughput table
   --many 100,500       concurrent worker connections of the many-workers section
+  --many-tasks N       tasks of its throughput run (100000: the N of the W = 4 row it is held to)
   --signaling-peers N  ws clients of the signaling section (1000)
   --only a,b           run only these sections: ${SECTIONS.join(', ')}
   --skip a,b           leave these sections out
@@ -214,6 +215,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       tasks: { type: 'string' },
       workers: { type: 'string' },
       many: { type: 'string' },
+      'many-tasks': { type: 'string' },
       'signaling-peers': { type: 'string' },
       only: { type: 'string' },
       skip: { type: 'string' },
@@ -247,6 +249,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     repeat: positiveInt('repeat', values.repeat, base.repeat),
     workers: intList('workers', values.workers, base.workers),
     many: intList('many', values.many, base.many),
+    manyTasks: positiveInt('many-tasks', values['many-tasks'], base.manyTasks),
     signalingPeers: positiveInt('signaling-peers', values['signaling-peers'], base.signalingPeers),
     sections: (only ?? [...SECTIONS]).filter((s) => !skip.includes(s)),
     bindings: bindings as BindingName[],

@@ -1,0 +1,116 @@
+/**
+ * Where the CPU goes when CPython workers use `peerproc master
+ * --python-listen` (docs/performance.md, "Python listener"): the CPU time of
+ * the master process (all its threads) and of each worker over the run, per
+ * task, and how idle the machine was meanwhile, from /proc. The workers are
+ * bench/python/listen_worker.py, as in the bench's python-listen section.
+ *
+ *   node dist/bench/experiments/listen-cpu.js [--workers 1,2] [--runs 3] [--tasks 20000]
+ *       (inside scripts/netns.sh; python3 on PATH, or PYTHON=...)
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { startSignalingServer } from '../../signaling/index.js';
+import { killAllChildren, track, withTimeout } from '../lib/children.js';
+import { CLI_JS, LISTEN_WORKER_PY } from '../lib/paths.js';
+
+const AUTHKEY = 'listen-cpu-experiment-key';
+const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux
+const PYTHON = process.env.PYTHON ?? 'python3';
+
+/** User + system CPU seconds of every thread of `pid`. */
+function cpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / CLOCK_TICKS_PER_S;
+}
+
+/** [idle, total] jiffies of the whole machine. */
+function machineTicks(): [number, number] {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').split(/\s+/).slice(1).map(Number);
+  return [(fields[3] ?? 0) + (fields[4] ?? 0), fields.reduce((a, b) => a + b, 0)];
+}
+
+function lines(child: ChildProcess, stream: 'stdout' | 'stderr') {
+  const queue: string[] = [];
+  const waiting: Array<(line: string) => void> = [];
+  const input = child[stream];
+  if (!input) throw new Error(`no ${stream}`);
+  createInterface({ input }).on('line', (line) => {
+    const next = waiting.shift();
+    if (next) next(line);
+    else queue.push(line);
+  });
+  const next = () =>
+    new Promise<string>((resolve) => (queue.length ? resolve(queue.shift() as string) : waiting.push(resolve)));
+  return async (pattern: RegExp): Promise<RegExpExecArray> => {
+    for (;;) {
+      const match = pattern.exec(await next());
+      if (match) return match;
+    }
+  };
+}
+
+async function run(address: string, workers: number, tasks: number) {
+  const env = { ...process.env, PEERPROC_AUTHKEY: AUTHKEY, PEERPROC_BENCH_AUTHKEY: AUTHKEY };
+  const masterArgs = ['master', '--address', address, '--python-listen', '127.0.0.1:0', '--tasks', String(tasks)];
+  const master = spawn(process.execPath, [CLI_JS, ...masterArgs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  track(master);
+  const masterOut = lines(master, 'stdout');
+  const [, port] = await withTimeout(
+    lines(master, 'stderr')(/serving Python workers on 127\.0\.0\.1:(\d+)/),
+    30_000,
+    () => 'master',
+  );
+  await masterOut(/^Try get results/);
+  const started = Array.from({ length: workers }, () => {
+    const child = spawn(PYTHON, [LISTEN_WORKER_PY, port as string], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+    track(child);
+    return { child, next: lines(child, 'stdout') };
+  });
+  for (const w of started) await withTimeout(w.next(/^ready$/), 30_000, () => 'worker ready');
+  const pids = [master, ...started.map((w) => w.child)].map((c) => c.pid as number);
+  const before = pids.map(cpuSeconds);
+  const [idle0, total0] = machineTicks();
+  const reports = started.map((w) => w.next(/^\{.*\}$/));
+  for (const w of started) w.child.stdin?.end('go\n');
+  const done = (await Promise.all(reports)).map(([json]) => JSON.parse(json) as { first: number; last: number });
+  const after = pids.map(cpuSeconds);
+  const [idle1, total1] = machineTicks();
+  const span = Math.max(...done.map((r) => r.last)) - Math.min(...done.map((r) => r.first));
+  const perTask = (i: number) => (((after[i] ?? 0) - (before[i] ?? 0)) / tasks) * 1e6;
+  const workerUs = started.reduce((sum, _, i) => sum + perTask(i + 1), 0);
+  console.log(
+    `W=${workers}: ${Math.round(tasks / span)} tasks/s; CPU per task: master ${perTask(0).toFixed(0)} µs, ` +
+      `workers ${workerUs.toFixed(0)} µs together; machine idle ${((100 * (idle1 - idle0)) / (total1 - total0)).toFixed(0)} %`,
+  );
+  for (const w of started) w.child.kill('SIGKILL');
+  await new Promise((resolve) => master.once('exit', resolve));
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      workers: { type: 'string', default: '1,2' },
+      runs: { type: 'string', default: '3' },
+      tasks: { type: 'string', default: '20000' },
+    },
+  });
+  const server = await startSignalingServer({ host: '127.0.0.1', port: 0, logLevel: 'warn' });
+  try {
+    for (const workers of (values.workers as string).split(',').map(Number)) {
+      for (let r = 0; r < Number(values.runs); r++)
+        await run(server.wsUrl('listen-cpu'), workers, Number(values.tasks));
+    }
+  } finally {
+    killAllChildren();
+    await server.close();
+  }
+}
+
+await main();
