@@ -3,9 +3,7 @@
  * smaller wins:
  *
  * - Supply: the window starts at 1 and doubles only while the queue had a
- *   whole window's worth, so a small run stays shared between workers; when
- *   the master says this worker's share of the queue (what is left divided
- *   among its getters) is larger, it goes to the share at once.
+ *   whole window's worth, so a small run stays shared between workers.
  * - Pace: the window never holds more than PREFETCH_HORIZON_MS of the
  *   consumer's work, measured as the time between handing an item out and the
  *   consumer asking for the next one. A fast consumer (the seed's squares, a few
@@ -55,14 +53,10 @@ export class PrefetchWindow {
     this.#handedOutAt = now;
   }
 
-  /**
-   * A batch request for `asked` items returned `received`, and the master
-   * said this consumer's share of what is left is `share`: grow while the
-   * queue has plenty, by doubling or straight to the share when that is more.
-   */
-  supplied(asked: number, received: number, share = 0): void {
+  /** A batch request for `asked` items returned `received`: grow while the queue has plenty. */
+  supplied(asked: number, received: number): void {
     // Relative to what was asked, so a window held down by the pace does not build up credit.
-    this.#supply = received >= asked ? Math.min(Math.max(asked * 2, share), this.#max) : Math.max(1, received);
+    this.#supply = received >= asked ? Math.min(asked * 2, this.#max) : Math.max(1, received);
   }
 
   /** A request failed: start small again. */

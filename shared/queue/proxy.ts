@@ -20,7 +20,7 @@
 import { ConnectionClosedError, ProtocolError } from '../errors.js';
 import type { ObjectReference, RpcEndpoint } from '../rpc/endpoint.js';
 import { type ProxyInfo, type ProxyOf, type ProxySpecializer, proxyInfo } from '../rpc/proxy.js';
-import { GET_BATCH, type GetBatchReply, MAX_BATCH, PUT_BATCH } from './batch.js';
+import { GET_BATCH, MAX_BATCH, PUT_BATCH } from './batch.js';
 import { checkTimeout } from './checks.js';
 import { PrefetchWindow } from './prefetch-window.js';
 import type { Queue } from './queue.js';
@@ -122,23 +122,20 @@ class PrefetchingReader<T> {
   /** Fetches up to a window of items into the buffer. */
   async #refill(blocking: BlockingOptions): Promise<void> {
     const asked = this.#window.size;
-    let reply: GetBatchReply<T>;
+    let items: T[];
     try {
-      reply = (await this.rpc.call(this.objectId, GET_BATCH, [asked, blocking])) as GetBatchReply<T>;
+      items = (await this.rpc.call(this.objectId, GET_BATCH, [asked, blocking])) as T[];
     } catch (err) {
       this.#window.reset();
       throw err;
     }
-    const items = reply?.items;
     if (!Array.isArray(items) || items.length > asked) {
       this.#window.reset();
       throw new ProtocolError(
-        `malformed ${GET_BATCH} answer from the queue's owner: expected {items, share} with at most ${asked} items`,
+        `malformed ${GET_BATCH} answer from the queue's owner: expected a list of at most ${asked} items`,
       );
     }
-    // The share only sizes the next request: anything but a plain count is ignored.
-    const share = typeof reply.share === 'number' && Number.isFinite(reply.share) ? reply.share : 0;
-    this.#window.supplied(asked, items.length, share);
+    this.#window.supplied(asked, items.length);
     for (const item of items) this.#buffer.push(item);
   }
 

@@ -7,7 +7,7 @@
  */
 import { ConnectionClosedError, Full, ShutDown } from '../errors.js';
 import type { RemoteCallContext } from '../rpc/served.js';
-import { GET_BATCH, type GetBatchReply, MAX_BATCH, PUT_BATCH } from './batch.js';
+import { GET_BATCH, MAX_BATCH, PUT_BATCH } from './batch.js';
 import { checkInteger, checkTimeout } from './checks.js';
 import { newEntry, type QueueEntry } from './entries.js';
 import type { LeaseLedger, LeaseOwner } from './leases.js';
@@ -52,15 +52,12 @@ export interface ServedQueue extends LeaseOwner {
 
 /** A batch stands for the user's calls it carries: `__putBatch([a, b, c])` is three `put`s. */
 export function tallyQueueCall(method: string, args: unknown[], result: unknown): [string, number] {
-  if (method === GET_BATCH) return ['get', (result as GetBatchReply<unknown> | undefined)?.items?.length ?? 0];
+  if (method === GET_BATCH) return ['get', Array.isArray(result) ? result.length : 0];
   if (method === PUT_BATCH) return ['put', Array.isArray(args[0]) ? args[0].length : 0];
   return [method, 1];
 }
 
 export class QueueService<T> {
-  /** The peers getting from this queue, each until its connection closes: what a share divides by. */
-  readonly #getters = new Set<LeaseLedger>();
-
   constructor(
     private readonly queue: ServedQueue,
     private readonly insides: QueueInsides<T>,
@@ -144,10 +141,9 @@ export class QueueService<T> {
     options: BlockingOptions,
     context: RemoteCallContext,
     remote: RemoteGetter,
-  ): Promise<GetBatchReply<T>> {
+  ): Promise<T[]> {
     const limit = checkInteger('max', max, 1);
     const { insides } = this;
-    this.#countGetter(context);
     const entries = [await insides.get(options, remote)];
     while (entries.length < Math.min(limit, MAX_BATCH) && insides.queued > 0) entries.push(insides.take());
     if (context.signal.aborted) {
@@ -158,14 +154,7 @@ export class QueueService<T> {
     const values: T[] = [];
     const counted = context.heardFrom?.() !== false;
     for (const entry of entries) values.push(this.#deliver(entry, context, counted).value);
-    return { items: values, share: Math.ceil(insides.queued / Math.max(1, this.#getters.size)) };
-  }
-
-  /** Counts the caller among this queue's getters until its connection closes. */
-  #countGetter({ ledger, signal }: RemoteCallContext): void {
-    if (this.#getters.has(ledger) || signal.aborted) return;
-    this.#getters.add(ledger);
-    signal.addEventListener('abort', () => this.#getters.delete(ledger));
+    return values;
   }
 
   /**

@@ -31,25 +31,6 @@ describe('PrefetchWindow', () => {
     expect(run(new PrefetchWindow(512), 50, 20)).toBe(1);
   });
 
-  it("jumps to the share the master reports, capped by the maximum and the consumer's pace", () => {
-    const fresh = new PrefetchWindow(512);
-    fresh.supplied(1, 1, 40);
-    expect(fresh.size).toBe(1); // no pace measured yet
-    const fast = new PrefetchWindow(512);
-    expect(run(fast, 0.003, 3)).toBe(8); // doubling: 1, 2, 4, 8
-    fast.supplied(8, 8, 40);
-    expect(fast.size).toBe(40);
-    fast.supplied(40, 40, 10_000);
-    expect(fast.size).toBe(512);
-    const slow = new PrefetchWindow(512);
-    run(slow, 10, 3);
-    slow.supplied(1, 1, 400);
-    expect(slow.size).toBe(PREFETCH_HORIZON_MS / 10);
-    const short = new PrefetchWindow(512);
-    short.supplied(8, 3, 400); // the queue ran short: what it had, whatever the share
-    expect(short.size).toBe(1);
-  });
-
   it('shrinks to what the queue had, and starts over after a failure', () => {
     const w = new PrefetchWindow(512);
     run(w, 0.003, 50);

@@ -55,7 +55,7 @@ describe('a remote get while other peers hold leases', () => {
     const waiting = call(tasks, idle, GET_BATCH, 8, { timeout: 0.01 });
     await new Promise((r) => setTimeout(r, 30));
     dying.ledger.releaseAll('heartbeat lost');
-    expect(await waiting).toEqual({ items: [7], share: 0 });
+    expect(await waiting).toEqual([7]);
     expect(tasks.inFlight()).toBe(1);
   });
 
@@ -128,18 +128,4 @@ it('a long run of local puts lets the event loop turn', async () => {
     if (timerRan) putsBeforeTimer = i;
   }
   expect(putsBeforeTimer).toBeDefined();
-});
-
-describe('the share a batch answer reports', () => {
-  it("is what is left divided among the queue's getters, each counted until its connection closes", async () => {
-    const tasks = new Queue<number>();
-    for (let n = 0; n < 100; n++) tasks.putNowait(n);
-    const a = peer();
-    const b = peer();
-    expect(await call(tasks, a, GET_BATCH, 1, {})).toEqual({ items: [0], share: 99 });
-    expect(await call(tasks, b, GET_BATCH, 4, {})).toEqual({ items: [1, 2, 3, 4], share: 48 });
-    expect(((await call(tasks, a, GET_BATCH, 2, {})) as { share: number }).share).toBe(47);
-    b.abort();
-    expect(((await call(tasks, a, GET_BATCH, 1, {})) as { share: number }).share).toBe(92);
-  });
 });

@@ -19,8 +19,6 @@ const OBJECT_ID = 7;
 interface Options {
   bounded?: boolean;
   prefetch?: number;
-  /** The share each answer reports (what the master says is this worker's part of the queue). */
-  share?: number;
 }
 
 function harness(options: Options = {}) {
@@ -34,7 +32,7 @@ function harness(options: Options = {}) {
   const answer = (id: number, asked: number) => {
     const items = queued.splice(0, asked);
     if (items.length === 0) rpc.handle([Kind.Error, id, 'Empty', 'queue is empty', 'QUEUE_EMPTY']);
-    else rpc.handle([Kind.Result, id, { items, share: options.share ?? 0 }]);
+    else rpc.handle([Kind.Result, id, items]);
   };
   rpc = new RpcEndpoint((message) => {
     sent.push(message);
@@ -97,13 +95,6 @@ describe('queue proxy: prefetch', () => {
     expect(h.batches.filter((b) => b.block !== false).at(-1)?.asked).toBe(1);
   });
 
-  it('goes straight to the share the master reports, when it is more than doubling', async () => {
-    const h = harness({ prefetch: 512, share: 40 });
-    for (let n = 0; n < 200; n++) h.queued.push(n);
-    for (let n = 0; n < 100; n++) await h.proxy.get();
-    expect(h.batches.map((b) => b.asked).slice(0, 3)).toEqual([1, 40, 80]);
-  });
-
   it('rejects a malformed batch answer with ProtocolError, and the next get asks again', async () => {
     const h = harness();
     const original = h.rpc.handle.bind(h.rpc);
@@ -111,7 +102,7 @@ describe('queue proxy: prefetch', () => {
     h.rpc.handle = (message) => {
       if (broken && message[0] === Kind.Result) {
         broken = false;
-        return original([Kind.Result, message[1], { items: 'not a list', share: 1 }]);
+        return original([Kind.Result, message[1], { items: [1] }]);
       }
       return original(message);
     };
