@@ -1,6 +1,6 @@
 /**
- * Standard output for the commands' transcripts, one write per event-loop
- * turn instead of one per line: the master prints two lines per task, and a
+ * Standard output for the commands' transcripts, one write per OUTPUT_FLUSH_MS
+ * instead of one per line: the master prints two lines per task, and a
  * write per line (a system call each on a pipe) cost it half its throughput
  * at the seed workload. Lines keep their order; `flushOutput()` writes what is
  * pending at once (before a crash-sensitive point, and before exit).
@@ -24,7 +24,7 @@ export function flushOutput(): void {
 
 /**
  * From now on, transcript lines reach the OS synchronously (still one write
- * per turn), so that a SIGKILL loses none that were flushed, and lines written
+ * per flush), so that a SIGKILL loses none that were flushed, and lines written
  * with writeLineNow() cannot overtake earlier ones still queued in the stream.
  * It makes the process wait for a slow reader: only the journaled master uses it.
  */

@@ -21,6 +21,9 @@ const MAX_LEVELS_UP = 4;
 
 let found: { root: string; manifest: PackageManifest } | undefined;
 
+/** Found once per process: the file does not move while it runs. */
+const located = () => (found ??= find());
+
 function find(): { root: string; manifest: PackageManifest } {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i <= MAX_LEVELS_UP; i++, dir = dirname(dir)) {
@@ -34,13 +37,11 @@ function find(): { root: string; manifest: PackageManifest } {
 
 /** The package's root directory (where package.json is). */
 export function packageRoot(): string {
-  found ??= find();
-  return found.root;
+  return located().root;
 }
 
 export function packageManifest(): PackageManifest {
-  found ??= find();
-  return found.manifest;
+  return located().manifest;
 }
 
 /** The file the `peerproc` command runs (package.json's bin), absolute. */

@@ -9,8 +9,9 @@
  * `peerproc worker` imported 85 of peerproc's modules and 44 of its
  * dependencies' in about 95 ms beyond `node -e 0`; the bundle loads in about
  * 50 ms (docs/performance.md). tsc still writes dist/node, dist/shared and
- * dist/signaling: the type declarations, and the modules the benchmark's
- * own processes import.
+ * dist/signaling: the type declarations, and the modules the test and
+ * benchmark runners import directly (the benchmark's peers import the
+ * bundle, as 'peerproc').
  *
  * Only the small pure-ESM dependencies go inside. The optional peer
  * dependencies stay outside, so that they remain optional (a missing one is

@@ -8,12 +8,12 @@
  *   node dist/bench/experiments/listen-cpu.js [--workers 1,2] [--runs 3] [--tasks 20000]
  *       (inside scripts/netns.sh; python3 on PATH, or PYTHON=...)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { startSignalingServer } from '../../signaling/index.js';
-import { killAllChildren, track, withTimeout } from '../lib/children.js';
+import { killAllChildren, withTimeout } from '../lib/children.js';
+import { runExperiment } from '../lib/experiment.js';
+import { startLines } from '../lib/line-process.js';
 import { CLI_JS, LISTEN_WORKER_PY } from '../lib/paths.js';
 
 const AUTHKEY = 'listen-cpu-experiment-key';
@@ -36,48 +36,20 @@ function machineTicks(): [number, number] {
   return [(fields[3] ?? 0) + (fields[4] ?? 0), fields.reduce((a, b) => a + b, 0)];
 }
 
-function lines(child: ChildProcess, stream: 'stdout' | 'stderr') {
-  const queue: string[] = [];
-  const waiting: Array<(line: string) => void> = [];
-  const input = child[stream];
-  if (!input) throw new Error(`no ${stream}`);
-  createInterface({ input }).on('line', (line) => {
-    const next = waiting.shift();
-    if (next) next(line);
-    else queue.push(line);
-  });
-  const next = () =>
-    new Promise<string>((resolve) => (queue.length ? resolve(queue.shift() as string) : waiting.push(resolve)));
-  return async (pattern: RegExp): Promise<RegExpExecArray> => {
-    for (;;) {
-      const match = pattern.exec(await next());
-      if (match) return match;
-    }
-  };
-}
-
 async function run(address: string, workers: number, tasks: number) {
-  const env = { ...process.env, PEERPROC_AUTHKEY: AUTHKEY, PEERPROC_BENCH_AUTHKEY: AUTHKEY };
+  const env = { PEERPROC_AUTHKEY: AUTHKEY, PEERPROC_BENCH_AUTHKEY: AUTHKEY };
   const masterArgs = ['master', '--address', address, '--python-listen', '127.0.0.1:0', '--tasks', String(tasks)];
-  const master = spawn(process.execPath, [CLI_JS, ...masterArgs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  track(master);
-  const masterOut = lines(master, 'stdout');
-  const [, port] = await withTimeout(
-    lines(master, 'stderr')(/serving Python workers on 127\.0\.0\.1:(\d+)/),
-    30_000,
-    () => 'master',
-  );
-  await masterOut(/^Try get results/);
-  const started = Array.from({ length: workers }, () => {
-    const child = spawn(PYTHON, [LISTEN_WORKER_PY, port as string], { env, stdio: ['pipe', 'pipe', 'inherit'] });
-    track(child);
-    return { child, next: lines(child, 'stdout') };
-  });
-  for (const w of started) await withTimeout(w.next(/^ready$/), 30_000, () => 'worker ready');
-  const pids = [master, ...started.map((w) => w.child)].map((c) => c.pid as number);
+  const master = startLines(process.execPath, [CLI_JS, ...masterArgs], env);
+  const listening = master.line(/serving Python workers on 127\.0\.0\.1:(\d+)/, 'stderr');
+  const putting = master.line(/^Try get results/, 'stdout');
+  const [, port] = await withTimeout(listening, 30_000, () => 'master listening');
+  await withTimeout(putting, 30_000, () => 'master putting');
+  const started = Array.from({ length: workers }, () => startLines(PYTHON, [LISTEN_WORKER_PY, port as string], env));
+  await Promise.all(started.map((w) => withTimeout(w.line(/^ready$/, 'stdout'), 30_000, () => 'worker ready')));
+  const pids = [master, ...started].map((p) => p.child.pid as number);
   const before = pids.map(cpuSeconds);
   const [idle0, total0] = machineTicks();
-  const reports = started.map((w) => w.next(/^\{.*\}$/));
+  const reports = started.map((w) => w.line(/^\{.*\}$/, 'stdout'));
   for (const w of started) w.child.stdin?.end('go\n');
   const done = (await Promise.all(reports)).map(([json]) => JSON.parse(json) as { first: number; last: number });
   const after = pids.map(cpuSeconds);
@@ -90,7 +62,7 @@ async function run(address: string, workers: number, tasks: number) {
       `workers ${workerUs.toFixed(0)} µs together; machine idle ${((100 * (idle1 - idle0)) / (total1 - total0)).toFixed(0)} %`,
   );
   for (const w of started) w.child.kill('SIGKILL');
-  await new Promise((resolve) => master.once('exit', resolve));
+  await master.exited;
 }
 
 async function main(): Promise<void> {
@@ -113,4 +85,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+runExperiment('listen-cpu', main);

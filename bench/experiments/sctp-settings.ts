@@ -9,7 +9,8 @@
  */
 import nodeDataChannel from 'node-datachannel';
 import { loadPlatform } from 'peerproc';
-import { type RawChannel, rawPair } from '../lib/raw-pair.js';
+import { runExperiment } from '../lib/experiment.js';
+import { bulkTransfer, rawPair } from '../lib/raw-pair.js';
 
 const MiB = 2 ** 20;
 const SETTINGS: Record<string, Parameters<typeof nodeDataChannel.setSctpSettings>[0] | undefined> = {
@@ -20,30 +21,6 @@ const SETTINGS: Record<string, Parameters<typeof nodeDataChannel.setSctpSettings
 };
 const BYTES = 32 * MiB;
 const CHUNK_BYTES = 16 * 1024;
-/** As the link and the bench's floor: wait below this much buffered. */
-const HIGH_WATER_BYTES = MiB;
-
-/** MB/s (10⁶ bytes) of BYTES from ca to cb in CHUNK_BYTES messages. */
-async function bulk(ca: RawChannel, cb: RawChannel): Promise<number> {
-  const chunk = new Uint8Array(CHUNK_BYTES).fill(7);
-  let received = 0;
-  const done = new Promise<void>((resolve) => {
-    cb.onmessage = (event) => {
-      received += (event.data as ArrayBuffer).byteLength;
-      if (received >= BYTES) resolve();
-    };
-  });
-  ca.bufferedAmountLowThreshold = HIGH_WATER_BYTES / 2;
-  const started = performance.now();
-  for (let sent = 0; sent < BYTES; sent += CHUNK_BYTES) {
-    while (ca.bufferedAmount > HIGH_WATER_BYTES) {
-      await new Promise<void>((resolve) => (ca.onbufferedamountlow = () => resolve()));
-    }
-    ca.send(chunk);
-  }
-  await done;
-  return BYTES / 1e6 / ((performance.now() - started) / 1000);
-}
 
 async function main(): Promise<void> {
   const name = process.argv[2] ?? 'defaults';
@@ -53,17 +30,14 @@ async function main(): Promise<void> {
   const pair = await rawPair(await loadPlatform('node-datachannel'));
   try {
     const runs: string[] = [];
-    for (let i = 0; i < 3; i++) runs.push((await bulk(pair.ca, pair.cb)).toFixed(0));
+    for (let i = 0; i < 3; i++) {
+      const ms = await bulkTransfer(pair.ca, pair.cb, BYTES, CHUNK_BYTES);
+      runs.push((BYTES / 1e6 / (ms / 1000)).toFixed(0));
+    }
     process.stdout.write(`${name} ${JSON.stringify(settings ?? {})}: ${runs.join(' / ')} MB/s\n`);
   } finally {
     pair.close();
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`sctp-settings: ${(err as Error).message}\n`);
-    process.exit(1);
-  },
-);
+runExperiment('sctp-settings', main);

@@ -7,6 +7,7 @@
  *   bash scripts/netns.sh node dist/bench/experiments/send-cost.js [2,100,300,500]
  */
 import { loadPlatform } from 'peerproc';
+import { runExperiment } from '../lib/experiment.js';
 import { type RawPair, rawPair } from '../lib/raw-pair.js';
 
 const SENDS = 3_000;
@@ -56,10 +57,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`send-cost: ${(err as Error).message}\n`);
-    process.exit(1);
-  },
-);
+runExperiment('send-cost', main);

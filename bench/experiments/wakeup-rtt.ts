@@ -11,6 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { BusyPoll } from '../../node/python/busy-poll.js';
 import { runCommand } from '../lib/children.js';
+import { runExperiment } from '../lib/experiment.js';
 
 const CLIENT = `
 import socket, sys, time
@@ -69,10 +70,4 @@ async function main(): Promise<void> {
   echo.kill();
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`wakeup-rtt: ${(err as Error).message}\n`);
-    process.exit(1);
-  },
-);
+runExperiment('wakeup-rtt', main);

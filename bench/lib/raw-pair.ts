@@ -1,7 +1,8 @@
 /**
- * A bare node-datachannel pair in this process, for the experiments: two
- * peer connections, one pre-negotiated channel, descriptions as created and
- * candidates handed over once their receiver has the remote description.
+ * A bare WebRTC pair in this process, for the bench's floor and the
+ * experiments: two peer connections, one pre-negotiated channel,
+ * descriptions as created and candidates handed over once their receiver has
+ * the remote description; and a bulk transfer over it.
  */
 import type { loadPlatform } from 'peerproc';
 
@@ -63,4 +64,39 @@ export async function rawPair(platform: Platform): Promise<RawPair> {
       b.close();
     },
   };
+}
+
+/** Bytes allowed in the channel's send buffer before waiting (as peerproc's link does). */
+const HIGH_WATER_BYTES = 1024 * 1024;
+
+function byteLength(data: unknown): number {
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
+  return typeof data === 'string' ? data.length : 0;
+}
+
+/** Milliseconds to move `bytes` from `ca` to `cb` in `chunkBytes` messages, waiting while ca's buffer is full. */
+export async function bulkTransfer(ca: RawChannel, cb: RawChannel, bytes: number, chunkBytes: number): Promise<number> {
+  const chunk = new Uint8Array(chunkBytes).fill(7);
+  let received = 0;
+  const started = performance.now();
+  const done = new Promise<void>((resolve) => {
+    cb.onmessage = (event) => {
+      received += byteLength(event.data);
+      if (received >= bytes) resolve();
+    };
+  });
+  // Wait for the buffer to drain on the bufferedamountlow event where the binding has it, else poll.
+  const hasLowEvent = 'onbufferedamountlow' in ca;
+  if (hasLowEvent) ca.bufferedAmountLowThreshold = HIGH_WATER_BYTES / 2;
+  const drained = () =>
+    new Promise<void>((resolve) => {
+      if (hasLowEvent) ca.onbufferedamountlow = () => resolve();
+      else setTimeout(resolve, 1);
+    });
+  for (let sent = 0; sent < bytes; sent += chunkBytes) {
+    while (ca.bufferedAmount > HIGH_WATER_BYTES) await drained();
+    ca.send(sent + chunkBytes <= bytes ? chunk : chunk.subarray(0, bytes - sent));
+  }
+  await done;
+  return performance.now() - started;
 }

@@ -7,7 +7,7 @@
  */
 import { loadPlatform } from 'peerproc';
 import { childConfig, describe, emit } from '../lib/ipc.js';
-import { type RawChannel as Channel, rawPair } from '../lib/raw-pair.js';
+import { bulkTransfer, type RawChannel as Channel, rawPair } from '../lib/raw-pair.js';
 import { latency } from '../lib/stats.js';
 import type { RawConfig, RawReport } from './children-config.js';
 
@@ -15,17 +15,9 @@ import type { RawConfig, RawReport } from './children-config.js';
 const CHUNK_BYTES = 16 * 1024;
 /** A larger message size, for comparison (Node and Chrome peers accept 256 KiB). */
 const LARGE_CHUNK_BYTES = 64 * 1024;
-/** Bytes allowed in the channel's send buffer before waiting (as peerproc's link does). */
-const HIGH_WATER_BYTES = 1024 * 1024;
 const WARMUP_ROUND_TRIPS = 200;
 
 const config = childConfig<RawConfig>();
-
-function toBytes(data: unknown): number {
-  if (data instanceof ArrayBuffer) return data.byteLength;
-  if (ArrayBuffer.isView(data)) return data.byteLength;
-  return typeof data === 'string' ? data.length : 0;
-}
 
 async function pingPong(ca: Channel, cb: Channel, calls: number): Promise<number[]> {
   cb.onmessage = (event) => cb.send(new Uint8Array(event.data as ArrayBuffer));
@@ -46,38 +38,12 @@ async function pingPong(ca: Channel, cb: Channel, calls: number): Promise<number
   return samples;
 }
 
-async function bulk(ca: Channel, cb: Channel, bytes: number, chunkBytes: number): Promise<number> {
-  const chunk = new Uint8Array(chunkBytes).fill(7);
-  let received = 0;
-  const started = performance.now();
-  const done = new Promise<void>((resolve) => {
-    cb.onmessage = (event) => {
-      received += toBytes(event.data);
-      if (received >= bytes) resolve();
-    };
-  });
-  // Wait for the buffer to drain on the bufferedamountlow event where the binding has it, else poll.
-  const hasLowEvent = 'onbufferedamountlow' in ca;
-  if (hasLowEvent) ca.bufferedAmountLowThreshold = HIGH_WATER_BYTES / 2;
-  const drained = () =>
-    new Promise<void>((resolve) => {
-      if (hasLowEvent) ca.onbufferedamountlow = () => resolve();
-      else setTimeout(resolve, 1);
-    });
-  for (let sent = 0; sent < bytes; sent += chunkBytes) {
-    while (ca.bufferedAmount > HIGH_WATER_BYTES) await drained();
-    ca.send(sent + chunkBytes <= bytes ? chunk : chunk.subarray(0, bytes - sent));
-  }
-  await done;
-  return performance.now() - started;
-}
-
 async function main(): Promise<void> {
   const pair = await rawPair(await loadPlatform(config.binding));
   const { ca, cb } = pair;
   const rtt = await pingPong(ca, cb, config.calls);
-  const bulkMs = await bulk(ca, cb, config.bytes, CHUNK_BYTES);
-  const largeMs = await bulk(ca, cb, config.bytes, LARGE_CHUNK_BYTES);
+  const bulkMs = await bulkTransfer(ca, cb, config.bytes, CHUNK_BYTES);
+  const largeMs = await bulkTransfer(ca, cb, config.bytes, LARGE_CHUNK_BYTES);
   const mb = config.bytes / 1e6;
   const report: RawReport = {
     rttUs: latency(rtt),

@@ -6,10 +6,9 @@
  * before the workers start; the rate is tasks over the span from the first
  * worker's first task to the last worker's last result, as the workers see it.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { track, withTimeout } from '../lib/children.js';
+import { withTimeout } from '../lib/children.js';
 import type { Context } from '../lib/context.js';
+import { startLines } from '../lib/line-process.js';
 import { CLASSIC_MASTER_PY, CLI_JS, LISTEN_WORKER_PY } from '../lib/paths.js';
 import { cellOf, type Row, row } from '../lib/report.js';
 import { summarize } from '../lib/stats.js';
@@ -25,44 +24,6 @@ export interface ListenRun {
 }
 
 export type ListenResult = ListenRun[];
-
-interface LineProcess {
-  child: ChildProcess;
-  /** Resolves with the first line of `stream` matching `pattern` (rejects if the process exits first). */
-  line(pattern: RegExp, stream: 'stdout' | 'stderr'): Promise<RegExpExecArray>;
-  exited: Promise<number | null>;
-}
-
-function startLines(command: string, args: string[], env: Record<string, string>): LineProcess {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-  track(child);
-  const waiters: Array<{ pattern: RegExp; stream: string; resolve(m: RegExpExecArray): void; reject(e: Error): void }> =
-    [];
-  const watch = (stream: 'stdout' | 'stderr') =>
-    createInterface({ input: child[stream] }).on('line', (text) => {
-      for (const waiter of [...waiters]) {
-        const match = waiter.stream === stream ? waiter.pattern.exec(text) : null;
-        if (match) {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          waiter.resolve(match);
-        }
-      }
-    });
-  watch('stdout');
-  watch('stderr');
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('close', (code) => {
-      for (const waiter of waiters.splice(0))
-        waiter.reject(new Error(`${command} exited (${code}) before ${waiter.pattern}`));
-      resolve(code);
-    }),
-  );
-  return {
-    child,
-    exited,
-    line: (pattern, stream) => new Promise((resolve, reject) => waiters.push({ pattern, stream, resolve, reject })),
-  };
-}
 
 async function runWorkers(ctx: Context, port: string, workers: number, tasks: number): Promise<number> {
   const python = ctx.python?.command as string;
