@@ -14,6 +14,7 @@ import { startSignalingServer } from '../../signaling/index.js';
 import { killAllChildren, withTimeout } from '../lib/children.js';
 import { runExperiment } from '../lib/experiment.js';
 import { startLines } from '../lib/line-process.js';
+import { intList, positiveInt } from '../lib/options.js';
 import { CLI_JS, LISTEN_WORKER_PY } from '../lib/paths.js';
 
 const AUTHKEY = 'listen-cpu-experiment-key';
@@ -67,17 +68,15 @@ async function run(address: string, workers: number, tasks: number) {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: {
-      workers: { type: 'string', default: '1,2' },
-      runs: { type: 'string', default: '3' },
-      tasks: { type: 'string', default: '20000' },
-    },
+    options: { workers: { type: 'string' }, runs: { type: 'string' }, tasks: { type: 'string' } },
   });
+  const workerCounts = intList('workers', values.workers, [1, 2]);
+  const runs = positiveInt('runs', values.runs, 3);
+  const tasks = positiveInt('tasks', values.tasks, 20_000);
   const server = await startSignalingServer({ host: '127.0.0.1', port: 0, logLevel: 'warn' });
   try {
-    for (const workers of (values.workers as string).split(',').map(Number)) {
-      for (let r = 0; r < Number(values.runs); r++)
-        await run(server.wsUrl('listen-cpu'), workers, Number(values.tasks));
+    for (const workers of workerCounts) {
+      for (let r = 0; r < runs; r++) await run(server.wsUrl('listen-cpu'), workers, tasks);
     }
   } finally {
     killAllChildren();

@@ -169,7 +169,8 @@ export const USAGE = `Usage: node dist/bench/run.js [--quick | --smoke] [options
   --signaling K=V      override a signaling server option (numbers), e.g. messagesPerSecond=5000 (repeatable)
   --cpu-prof DIR       write a CPU profile of every master/worker process into DIR (node --cpu-prof)`;
 
-function positiveInt(flag: string, raw: string | undefined, fallback: number): number {
+/** `--flag`'s value as an integer from 1 up (`fallback` when absent), or a TypeError naming the flag and the value. */
+export function positiveInt(flag: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1) {
@@ -178,7 +179,8 @@ function positiveInt(flag: string, raw: string | undefined, fallback: number): n
   return value;
 }
 
-function intList(flag: string, raw: string | undefined, fallback: number[]): number[] {
+/** `--flag`'s comma-separated integers from 1 up. */
+export function intList(flag: string, raw: string | undefined, fallback: number[]): number[] {
   if (raw === undefined) return fallback;
   return raw.split(',').map((part) => positiveInt(flag, part.trim(), 0));
 }
