@@ -36,3 +36,16 @@ export function turnIfDue(): Promise<void> | undefined {
   if (now - lastTurn < SLICE_MS) return undefined;
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
+
+/**
+ * Resolves once the code running now, and the run of fast-path calls it may
+ * be in the middle of, has given the event loop a turn: on Node's check
+ * phase (after I/O, before the next timer) where there is one, else on the
+ * next timer. A batch getter woken by the first item of a master's put loop
+ * waits for this before it gathers more, so it leaves with the loop's slice
+ * instead of one item.
+ */
+export function afterThisTurn(): Promise<void> {
+  const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+  return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
+}

@@ -17,7 +17,7 @@
  *   behind: their `put()` waits for room, as backpressure must.
  */
 
-import { ConnectionClosedError, ProtocolError } from '../errors.js';
+import { ConnectionClosedError, Empty, ProtocolError } from '../errors.js';
 import type { ObjectReference, RpcEndpoint } from '../rpc/endpoint.js';
 import { type ProxyInfo, type ProxyOf, type ProxySpecializer, proxyInfo } from '../rpc/proxy.js';
 import { GET_BATCH, MAX_BATCH, PUT_BATCH } from './batch.js';
@@ -126,7 +126,10 @@ class PrefetchingReader<T> {
     try {
       items = (await this.rpc.call(this.objectId, GET_BATCH, [asked, blocking])) as T[];
     } catch (err) {
-      this.#window.reset();
+      // A read-ahead that finds the queue empty says nothing about what is coming (a master between slices of
+      // its put loop leaves it empty for a moment): the window keeps its size. A get that waited its whole
+      // timeout, or a failed request, starts it small again.
+      if (!(err instanceof Empty && blocking.block === false)) this.#window.reset();
       throw err;
     }
     if (!Array.isArray(items) || items.length > asked) {

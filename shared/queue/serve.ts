@@ -10,6 +10,7 @@ import type { RemoteCallContext } from '../rpc/served.js';
 import { GET_BATCH, MAX_BATCH, PUT_BATCH } from './batch.js';
 import { checkInteger, checkTimeout } from './checks.js';
 import { newEntry, type QueueEntry } from './entries.js';
+import { afterThisTurn } from './event-loop-turns.js';
 import type { LeaseLedger, LeaseOwner } from './leases.js';
 import type { AbortLike, BlockingOptions } from './types.js';
 
@@ -144,7 +145,11 @@ export class QueueService<T> {
   ): Promise<T[]> {
     const limit = checkInteger('max', max, 1);
     const { insides } = this;
+    const waited = insides.queued === 0;
     const entries = [await insides.get(options, remote)];
+    // Woken by a put: whoever put is likely putting more (a master's put loop hands each waiter one item
+    // as it goes), so the rest of the batch is gathered once that run has yielded, not one item now.
+    if (waited && limit > 1) await afterThisTurn();
     while (entries.length < Math.min(limit, MAX_BATCH) && insides.queued > 0) entries.push(insides.take());
     if (context.signal.aborted) {
       // The caller left while we waited: every item taken goes back, in order.

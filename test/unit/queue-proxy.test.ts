@@ -95,6 +95,18 @@ describe('queue proxy: prefetch', () => {
     expect(h.batches.filter((b) => b.block !== false).at(-1)?.asked).toBe(1);
   });
 
+  it('keeps its window when a read-ahead finds the queue empty for a moment', async () => {
+    const h = harness({ prefetch: 16 });
+    for (let n = 0; n < 7; n++) h.queued.push(n);
+    for (let n = 0; n < 7; n++) await h.proxy.get();
+    await flushTimers();
+    // The read-ahead for 8 found nothing; a master between slices of its put loop looks like that.
+    expect(h.batches.at(-1)).toEqual({ asked: 8, block: false });
+    for (let n = 7; n < 40; n++) h.queued.push(n);
+    expect(await h.proxy.get()).toBe(7);
+    expect(h.batches.filter((b) => b.block !== false).at(-1)?.asked).toBe(8);
+  });
+
   it('rejects a malformed batch answer with ProtocolError, and the next get asks again', async () => {
     const h = harness();
     const original = h.rpc.handle.bind(h.rpc);
