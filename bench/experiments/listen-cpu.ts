@@ -8,7 +8,6 @@
  *   node dist/bench/experiments/listen-cpu.js [--workers 1,2] [--runs 3] [--tasks 20000]
  *       (inside scripts/netns.sh; python3 on PATH, or PYTHON=...)
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startSignalingServer } from '../../signaling/index.js';
 import { killAllChildren, withTimeout } from '../lib/children.js';
@@ -16,26 +15,10 @@ import { runExperiment } from '../lib/experiment.js';
 import { startLines } from '../lib/line-process.js';
 import { intList, positiveInt } from '../lib/options.js';
 import { CLI_JS, LISTEN_WORKER_PY } from '../lib/paths.js';
+import { cpuSeconds, machineTicks } from '../lib/proc-cpu.js';
 
 const AUTHKEY = 'listen-cpu-experiment-key';
-const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux
 const PYTHON = process.env.PYTHON ?? 'python3';
-
-/** User + system CPU seconds of every thread of `pid`. */
-function cpuSeconds(pid: number): number {
-  let ticks = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    ticks += Number(fields[11]) + Number(fields[12]);
-  }
-  return ticks / CLOCK_TICKS_PER_S;
-}
-
-/** [idle, total] jiffies of the whole machine. */
-function machineTicks(): [number, number] {
-  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').split(/\s+/).slice(1).map(Number);
-  return [(fields[3] ?? 0) + (fields[4] ?? 0), fields.reduce((a, b) => a + b, 0)];
-}
 
 async function run(address: string, workers: number, tasks: number) {
   const env = { PEERPROC_AUTHKEY: AUTHKEY, PEERPROC_BENCH_AUTHKEY: AUTHKEY };

@@ -14,14 +14,15 @@
  * Before the go it also reports each process's CPU over an idle second with
  * every connection open: what holding them costs with no work at all.
  *
- *   bash scripts/netns.sh node dist/bench/experiments/many-floor.js [connections=500] [rounds=1,12] [tasks=100000]
+ *   bash scripts/netns.sh node dist/bench/experiments/many-floor.js [--connections 500] [--rounds 1,12] [--tasks 100000]
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { loadPlatform } from 'peerproc';
 import { runExperiment } from '../lib/experiment.js';
 import { intList, positiveInt } from '../lib/options.js';
+import { cpuSeconds } from '../lib/proc-cpu.js';
 import type { RawChannel, RawPeer } from '../lib/raw-pair.js';
 
 /** Worker connections per host process, as the bench's many-workers section hosts them. */
@@ -30,8 +31,6 @@ const CONNECTIONS_PER_PROCESS = 100;
 const STAGE = 20;
 const RUNS = 3;
 const IDLE_MS = 1_000;
-/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
-const CLOCK_TICKS = 100;
 
 type Platform = Awaited<ReturnType<typeof loadPlatform>>;
 
@@ -54,13 +53,6 @@ type ToChild = Signal | { kind: 'go'; tasks: number; batch: number };
 function send(message: ToParent): void {
   // The callback keeps a send that races the parent's exit from throwing (EPIPE).
   if (process.connected) process.send?.(message, undefined, undefined, () => {});
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  // utime and stime are the 14th and 15th fields; after the ") " split they are the 12th and 13th.
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 /** Wires one peer connection's candidates and channel to the relay; returns the channel. */
@@ -223,9 +215,12 @@ async function host(platform: Platform, hostIndex: number, connections: number):
 
 /** The parent: starts the processes, relays their signaling, runs and reports. */
 async function parent(): Promise<void> {
-  const connections = positiveInt('connections', process.argv[2], 500);
-  const roundsList = intList('rounds', process.argv[3], [1, 12]);
-  const tasks = positiveInt('tasks', process.argv[4], 100_000);
+  const { values } = parseArgs({
+    options: { connections: { type: 'string' }, rounds: { type: 'string' }, tasks: { type: 'string' } },
+  });
+  const connections = positiveInt('connections', values.connections, 500);
+  const roundsList = intList('rounds', values.rounds, [1, 12]);
+  const tasks = positiveInt('tasks', values.tasks, 100_000);
   const self = fileURLToPath(import.meta.url);
   const masterChild = fork(self, ['master'], { stdio: 'inherit' });
   const hosts: ChildProcess[] = [];

@@ -37,6 +37,9 @@ export function turnIfDue(): Promise<void> | undefined {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+/** Node's setImmediate, looked up once (browsers have none; shared/ may not import Node's timers). */
+const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+
 /**
  * Resolves once the code running now, and the run of fast-path calls it may
  * be in the middle of, has given the event loop a turn: on Node's check
@@ -46,6 +49,5 @@ export function turnIfDue(): Promise<void> | undefined {
  * instead of one item.
  */
 export function afterThisTurn(): Promise<void> {
-  const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
   return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
 }

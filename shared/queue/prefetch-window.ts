@@ -3,7 +3,11 @@
  * smaller wins:
  *
  * - Supply: the window starts at 1 and doubles only while the queue had a
- *   whole window's worth, so a small run stays shared between workers.
+ *   whole window's worth, so a small run stays shared between workers. The
+ *   proxy resets it after a failed request or a get that waited out its
+ *   timeout, not after a read-ahead that found the queue empty for a moment
+ *   (a master between slices of its put loop: resetting there restarted
+ *   every worker's ramp several times a run).
  * - Pace: the window never holds more than PREFETCH_HORIZON_MS of the
  *   consumer's work, measured as the time between handing an item out and the
  *   consumer asking for the next one. A fast consumer (the seed's squares, a few
@@ -59,7 +63,7 @@ export class PrefetchWindow {
     this.#supply = received >= asked ? Math.min(asked * 2, this.#max) : Math.max(1, received);
   }
 
-  /** A request failed: start small again. */
+  /** A request failed, or a get waited out its timeout: start small again. */
   reset(): void {
     this.#supply = 1;
   }

@@ -7,19 +7,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { GET_BATCH } from '../../shared/queue/batch.js';
-import { LeaseLedger } from '../../shared/queue/leases.js';
 import { Queue } from '../../shared/queue/queue.js';
 import { type RemoteCallContext, remoteCall } from '../../shared/rpc/served.js';
-
-function peer(): RemoteCallContext & { abort(): void } {
-  const controller = new AbortController();
-  return {
-    signal: controller.signal,
-    ledger: new LeaseLedger(),
-    heardFrom: () => true,
-    abort: () => controller.abort(),
-  };
-}
+import { remoteCaller } from '../support/remote-caller.js';
 
 const getBatch = (q: Queue<number>, ctx: RemoteCallContext, max: number) =>
   q[remoteCall](GET_BATCH, [max, {}], ctx) as Promise<number[]>;
@@ -27,7 +17,7 @@ const getBatch = (q: Queue<number>, ctx: RemoteCallContext, max: number) =>
 describe('a waiting batch get woken by a put loop', () => {
   it('leaves with what the loop put before it yielded, up to its size', async () => {
     const tasks = new Queue<number>();
-    const waiting = getBatch(tasks, peer(), 64);
+    const waiting = getBatch(tasks, remoteCaller(), 64);
     await new Promise((r) => setTimeout(r, 5));
     for (let n = 0; n < 100; n++) await tasks.put(n);
     expect(await waiting).toEqual(Array.from({ length: 64 }, (_, n) => n));
@@ -36,7 +26,7 @@ describe('a waiting batch get woken by a put loop', () => {
 
   it('asking for one item, leaves with the first put', async () => {
     const tasks = new Queue<number>();
-    const waiting = getBatch(tasks, peer(), 1);
+    const waiting = getBatch(tasks, remoteCaller(), 1);
     await new Promise((r) => setTimeout(r, 5));
     for (let n = 0; n < 10; n++) await tasks.put(n);
     expect(await waiting).toEqual([0]);
@@ -45,7 +35,7 @@ describe('a waiting batch get woken by a put loop', () => {
 
   it('hands every item back, in order, when its caller leaves while it gathers', async () => {
     const tasks = new Queue<number>();
-    const caller = peer();
+    const caller = remoteCaller();
     const waiting = getBatch(tasks, caller, 8);
     waiting.catch(() => {});
     await new Promise((r) => setTimeout(r, 5));

@@ -6,21 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { Empty, Full } from '../../shared/errors.js';
 import { GET_BATCH, PUT_BATCH } from '../../shared/queue/batch.js';
-import { LeaseLedger } from '../../shared/queue/leases.js';
 import { Queue } from '../../shared/queue/queue.js';
 import { type RemoteCallContext, remoteCall } from '../../shared/rpc/served.js';
-
-function peer(heard = true): RemoteCallContext & { abort(): void; alive: { value: boolean } } {
-  const controller = new AbortController();
-  const alive = { value: heard };
-  return {
-    signal: controller.signal,
-    ledger: new LeaseLedger(),
-    heardFrom: () => alive.value,
-    abort: () => controller.abort(),
-    alive,
-  };
-}
+import { remoteCaller } from '../support/remote-caller.js';
 
 const call = <T>(q: Queue<T>, ctx: RemoteCallContext, method: string, ...args: unknown[]) =>
   q[remoteCall](method, args, ctx);
@@ -29,8 +17,8 @@ describe('a remote get while other peers hold leases', () => {
   it('waits past its timeout until the leases are acknowledged, then raises Empty', async () => {
     const tasks = new Queue<number>();
     const results = new Queue<string>();
-    const busy = peer();
-    const idle = peer();
+    const busy = remoteCaller();
+    const idle = remoteCaller();
     tasks.putNowait(1);
     expect(await call(tasks, busy, 'get')).toBe(1);
     expect(tasks.inFlight()).toBe(1);
@@ -48,8 +36,8 @@ describe('a remote get while other peers hold leases', () => {
 
   it('receives the item when its holder dies instead', async () => {
     const tasks = new Queue<number>();
-    const dying = peer();
-    const idle = peer();
+    const dying = remoteCaller();
+    const idle = remoteCaller();
     tasks.putNowait(7);
     await call(tasks, dying, GET_BATCH, 8, {});
     const waiting = call(tasks, idle, GET_BATCH, 8, { timeout: 0.01 });
@@ -61,7 +49,7 @@ describe('a remote get while other peers hold leases', () => {
 
   it("does not wait for the caller's own leases", async () => {
     const tasks = new Queue<number>();
-    const me = peer();
+    const me = remoteCaller();
     tasks.putNowait(1);
     await call(tasks, me, 'get');
     await expect(call(tasks, me, 'get', { timeout: 0.01 })).rejects.toBeInstanceOf(Empty);
@@ -70,16 +58,16 @@ describe('a remote get while other peers hold leases', () => {
   it('a non-blocking get raises Empty at once, as in Python', async () => {
     const tasks = new Queue<number>();
     tasks.putNowait(1);
-    await call(tasks, peer(), 'get');
-    await expect(call(tasks, peer(), 'get', { block: false })).rejects.toBeInstanceOf(Empty);
+    await call(tasks, remoteCaller(), 'get');
+    await expect(call(tasks, remoteCaller(), 'get', { block: false })).rejects.toBeInstanceOf(Empty);
   });
 });
 
 describe('silent peers', () => {
   it('an item goes to a live waiting peer before a silent one that waited longer', async () => {
     const tasks = new Queue<number>();
-    const silent = peer(false);
-    const live = peer(true);
+    const silent = remoteCaller(false);
+    const live = remoteCaller(true);
     const first = call(tasks, silent, 'get');
     const second = call(tasks, live, 'get');
     tasks.putNowait(5);
@@ -90,13 +78,13 @@ describe('silent peers', () => {
 
   it('a delivery to a silent peer does not count toward maxDeliveries', async () => {
     const tasks = new Queue<number>({ maxDeliveries: 1 });
-    const silent = peer(false);
+    const silent = remoteCaller(false);
     tasks.putNowait(9);
     await call(tasks, silent, 'get');
     silent.ledger.releaseAll('heartbeat lost');
     expect(tasks.deadLetters.qsize()).toBe(0);
     expect(tasks.qsize()).toBe(1);
-    const live = peer(true);
+    const live = remoteCaller(true);
     await call(tasks, live, 'get');
     live.ledger.releaseAll('heartbeat lost');
     expect(tasks.deadLetters.qsize()).toBe(1);
@@ -107,7 +95,7 @@ describe('__putBatch', () => {
   it('is refused whole past maxsize, leaving the leases unacknowledged', async () => {
     const tasks = new Queue<number>();
     const results = new Queue<string>(2);
-    const w = peer();
+    const w = remoteCaller();
     tasks.putNowait(1);
     await call(tasks, w, 'get');
     await expect(call(results, w, PUT_BATCH, ['a', 'b', 'c'])).rejects.toBeInstanceOf(Full);

@@ -89,7 +89,7 @@ describe('queue proxy: prefetch', () => {
     for (let n = 0; n < 7; n++) got.push(await h.proxy.get());
     expect(got).toEqual([0, 1, 2, 3, 4, 5, 6]);
     await expect(h.proxy.get({ timeout: 0 })).rejects.toMatchObject({ name: 'Empty' });
-    // After an Empty the window starts again at one item.
+    // After a get that waited out its timeout (here 0 s) the window starts again at one item.
     h.queued.push(7);
     expect(await h.proxy.get()).toBe(7);
     expect(h.batches.filter((b) => b.block !== false).at(-1)?.asked).toBe(1);
