@@ -41,7 +41,7 @@ export const MASTER_USAGE = `Usage: peerproc master --address ws://HOST:PORT/ROO
   --tasks N            number of tasks to put (10)
   --timeout SECONDS    give up after this long without any result and without any worker
                        joining or leaving, while no task is in flight (10)
-  --min-workers N      wait for N workers to connect before putting tasks (0)
+  --min-workers N      wait for N workers to connect and wait for tasks before putting any (0)
   --wait SECONDS       longest wait for --min-workers (30)
   --journal FILE       record the run's tasks and results in FILE (LMDB) as they happen; run
                        the same command again after a crash to resume: only unanswered
@@ -100,6 +100,8 @@ function masterOptions(values: Record<string, unknown>): MasterOptions {
 /** What the master serves and runs once its workers are there: a --job's tasks, or the seed's squares. */
 interface MasterRun {
   register(manager: BaseManager<Jobs>): void;
+  /** Workers waiting on the run's task queue now: connected and ready for their first task. */
+  waitingWorkers(): number;
   run(manager: BaseManager<Jobs>): Promise<number>;
   /** Its last lines, once the manager has shut down. */
   end(): void;
@@ -108,6 +110,7 @@ interface MasterRun {
 function jobRun(job: MasterJob, timeout: number): MasterRun {
   return {
     register: (manager) => job.register(manager),
+    waitingWorkers: () => job.waitingWorkers(),
     run: () => job.run(timeout),
     // A job run's standard output is the results file, and its summary its own: nothing else goes there.
     end: () => {},
@@ -162,6 +165,7 @@ function seedRun(
       manager.register('get_task_queue', () => taskQueue);
       manager.register('get_result_queue', () => resultQueue);
     },
+    waitingWorkers: () => taskQueue.waitingPeers(),
     run(manager) {
       summary.start();
       if (!journal) return putAndCollect(manager, taskQueue, resultQueue, answers, options, out);
@@ -230,34 +234,32 @@ async function startManager(
   return manager;
 }
 
-/** Resolves true once `count` workers have authenticated (in all), false after `seconds`. */
-function waitForWorkers(manager: BaseManager<Jobs>, count: number, seconds: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    let seen = manager.workers().filter((w) => w.authenticated).length;
-    if (seen >= count) return resolve(true);
-    const timer = setTimeout(() => {
-      unsubscribe();
-      resolve(false);
-    }, seconds * 1000);
-    const unsubscribe = manager.on((event) => {
-      if (event.type === 'worker-authenticated' && ++seen >= count) {
-        clearTimeout(timer);
-        unsubscribe();
-        resolve(true);
-      }
-    });
-  });
+/** How often --min-workers looks at the task queue: a wait that happens once per run, so a poll is simplest. */
+const WAITING_POLL_MS = 10;
+
+/**
+ * Resolves true once `count` workers wait on the task queue, false after
+ * `seconds`. Waiting, not just connected: a worker that connected first
+ * would otherwise take a short run's every task before the next one asked.
+ */
+async function waitForWorkers(run: MasterRun, count: number, seconds: number): Promise<boolean> {
+  const deadline = performance.now() + seconds * 1000;
+  while (run.waitingWorkers() < count) {
+    if (performance.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, WAITING_POLL_MS));
+  }
+  return true;
 }
 
-/** --min-workers: false, said on stderr, when fewer than that connected within --wait seconds. */
-async function enoughWorkers(
-  manager: BaseManager<Jobs>,
-  { minWorkers, wait, address }: MasterOptions,
-): Promise<boolean> {
+/** --min-workers: false, said on stderr, when fewer than that were waiting for tasks within --wait seconds. */
+async function enoughWorkers(run: MasterRun, { minWorkers, wait, address }: MasterOptions): Promise<boolean> {
   if (minWorkers === 0) return true;
   stderrLogger.info(`waiting for ${minWorkers} worker(s) on ${address}...`);
-  if (await waitForWorkers(manager, minWorkers, wait)) return true;
-  process.stderr.write(`peerproc master: fewer than ${minWorkers} workers connected within ${wait} s\n`);
+  if (await waitForWorkers(run, minWorkers, wait)) return true;
+  process.stderr.write(
+    `peerproc master: fewer than ${minWorkers} workers were waiting for tasks within ${wait} s ` +
+      `(${run.waitingWorkers()} were)\n`,
+  );
   return false;
 }
 
@@ -271,7 +273,7 @@ export async function runMaster(argv: string[], print: (line: string) => void): 
   const run = await prepareRun(values, options, print);
   const manager = await startManager(values, options, run);
   try {
-    if (!(await enoughWorkers(manager, options))) return EXIT_FAILURE;
+    if (!(await enoughWorkers(run, options))) return EXIT_FAILURE;
     return await run.run(manager);
   } finally {
     await manager.shutdown();

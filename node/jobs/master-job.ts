@@ -45,6 +45,8 @@ export interface MasterJob {
   register(manager: JobHost): void;
   /** Runs until every task has an outcome (0), or a stall (1). */
   run(timeoutSeconds: number): Promise<number>;
+  /** Workers waiting on the task queue now (they have loaded the job and want a task). */
+  waitingWorkers(): number;
 }
 
 async function readTasks(path: string): Promise<unknown[]> {
@@ -170,6 +172,7 @@ function jobMaster(parts: JobRunParts): MasterJob {
       if (!master) throw new Error('register() comes before run()');
       return runJob(master, parts, timeoutSeconds);
     },
+    waitingWorkers: () => master?.taskQueue.waitingPeers() ?? 0,
   };
 }
 

@@ -10,3 +10,15 @@ export const GET_BATCH = '__getBatch';
 export const PUT_BATCH = '__putBatch';
 /** Most items one batch call may carry: bounds one message whatever a peer asks for. */
 export const MAX_BATCH = 1024;
+
+/**
+ * GET_BATCH's answer: the items, and the caller's share of what is still
+ * queued (divided among the peers that get from this queue). A worker's
+ * window may grow straight to its share instead of doubling up from one
+ * item (prefetch-window.ts): with 500 workers, a worker's whole part of a
+ * run is a few hundred items, most of it spent in the ramp otherwise.
+ */
+export interface GetBatchReply<T> {
+  items: T[];
+  share: number;
+}

@@ -2,8 +2,11 @@
  * How many items a worker's queue proxy asks for at once. Two limits, the
  * smaller wins:
  *
- * - Supply: the window starts at 1 and doubles only while the queue had a
- *   whole window's worth, so a small run stays shared between workers. The
+ * - Supply: the window starts at 1 and grows only while the queue had a
+ *   whole window's worth, so a small run stays shared between workers: it
+ *   doubles, or goes straight to this worker's share of what is left (the
+ *   queue divided among the peers getting from it, which the master sends
+ *   with each batch) when that is more. The
  *   proxy resets it after a failed request or a get that waited out its
  *   timeout, not after a read-ahead that found the queue empty for a moment
  *   (a master between slices of its put loop: resetting there restarted
@@ -57,10 +60,14 @@ export class PrefetchWindow {
     this.#handedOutAt = now;
   }
 
-  /** A batch request for `asked` items returned `received`: grow while the queue has plenty. */
-  supplied(asked: number, received: number): void {
+  /**
+   * A batch request for `asked` items returned `received`, and the master
+   * said this consumer's share of what is left is `share`: grow while the
+   * queue has plenty, by doubling, or straight to the share when that is more.
+   */
+  supplied(asked: number, received: number, share = 0): void {
     // Relative to what was asked, so a window held down by the pace does not build up credit.
-    this.#supply = received >= asked ? Math.min(asked * 2, this.#max) : Math.max(1, received);
+    this.#supply = received >= asked ? Math.min(Math.max(asked * 2, share), this.#max) : Math.max(1, received);
   }
 
   /** A request failed, or a get waited out its timeout: start small again. */

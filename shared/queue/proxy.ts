@@ -3,7 +3,8 @@
  * seed's worker loop (`get`, compute, `put`):
  *
  * - Prefetch: `get()` asks for a batch of items at once (a window that starts
- *   at 1, doubles while the queue has plenty, up to `prefetch`, and never holds
+ *   at 1, grows while the queue has plenty (doubling, or to this worker's share
+ *   of the queue), up to `prefetch`, and never holds
  *   more than PREFETCH_HORIZON_MS of this worker's measured work: see
  *   prefetch-window.ts) and serves the next `get()`s locally; once half the
  *   buffer is used it asks for the next batch in the background, so the worker
@@ -20,7 +21,7 @@
 import { ConnectionClosedError, Empty, ProtocolError } from '../errors.js';
 import type { ObjectReference, RpcEndpoint } from '../rpc/endpoint.js';
 import { type ProxyInfo, type ProxyOf, type ProxySpecializer, proxyInfo } from '../rpc/proxy.js';
-import { GET_BATCH, MAX_BATCH, PUT_BATCH } from './batch.js';
+import { GET_BATCH, type GetBatchReply, MAX_BATCH, PUT_BATCH } from './batch.js';
 import { checkTimeout } from './checks.js';
 import { PrefetchWindow } from './prefetch-window.js';
 import type { Queue } from './queue.js';
@@ -122,9 +123,9 @@ class PrefetchingReader<T> {
   /** Fetches up to a window of items into the buffer. */
   async #refill(blocking: BlockingOptions): Promise<void> {
     const asked = this.#window.size;
-    let items: T[];
+    let reply: GetBatchReply<T>;
     try {
-      items = (await this.rpc.call(this.objectId, GET_BATCH, [asked, blocking])) as T[];
+      reply = (await this.rpc.call(this.objectId, GET_BATCH, [asked, blocking])) as GetBatchReply<T>;
     } catch (err) {
       // A read-ahead that finds the queue empty says nothing about what is coming (a master between slices of
       // its put loop leaves it empty for a moment): the window keeps its size. A get that waited its whole
@@ -132,13 +133,16 @@ class PrefetchingReader<T> {
       if (!(err instanceof Empty && blocking.block === false)) this.#window.reset();
       throw err;
     }
+    const items = reply?.items;
     if (!Array.isArray(items) || items.length > asked) {
       this.#window.reset();
       throw new ProtocolError(
-        `malformed ${GET_BATCH} answer from the queue's owner: expected a list of at most ${asked} items`,
+        `malformed ${GET_BATCH} answer from the queue's owner: expected {items, share} with at most ${asked} items`,
       );
     }
-    this.#window.supplied(asked, items.length);
+    // The share only sizes the next request: anything but a count is ignored.
+    const share = Number.isSafeInteger(reply.share) ? reply.share : 0;
+    this.#window.supplied(asked, items.length, share);
     for (const item of items) this.#buffer.push(item);
   }
 

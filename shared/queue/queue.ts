@@ -176,6 +176,18 @@ export class Queue<T> implements LeaseOwner {
     return this.#inFlight;
   }
 
+  /**
+   * Remote peers with a get waiting on this queue now: workers ready for
+   * their next item (a peer's concurrent gets count once). A master that
+   * waits for enough of them before putting a short run (the CLI's
+   * `--min-workers`) gives each a part of it.
+   */
+  waitingPeers(): number {
+    const callers = new Set<object>();
+    for (const getter of this.#getters) if (getter.caller) callers.add(getter.caller);
+    return callers.size;
+  }
+
   /** Adds `item`, waiting for room in a full bounded queue unless `block` is false. */
   put(item: T, options: BlockingOptions = {}): Promise<void> {
     // Fast path, no async machinery: the item fits now (the master's put loop runs here).

@@ -7,7 +7,7 @@
  */
 import { ConnectionClosedError, Full, ShutDown } from '../errors.js';
 import type { RemoteCallContext } from '../rpc/served.js';
-import { GET_BATCH, MAX_BATCH, PUT_BATCH } from './batch.js';
+import { GET_BATCH, type GetBatchReply, MAX_BATCH, PUT_BATCH } from './batch.js';
 import { checkInteger, checkTimeout } from './checks.js';
 import { newEntry, type QueueEntry } from './entries.js';
 import { afterThisTurn } from './event-loop-turns.js';
@@ -21,6 +21,8 @@ export const SERVED_INTERNALS = [GET_BATCH, PUT_BATCH] as const;
 export interface RemoteGetter {
   hold: () => boolean;
   heardFrom?: () => boolean;
+  /** Who is waiting: one identity per calling peer (its lease ledger), so a peer's concurrent gets count once. */
+  caller?: object;
 }
 
 /** The insides of a queue that serving needs; queue.ts hands them over, they are not public. */
@@ -53,12 +55,15 @@ export interface ServedQueue extends LeaseOwner {
 
 /** A batch stands for the user's calls it carries: `__putBatch([a, b, c])` is three `put`s. */
 export function tallyQueueCall(method: string, args: unknown[], result: unknown): [string, number] {
-  if (method === GET_BATCH) return ['get', Array.isArray(result) ? result.length : 0];
+  if (method === GET_BATCH) return ['get', (result as GetBatchReply<unknown> | undefined)?.items?.length ?? 0];
   if (method === PUT_BATCH) return ['put', Array.isArray(args[0]) ? args[0].length : 0];
   return [method, 1];
 }
 
 export class QueueService<T> {
+  /** The peers that have got from this queue, each until its connection closes: what a share divides by. */
+  readonly #consumers = new Set<LeaseLedger>();
+
   constructor(
     private readonly queue: ServedQueue,
     private readonly insides: QueueInsides<T>,
@@ -103,7 +108,11 @@ export class QueueService<T> {
    */
   #getter(context: RemoteCallContext): RemoteGetter {
     const { queue, insides } = this;
-    return { hold: () => insides.inFlight - context.ledger.countOf(queue) > 0, heardFrom: context.heardFrom };
+    return {
+      hold: () => insides.inFlight - context.ledger.countOf(queue) > 0,
+      heardFrom: context.heardFrom,
+      caller: context.ledger,
+    };
   }
 
   /** Leases an entry to the caller, or puts it back if the caller is already gone. */
@@ -136,20 +145,23 @@ export class QueueService<T> {
     if (answered) ledger.acknowledge(answered);
   }
 
-  /** Up to `max` items: waits (per options) for the first, then takes what is there. */
+  /** Up to `max` items: waits (per options) for the first, then takes what is there; with the caller's share. */
   async #getBatch(
     max: unknown,
     options: BlockingOptions,
     context: RemoteCallContext,
     remote: RemoteGetter,
-  ): Promise<T[]> {
+  ): Promise<GetBatchReply<T>> {
     const limit = checkInteger('max', max, 1);
     const { insides } = this;
+    this.#countConsumer(context);
     const waited = insides.queued === 0;
     const entries = [await insides.get(options, remote)];
     // Woken by a put: whoever put is likely putting more (a master's put loop hands each waiter one item
-    // as it goes), so the rest of the batch is gathered once that run has yielded, not one item now.
-    if (waited && limit > 1) await afterThisTurn();
+    // as it goes), so the rest of the batch is gathered, and the share counted, once that run has yielded:
+    // not one item now, with a share of an empty queue (a first get asks for one item, and its share sizes
+    // the next).
+    if (waited) await afterThisTurn();
     while (entries.length < Math.min(limit, MAX_BATCH) && insides.queued > 0) entries.push(insides.take());
     if (context.signal.aborted) {
       // The caller left while we waited: every item taken goes back, in order.
@@ -159,7 +171,14 @@ export class QueueService<T> {
     const values: T[] = [];
     const counted = context.heardFrom?.() !== false;
     for (const entry of entries) values.push(this.#deliver(entry, context, counted).value);
-    return values;
+    return { items: values, share: Math.ceil(insides.queued / this.#consumers.size) };
+  }
+
+  /** Counts the caller among this queue's consumers until its connection closes. */
+  #countConsumer({ ledger, signal }: RemoteCallContext): void {
+    if (this.#consumers.has(ledger) || signal.aborted) return;
+    this.#consumers.add(ledger);
+    signal.addEventListener('abort', () => this.#consumers.delete(ledger));
   }
 
   /**

@@ -105,6 +105,8 @@ describe('worker page', () => {
       const list = master.manager.workers();
       return list.filter((w) => w.authenticated && w.agent === 'browser').length === 3;
     });
+    // As `peerproc master --min-workers 3` does: every tab is asking before the run starts, so each gets a part.
+    await waitFor('3 tabs waiting for tasks', () => master.taskQueue.waitingPeers() === 3);
 
     const tasks = randomTasks(6000);
     for (const n of tasks) await master.taskQueue.put(n);

@@ -152,6 +152,10 @@ describe('peerproc CLI, as a user runs it', () => {
     expect(await demo.exited).toBe(0);
     const masterLines = demo.stdout.filter((l) => l.startsWith('[master] ')).map((l) => l.slice(9));
     expect(checkTranscript(masterLines).results).toHaveLength(10);
+    // --min-workers 2 waits until both workers ask for a task, so both get a part of the ten.
+    for (const label of ['[worker 1]', '[worker 2]']) {
+      expect(demo.stdout.filter((l) => l.startsWith(`${label} run task `)).length, label).toBeGreaterThan(0);
+    }
     expect(demo.stdout.filter((l) => l === '[worker 1] worker exit.' || l === '[worker 2] worker exit.')).toHaveLength(
       2,
     );

@@ -31,6 +31,20 @@ describe('PrefetchWindow', () => {
     expect(run(new PrefetchWindow(512), 50, 20)).toBe(1);
   });
 
+  it('grows straight to the share the master names, within the maximum and the pace', () => {
+    const fast = new PrefetchWindow(512);
+    run(fast, 0.003, 2);
+    fast.supplied(fast.size, fast.size, 300);
+    expect(fast.size).toBe(300);
+    fast.supplied(300, 300, 5000);
+    expect(fast.size).toBe(512);
+    // 1 ms an item: the share cannot make the window hold more than the horizon's worth of work.
+    const slow = new PrefetchWindow(512);
+    run(slow, 1, 5);
+    slow.supplied(slow.size, slow.size, 5000);
+    expect(slow.size).toBe(PREFETCH_HORIZON_MS);
+  });
+
   it('shrinks to what the queue had, and starts over after a failure', () => {
     const w = new PrefetchWindow(512);
     run(w, 0.003, 50);

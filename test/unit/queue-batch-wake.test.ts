@@ -6,13 +6,14 @@
  * of them), and it still hands everything back if its caller left meanwhile.
  */
 import { describe, expect, it } from 'vitest';
-import { GET_BATCH } from '../../shared/queue/batch.js';
+import { GET_BATCH, type GetBatchReply } from '../../shared/queue/batch.js';
 import { Queue } from '../../shared/queue/queue.js';
 import { type RemoteCallContext, remoteCall } from '../../shared/rpc/served.js';
 import { remoteCaller } from '../support/remote-caller.js';
 
-const getBatch = (q: Queue<number>, ctx: RemoteCallContext, max: number) =>
-  q[remoteCall](GET_BATCH, [max, {}], ctx) as Promise<number[]>;
+const reply = (q: Queue<number>, ctx: RemoteCallContext, max: number) =>
+  q[remoteCall](GET_BATCH, [max, {}], ctx) as Promise<GetBatchReply<number>>;
+const getBatch = async (q: Queue<number>, ctx: RemoteCallContext, max: number) => (await reply(q, ctx, max)).items;
 
 describe('a waiting batch get woken by a put loop', () => {
   it('leaves with what the loop put before it yielded, up to its size', async () => {
@@ -24,12 +25,12 @@ describe('a waiting batch get woken by a put loop', () => {
     expect(tasks.qsize()).toBe(36);
   });
 
-  it('asking for one item, leaves with the first put', async () => {
+  it('asking for one item, leaves with the first put and its share of the rest of the loop', async () => {
     const tasks = new Queue<number>();
-    const waiting = getBatch(tasks, remoteCaller(), 1);
+    const waiting = reply(tasks, remoteCaller(), 1);
     await new Promise((r) => setTimeout(r, 5));
     for (let n = 0; n < 10; n++) await tasks.put(n);
-    expect(await waiting).toEqual([0]);
+    expect(await waiting).toEqual({ items: [0], share: 9 });
     expect(tasks.qsize()).toBe(9);
   });
 

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { Empty, Full } from '../../shared/errors.js';
 import { GET_BATCH, PUT_BATCH } from '../../shared/queue/batch.js';
+import { nextSliceMs } from '../../shared/queue/event-loop-turns.js';
 import { Queue } from '../../shared/queue/queue.js';
 import { type RemoteCallContext, remoteCall } from '../../shared/rpc/served.js';
 import { remoteCaller } from '../support/remote-caller.js';
@@ -43,7 +44,7 @@ describe('a remote get while other peers hold leases', () => {
     const waiting = call(tasks, idle, GET_BATCH, 8, { timeout: 0.01 });
     await new Promise((r) => setTimeout(r, 30));
     dying.ledger.releaseAll('heartbeat lost');
-    expect(await waiting).toEqual([7]);
+    expect(await waiting).toEqual({ items: [7], share: 0 });
     expect(tasks.inFlight()).toBe(1);
   });
 
@@ -116,4 +117,10 @@ it('a long run of local puts lets the event loop turn', async () => {
     if (timerRan) putsBeforeTimer = i;
   }
   expect(putsBeforeTimer).toBeDefined();
+});
+
+it("a run of puts yields for as long as the loop's last turn took, within 10 and 100 ms", () => {
+  expect(nextSliceMs(0.5)).toBe(10);
+  expect(nextSliceMs(40)).toBe(40);
+  expect(nextSliceMs(450)).toBe(100);
 });

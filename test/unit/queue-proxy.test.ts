@@ -19,9 +19,12 @@ const OBJECT_ID = 7;
 interface Options {
   bounded?: boolean;
   prefetch?: number;
+  /** Peers the served queue divides what is left among (the share in each answer); 0 sends share 0. */
+  consumers?: number;
 }
 
 function harness(options: Options = {}) {
+  const consumers = options.consumers ?? 0;
   /** What the served queue holds. */
   const queued: number[] = [];
   /** Every GET_BATCH as [asked, block], and every message in order. */
@@ -32,7 +35,7 @@ function harness(options: Options = {}) {
   const answer = (id: number, asked: number) => {
     const items = queued.splice(0, asked);
     if (items.length === 0) rpc.handle([Kind.Error, id, 'Empty', 'queue is empty', 'QUEUE_EMPTY']);
-    else rpc.handle([Kind.Result, id, items]);
+    else rpc.handle([Kind.Result, id, { items, share: consumers ? Math.ceil(queued.length / consumers) : 0 }]);
   };
   rpc = new RpcEndpoint((message) => {
     sent.push(message);
@@ -82,6 +85,21 @@ describe('queue proxy: prefetch', () => {
     expect(Math.max(...sizes)).toBe(16);
   });
 
+  it('goes straight to its share of a long queue, up to prefetch, after a first item', async () => {
+    const h = harness({ prefetch: 256, consumers: 3 });
+    for (let n = 0; n < 3000; n++) h.queued.push(n);
+    for (let n = 0; n < 600; n++) expect(await h.proxy.get()).toBe(n);
+    // 2,999 left among 3 peers is 1,000 each: the window jumps from 1 to its cap, not 2, 4, 8, ...
+    expect(h.batches.slice(0, 3).map((b) => b.asked)).toEqual([1, 256, 256]);
+  });
+
+  it('keeps doubling when its share is smaller than that', async () => {
+    const h = harness({ prefetch: 256, consumers: 1000 });
+    for (let n = 0; n < 300; n++) h.queued.push(n);
+    for (let n = 0; n < 30; n++) await h.proxy.get();
+    expect(h.batches.slice(0, 4).map((b) => b.asked)).toEqual([1, 2, 4, 8]);
+  });
+
   it('shrinks back to what the queue had when it ran short', async () => {
     const h = harness({ prefetch: 16 });
     for (let n = 0; n < 7; n++) h.queued.push(n);
@@ -114,7 +132,8 @@ describe('queue proxy: prefetch', () => {
     h.rpc.handle = (message) => {
       if (broken && message[0] === Kind.Result) {
         broken = false;
-        return original([Kind.Result, message[1], { items: [1] }]);
+        // A bare list: the answer's shape before shares.
+        return original([Kind.Result, message[1], [1]]);
       }
       return original(message);
     };
