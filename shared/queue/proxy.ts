@@ -8,7 +8,9 @@
  *   more than PREFETCH_HORIZON_MS of this worker's measured work: see
  *   prefetch-window.ts) and serves the next `get()`s locally; once half the
  *   buffer is used it asks for the next batch in the background, so the worker
- *   never waits a round trip while there is work. Prefetched items are leased
+ *   never waits a round trip while there is work (unless the last batch left
+ *   the queue empty: then the next get asks, instead of a read-ahead that
+ *   would bring back Empty). Prefetched items are leased
  *   like any other: if this worker dies, they are redelivered.
  * - Write-behind: on an unbounded queue, `put()` resolves at once and results
  *   travel in batches (flushed before any other call, when a batch is full,
@@ -80,6 +82,11 @@ class PrefetchingReader<T> {
   readonly #window: PrefetchWindow;
   /** A non-blocking fetch sent while the buffer still holds items, so the next batch is here before it runs dry. */
   #readAhead: Promise<void> | undefined;
+  /**
+   * The last batch left the queue empty (its share was 0): a read-ahead now would only bring back Empty, one
+   * message each way per worker at the end of every run. The next get that finds the buffer empty asks itself.
+   */
+  #drained = false;
 
   constructor(
     private readonly rpc: RpcEndpoint,
@@ -143,12 +150,14 @@ class PrefetchingReader<T> {
     // The share only sizes the next request: anything but a count is ignored.
     const share = Number.isSafeInteger(reply.share) ? reply.share : 0;
     this.#window.supplied(asked, items.length, share);
+    this.#drained = share === 0;
     for (const item of items) this.#buffer.push(item);
   }
 
   #maybeReadAhead(): void {
     const size = this.#window.size;
-    if (this.#readAhead || size < 2 || this.buffered * 2 > size || this.failed() || this.rpc.closedWith) return;
+    if (this.#readAhead || this.#drained || size < 2 || this.buffered * 2 > size) return;
+    if (this.failed() || this.rpc.closedWith) return;
     // Empty (nothing to read ahead) or a closed connection: the next get() finds out for itself.
     const done = () => {
       this.#readAhead = undefined;

@@ -19,12 +19,14 @@ const OBJECT_ID = 7;
 interface Options {
   bounded?: boolean;
   prefetch?: number;
-  /** Peers the served queue divides what is left among (the share in each answer); 0 sends share 0. */
+  /** The share each answer claims instead (a master whose other workers may empty the queue meanwhile). */
+  share?: number;
+  /** Peers the served queue divides what is left among (the share in each answer, default 1); 0 sends share 0. */
   consumers?: number;
 }
 
 function harness(options: Options = {}) {
-  const consumers = options.consumers ?? 0;
+  const consumers = options.consumers ?? 1;
   /** What the served queue holds. */
   const queued: number[] = [];
   /** Every GET_BATCH as [asked, block], and every message in order. */
@@ -35,7 +37,12 @@ function harness(options: Options = {}) {
   const answer = (id: number, asked: number) => {
     const items = queued.splice(0, asked);
     if (items.length === 0) rpc.handle([Kind.Error, id, 'Empty', 'queue is empty', 'QUEUE_EMPTY']);
-    else rpc.handle([Kind.Result, id, { items, share: consumers ? Math.ceil(queued.length / consumers) : 0 }]);
+    else
+      rpc.handle([
+        Kind.Result,
+        id,
+        { items, share: options.share ?? (consumers ? Math.ceil(queued.length / consumers) : 0) },
+      ]);
   };
   rpc = new RpcEndpoint((message) => {
     sent.push(message);
@@ -75,7 +82,7 @@ const flushTimers = () => new Promise<void>((resolve) => setTimeout(resolve, 5))
 
 describe('queue proxy: prefetch', () => {
   it('starts with one item and doubles its window while the queue has plenty, up to prefetch', async () => {
-    const h = harness({ prefetch: 16 });
+    const h = harness({ prefetch: 16, consumers: 1000 });
     for (let n = 0; n < 200; n++) h.queued.push(n);
     const got: number[] = [];
     for (let n = 0; n < 100; n++) got.push(await h.proxy.get());
@@ -86,11 +93,11 @@ describe('queue proxy: prefetch', () => {
   });
 
   it('goes straight to its share of a long queue, up to prefetch, after a first item', async () => {
-    const h = harness({ prefetch: 256, consumers: 3 });
+    const h = harness({ prefetch: 64, consumers: 3 });
     for (let n = 0; n < 3000; n++) h.queued.push(n);
-    for (let n = 0; n < 600; n++) expect(await h.proxy.get()).toBe(n);
+    for (let n = 0; n < 200; n++) expect(await h.proxy.get()).toBe(n);
     // 2,999 left among 3 peers is 1,000 each: the window jumps from 1 to its cap, not 2, 4, 8, ...
-    expect(h.batches.slice(0, 3).map((b) => b.asked)).toEqual([1, 256, 256]);
+    expect(h.batches.slice(0, 3).map((b) => b.asked)).toEqual([1, 64, 64]);
   });
 
   it('keeps doubling when its share is smaller than that', async () => {
@@ -98,6 +105,21 @@ describe('queue proxy: prefetch', () => {
     for (let n = 0; n < 300; n++) h.queued.push(n);
     for (let n = 0; n < 30; n++) await h.proxy.get();
     expect(h.batches.slice(0, 4).map((b) => b.asked)).toEqual([1, 2, 4, 8]);
+  });
+
+  it('reads no further ahead once a batch has emptied the queue (share 0)', async () => {
+    const h = harness({ prefetch: 16, consumers: 1000 });
+    for (let n = 0; n < 7; n++) h.queued.push(n);
+    for (let n = 0; n < 7; n++) expect(await h.proxy.get()).toBe(n);
+    await flushTimers();
+    // 1, 2, then a read-ahead of 4 that left the queue empty: none after it, which would bring back an Empty.
+    expect(h.batches).toEqual([
+      { asked: 1, block: undefined },
+      { asked: 2, block: undefined },
+      { asked: 4, block: false },
+    ]);
+    h.queued.push(7);
+    expect(await h.proxy.get()).toBe(7);
   });
 
   it('shrinks back to what the queue had when it ran short', async () => {
@@ -114,7 +136,8 @@ describe('queue proxy: prefetch', () => {
   });
 
   it('keeps its window when a read-ahead finds the queue empty for a moment', async () => {
-    const h = harness({ prefetch: 16 });
+    // Each answer says more is left, as a master whose other workers then take it says.
+    const h = harness({ prefetch: 16, share: 1 });
     for (let n = 0; n < 7; n++) h.queued.push(n);
     for (let n = 0; n < 7; n++) await h.proxy.get();
     await flushTimers();
