@@ -58,9 +58,9 @@ export async function runDemo(argv: string[], out: (line: string) => void): Prom
       ['master', '--address', address, '--tasks', String(tasks), '--min-workers', String(workers)],
       out,
     );
+    // Default flags: a worker that connects first waits for its first task while the master waits for the others.
     const workerRuns = Array.from({ length: workers }, (_, i) =>
-      // --idle 3: a worker that connects first waits for the others instead of leaving at once.
-      run(`worker ${i + 1}`, ['worker', '--address', address, '--wait', '30', '--idle', '3'], out),
+      run(`worker ${i + 1}`, ['worker', '--address', address], out),
     );
     const codes = await Promise.all([master, ...workerRuns]);
     const failed = codes.filter((c) => c !== EXIT_OK).length;

@@ -42,8 +42,7 @@ export const MASTER_USAGE = `Usage: peerproc master --address ws://HOST:PORT/ROO
   --timeout SECONDS    give up after this long without any result and without any worker
                        joining or leaving, while no task is in flight (10)
   --min-workers N      wait until N workers are connected and asking for a task before
-                       putting any (0); a peerproc worker asks for --idle seconds (1), so
-                       start them together or give them a longer --idle
+                       putting any (0)
   --wait SECONDS       longest wait for --min-workers (30)
   --journal FILE       record the run's tasks and results in FILE (LMDB) as they happen; run
                        the same command again after a crash to resume: only unanswered

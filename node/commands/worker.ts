@@ -42,7 +42,8 @@ export const WORKER_USAGE = `Usage: peerproc worker --address ws://HOST:PORT/ROO
   --idle SECONDS       exit once the task queue has been empty this long, with no task
                        in flight at other workers (those may still come back) (1)
   --wait SECONDS       how long to wait for the signaling server and a master, at start
-                       and after losing a master that crashed or restarted (30)
+                       and after losing a master that crashed or restarted, and for the
+                       master's first task (30)
   --work SECONDS       simulated work per task, like the seed's time.sleep(1) (0)
   --ice-servers JSON   STUN/TURN servers (default: those the signaling server hands out)
   --webrtc NAME        WebRTC binding: node-datachannel (default) or wrtc
@@ -60,20 +61,24 @@ function reportUnreachable(event: ManagerEvent): void {
   );
 }
 
-/** Serves one master until the queue stays empty, the master shuts down, or it is lost. */
+/**
+ * Serves one master until the queue stays empty, the master shuts down, or it
+ * is lost. Before its first task it waits up to `firstWait` (--wait): a worker
+ * that joined before the master began putting (a master waiting for
+ * --min-workers) is waiting for the master, not idle.
+ */
 async function serve(
   manager: BaseManager<Jobs>,
-  idle: number,
-  work: number,
+  { idle, wait: firstWait, work }: Pick<WorkerOptions, 'idle' | 'wait' | 'work'>,
   out: (line: string) => void,
 ): Promise<SessionOutcome> {
   try {
     const task = await manager.get_task_queue();
     const result = await manager.get_result_queue();
-    for (;;) {
+    for (let first = true; ; first = false) {
       let n: number;
       try {
-        n = await task.get({ timeout: idle });
+        n = await task.get({ timeout: first ? Math.max(idle, firstWait) : idle });
       } catch (err) {
         if (err instanceof Empty) {
           out('task queue is empty.');
@@ -185,14 +190,15 @@ async function connectOrExit(
 /** One master's session: the job, when either side has one, else the seed's loop on the same manager. */
 async function serveSession(
   manager: BaseManager<Jobs>,
-  { job, idle, work }: WorkerOptions,
+  options: WorkerOptions,
   out: (line: string) => void,
 ): Promise<SessionOutcome> {
-  const outcome = await serveJob(manager, job, idle, out).catch(async (err) => {
+  const { job, idle, wait } = options;
+  const outcome = await serveJob(manager, job, { idle, firstWait: wait }, out).catch(async (err) => {
     await closeJobPools();
     throw err;
   });
-  return outcome ?? (await serve(manager, idle, work, out));
+  return outcome ?? (await serve(manager, options, out));
 }
 
 export async function runWorker(argv: string[], out: (line: string) => void): Promise<number> {

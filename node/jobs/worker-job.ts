@@ -57,7 +57,7 @@ export async function prepareWorkerJob(values: Record<string, unknown>): Promise
 export async function serveJob(
   manager: BaseManager<object>,
   setup: WorkerJobSetup,
-  idle: number,
+  { idle, firstWait }: { idle: number; firstWait: number },
   out: (line: string) => void,
 ): Promise<SessionOutcome | undefined> {
   // The seed's loop gets the manager as it is: only a job session here ends it.
@@ -68,6 +68,7 @@ export async function serveJob(
       fromMaster: setup.fromMaster,
       threads: setup.threads,
       idle,
+      firstWait,
       onStart: ({ name, sha256 }, threads) =>
         out(`running job "${name}" (sha256 ${shortHash(sha256)}…) in ${threads} thread(s)`),
       onOutcome: (outcome) =>

@@ -30,6 +30,8 @@ export interface WorkLoopOptions {
   pool: JobPool;
   /** Seconds one `get` waits before Empty. */
   pollSeconds: number;
+  /** Seconds the first `get` waits (default pollSeconds): a worker that joined before the master began putting. */
+  firstPollSeconds?: number;
   /** On Empty: true keeps polling (a page stays available); false ends the loop once its own tasks are returned. */
   keepPolling: boolean;
   stopped?: () => boolean;
@@ -53,6 +55,7 @@ export async function runWorkLoop(options: WorkLoopOptions): Promise<void> {
     w?.();
   };
   let busy: boolean | undefined;
+  let gotTask = false;
   const setBusy = (value: boolean) => {
     if (busy !== value) {
       busy = value;
@@ -67,7 +70,7 @@ export async function runWorkLoop(options: WorkLoopOptions): Promise<void> {
     if (failure) throw failure;
     let value: unknown;
     try {
-      value = await task.get({ timeout: pollSeconds });
+      value = await task.get({ timeout: gotTask ? pollSeconds : (options.firstPollSeconds ?? pollSeconds) });
     } catch (err) {
       if (!(err instanceof Empty)) throw err;
       if (running === 0) setBusy(false);
@@ -76,6 +79,7 @@ export async function runWorkLoop(options: WorkLoopOptions): Promise<void> {
       if (failure) throw failure;
       return;
     }
+    gotTask = true;
     const jobTask = asJobTask(value);
     if (!jobTask) throw new ProtocolError(`the master sent a task that is not {index, task}: ${describe(value)}`);
     setBusy(true);

@@ -28,6 +28,33 @@ describe('peerproc CLI, as a user runs it', () => {
     expect(await signal.stop()).toBe(0);
   });
 
+  it('--min-workers 2 with default workers started 2.5 s apart: the first waits for its first task, both run tasks', async () => {
+    const { base } = await startSignal();
+    const address = `${base}/apart`;
+    const master = peerproc([
+      'master',
+      '--address',
+      address,
+      '--authkey',
+      'abc',
+      '--tasks',
+      '20',
+      '--min-workers',
+      '2',
+    ]);
+    const first = peerproc(['worker', '--address', address, '--authkey', 'abc']);
+    await master.line(/^worker \w+ connected/, 'stderr');
+    // Longer than the default --idle (1 s): before its first task a worker waits for the master (--wait, 30 s).
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const second = peerproc(['worker', '--address', address, '--authkey', 'abc']);
+    expect(await master.exited, master.stderr.join('\n')).toBe(0);
+    expect(checkTranscript(master.stdout).results).toHaveLength(20);
+    for (const worker of [first, second]) {
+      expect(await worker.exited).toBe(0);
+      expect(worker.stdout.filter((l) => l.startsWith('run task ')).length).toBeGreaterThan(0);
+    }
+  });
+
   it('ends the transcript before the summary when stdout and stderr share one terminal', async () => {
     const { base } = await startSignal();
     const address = `${base}/one-screen`;
