@@ -171,7 +171,7 @@ export class QueueService<T> {
     const values: T[] = [];
     const counted = context.heardFrom?.() !== false;
     for (const entry of entries) values.push(this.#deliver(entry, context, counted).value);
-    return { items: values, share: Math.ceil(insides.queued / this.#consumers.size) };
+    return { items: values, share: Math.ceil(insides.queued / Math.max(1, this.#consumers.size)) };
   }
 
   /** Counts the caller among this queue's consumers until its connection closes. */
