@@ -63,13 +63,11 @@ function reportUnreachable(event: ManagerEvent): void {
 
 /**
  * Serves one master until the queue stays empty, the master shuts down, or it
- * is lost. Before its first task it waits up to `firstWait` (--wait): a worker
- * that joined before the master began putting (a master waiting for
- * --min-workers) is waiting for the master, not idle.
+ * is lost. Its first get waits `firstWait` (see serveSession), the others `idle`.
  */
 async function serve(
   manager: BaseManager<Jobs>,
-  { idle, wait: firstWait, work }: Pick<WorkerOptions, 'idle' | 'wait' | 'work'>,
+  { idle, firstWait, work }: { idle: number; firstWait: number; work: number },
   out: (line: string) => void,
 ): Promise<SessionOutcome> {
   try {
@@ -78,7 +76,7 @@ async function serve(
     for (let first = true; ; first = false) {
       let n: number;
       try {
-        n = await task.get({ timeout: first ? Math.max(idle, firstWait) : idle });
+        n = await task.get({ timeout: first ? firstWait : idle });
       } catch (err) {
         if (err instanceof Empty) {
           out('task queue is empty.');
@@ -187,18 +185,23 @@ async function connectOrExit(
   }
 }
 
-/** One master's session: the job, when either side has one, else the seed's loop on the same manager. */
+/**
+ * One master's session: the job, when either side has one, else the seed's
+ * loop on the same manager. Both wait for their first task up to --wait, not
+ * --idle: a worker that joined before the master began putting (a master
+ * waiting for --min-workers) is waiting for the master, not idle.
+ */
 async function serveSession(
   manager: BaseManager<Jobs>,
-  options: WorkerOptions,
+  { job, idle, wait, work }: WorkerOptions,
   out: (line: string) => void,
 ): Promise<SessionOutcome> {
-  const { job, idle, wait } = options;
-  const outcome = await serveJob(manager, job, { idle, firstWait: wait }, out).catch(async (err) => {
+  const firstWait = Math.max(idle, wait);
+  const outcome = await serveJob(manager, job, { idle, firstWait }, out).catch(async (err) => {
     await closeJobPools();
     throw err;
   });
-  return outcome ?? (await serve(manager, options, out));
+  return outcome ?? (await serve(manager, { idle, firstWait, work }, out));
 }
 
 export async function runWorker(argv: string[], out: (line: string) => void): Promise<number> {

@@ -54,7 +54,7 @@ export interface WorkJobOptions {
   threads?: number;
   /** Seconds the task queue must stay empty, with nothing in flight elsewhere, before returning (1). */
   idle?: number;
-  /** Seconds the first get waits, when more than `idle`: a worker that joined before the master began putting. */
+  /** Seconds the first get waits (default `idle`): a worker that joined before the master began putting. */
   firstWait?: number;
   onStart?(description: JobDescription, threads: number): void;
   onOutcome?(outcome: JobOutcome): void;
@@ -157,7 +157,7 @@ export async function workJob(manager: BaseManager<object>, options: WorkJobOpti
     result: await m.get_result_queue(),
     pool,
     pollSeconds: options.idle ?? 1,
-    firstPollSeconds: Math.max(options.idle ?? 1, options.firstWait ?? 0),
+    firstPollSeconds: options.firstWait,
     keepPolling: false,
     onOutcome: options.onOutcome,
   });
