@@ -10,8 +10,13 @@
  *   buffer is used it asks for the next batch in the background, so the worker
  *   never waits a round trip while there is work (unless the last batch left
  *   the queue empty: then the next get asks, instead of a read-ahead that
- *   would bring back Empty). Prefetched items are leased
- *   like any other: if this worker dies, they are redelivered.
+ *   would bring back Empty). A read-ahead waits at the queue as the get that
+ *   started it would (its timeout, when it has one): a queue emptied by other
+ *   workers then costs no Empty answer and no second request, one message
+ *   each way per worker at the end of every run, and a get that finds the
+ *   buffer empty waits for that read-ahead within its own timeout (then asks
+ *   for what is left of it: Empty comes only from the queue). Prefetched
+ *   items are leased like any other: if this worker dies, they are redelivered.
  * - Write-behind: on an unbounded queue, `put()` resolves at once and results
  *   travel in batches (flushed before any other call, when a batch is full,
  *   and within a millisecond otherwise). Each result still acknowledges its
@@ -75,13 +80,20 @@ class ResultWriter<T> {
   }
 }
 
+/** A batch asked for while the buffer still holds items, so the next one is here before it runs dry. */
+interface ReadAhead {
+  /** Settles once the answer is in; never rejects (a failed read-ahead leaves the next get to ask itself). */
+  readonly done: Promise<void>;
+  /** Sent with a timeout, so it may wait at the queue instead of being answered at once. */
+  readonly waits: boolean;
+}
+
 /** Prefetched items: a window of them per request, and a read-ahead before the buffer runs dry. */
 class PrefetchingReader<T> {
   readonly #buffer: T[] = [];
   #head = 0;
   readonly #window: PrefetchWindow;
-  /** A non-blocking fetch sent while the buffer still holds items, so the next batch is here before it runs dry. */
-  #readAhead: Promise<void> | undefined;
+  #readAhead: ReadAhead | undefined;
   /**
    * The last batch left the queue empty (its share was 0): a read-ahead now would only bring back Empty, one
    * message each way per worker at the end of every run. The next get that finds the buffer empty asks itself.
@@ -107,8 +119,8 @@ class PrefetchingReader<T> {
     this.#window.asked(now);
   }
 
-  /** The next buffered item, which must be there. */
-  take(now: number): T {
+  /** The next buffered item, which must be there; `blocking` is the get's, which a read-ahead it starts takes over. */
+  take(now: number, blocking: BlockingOptions): T {
     const item = this.#buffer[this.#head];
     this.#buffer[this.#head++] = undefined as T;
     if (this.#head === this.#buffer.length) {
@@ -116,15 +128,24 @@ class PrefetchingReader<T> {
       this.#head = 0;
     }
     this.#window.handedOut(now);
-    this.#maybeReadAhead();
+    this.#maybeReadAhead(blocking);
     return item;
   }
 
   /** Waits for an item (per `blocking`) when none is buffered. */
   async fetch(blocking: BlockingOptions): Promise<T> {
-    if (this.buffered === 0 && this.#readAhead) await this.#readAhead;
-    if (this.buffered === 0) await this.#refill(blocking);
-    return this.take(performance.now());
+    const deadline = deadlineOf(blocking, performance.now());
+    const ahead = this.#readAhead;
+    if (this.buffered === 0 && ahead) {
+      if (ahead.waits) await settledWithin(ahead.done, deadline - performance.now());
+      else await ahead.done;
+    }
+    // What is left of this get's timeout: a read-ahead may have used some of it and come back empty, or still
+    // be waiting when this get's time is up. Only the queue's owner says Empty, never this side's clock: a
+    // master that went silent (killed, unreachable) is not an empty queue, and the request then ends with the
+    // connection, as any get's does.
+    if (this.buffered === 0) await this.#refill(optionsUntil(blocking, deadline));
+    return this.take(performance.now(), blocking);
   }
 
   /** Fetches up to a window of items into the buffer. */
@@ -154,16 +175,50 @@ class PrefetchingReader<T> {
     for (const item of items) this.#buffer.push(item);
   }
 
-  #maybeReadAhead(): void {
+  #maybeReadAhead(blocking: BlockingOptions): void {
     const size = this.#window.size;
     if (this.#readAhead || this.#drained || size < 2 || this.buffered * 2 > size) return;
     if (this.failed() || this.rpc.closedWith) return;
-    // Empty (nothing to read ahead) or a closed connection: the next get() finds out for itself.
+    // It waits as long as the get that started it would have, and only when that is bounded: one waiting
+    // forever would take an item put an hour later into the buffer of a worker that may never ask again.
+    const waits = blocking.block !== false && typeof blocking.timeout === 'number';
+    // Empty (nothing came within the timeout) or a closed connection: the next get() finds out for itself.
     const done = () => {
       this.#readAhead = undefined;
     };
-    this.#readAhead = this.#refill({ block: false }).then(done, done);
+    const options: BlockingOptions = waits ? { timeout: blocking.timeout } : { block: false };
+    this.#readAhead = { done: this.#refill(options).then(done, done), waits };
   }
+}
+
+/** When a get given `blocking` at `now` gives up, in performance.now() ms: now, some time later, or never. */
+function deadlineOf(blocking: BlockingOptions, now: number): number {
+  if (blocking.block === false) return now;
+  return typeof blocking.timeout === 'number' ? now + blocking.timeout * 1000 : Number.POSITIVE_INFINITY;
+}
+
+/** The blocking options for what is left until `deadline`. */
+function optionsUntil(blocking: BlockingOptions, deadline: number): BlockingOptions {
+  if (blocking.block === false) return { block: false };
+  if (deadline === Number.POSITIVE_INFINITY) return { block: blocking.block, timeout: blocking.timeout };
+  return { timeout: Math.max(0, deadline - performance.now()) / 1000 };
+}
+
+/** Longest delay setTimeout takes as given (longer ones fire at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Resolves when `done` settles or after `ms`, whichever comes first. */
+function settledWithin(done: Promise<void>, ms: number): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  // Beyond a timer's reach (over 24 days, or no deadline): wait for the read-ahead, whose own timeout ends it.
+  if (ms > MAX_TIMER_MS) return done;
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void done.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 export function queueProxy<T>(
@@ -194,8 +249,9 @@ export function queueProxy<T>(
     const err = failed();
     if (err) return Promise.reject(err);
     // The common case, an item already here, resolves without an async function's overhead.
-    if (reader.buffered > 0) return Promise.resolve(reader.take(now));
-    return reader.fetch({ block: opts.block, timeout: opts.timeout });
+    const blocking = { block: opts.block, timeout: opts.timeout };
+    if (reader.buffered > 0) return Promise.resolve(reader.take(now, blocking));
+    return reader.fetch(blocking);
   };
   proxy.getNowait = (): Promise<T> => {
     const err = failed();

@@ -4,7 +4,7 @@
  * records what the proxy sent, so window sizes, read-ahead and the order of
  * written-behind results can be checked.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConnectionClosedError, Full } from '../../shared/errors.js';
 import { GET_BATCH, PUT_BATCH } from '../../shared/queue/batch.js';
 import { queueProxy } from '../../shared/queue/proxy.js';
@@ -23,6 +23,8 @@ interface Options {
   share?: number;
   /** Peers the served queue divides what is left among (the share in each answer, default 1); 0 sends share 0. */
   consumers?: number;
+  /** Blocking gets with a timeout wait for items (`push`) up to that timeout, as a served queue's do. */
+  waits?: boolean;
 }
 
 function harness(options: Options = {}) {
@@ -30,9 +32,12 @@ function harness(options: Options = {}) {
   /** What the served queue holds. */
   const queued: number[] = [];
   /** Every GET_BATCH as [asked, block], and every message in order. */
-  const batches: Array<{ asked: number; block: boolean | undefined }> = [];
+  const batches: Array<{ asked: number; block: boolean | undefined; timeout?: number | null }> = [];
   const sent: Message[] = [];
+  /** Blocking gets waiting for items (with `waits`), oldest first. */
+  const parked: Array<{ id: number; asked: number; timer: ReturnType<typeof setTimeout> }> = [];
   let rpc: RpcEndpoint;
+  let silent = false;
   // Never waits: an empty queue answers Empty at once, as a served queue does after a zero timeout.
   const answer = (id: number, asked: number) => {
     const items = queued.splice(0, asked);
@@ -48,8 +53,22 @@ function harness(options: Options = {}) {
     sent.push(message);
     if (message[0] === Kind.Call && message[3] === GET_BATCH) {
       const [asked, blocking] = message[4] as [number, BlockingOptions];
-      batches.push({ asked, block: blocking.block });
-      setTimeout(() => answer(message[1], asked), 0);
+      batches.push({ asked, block: blocking.block, timeout: blocking.timeout });
+      const id = message[1];
+      if (silent) return;
+      const { timeout } = blocking;
+      if (options.waits && queued.length === 0 && blocking.block !== false && typeof timeout === 'number') {
+        const timer = setTimeout(() => {
+          parked.splice(
+            parked.findIndex((p) => p.id === id),
+            1,
+          );
+          answer(id, asked);
+        }, timeout * 1000);
+        parked.push({ id, asked, timer });
+        return;
+      }
+      setTimeout(() => answer(id, asked), 0);
     }
   }, undefined);
   let hooksRemoved = 0;
@@ -74,7 +93,33 @@ function harness(options: Options = {}) {
     sent
       .filter((m) => m[0] === Kind.Cast && m[2] === PUT_BATCH)
       .map((m) => (m as [Kind.Cast, number, string, unknown[]])[3][0]);
-  return { rpc, proxy, queued, batches, sent, putBatches, plainPuts, hooksRemoved: () => hooksRemoved };
+  /** From now on nothing is answered, not even the gets already waiting (a master that died). */
+  const silence = () => {
+    silent = true;
+    for (const waiting of parked.splice(0)) clearTimeout(waiting.timer);
+  };
+  /** Items put into the served queue: waiting gets are answered first, oldest first. */
+  const push = (...items: number[]) => {
+    queued.push(...items);
+    while (parked.length > 0 && queued.length > 0) {
+      const waiting = parked.shift() as (typeof parked)[number];
+      clearTimeout(waiting.timer);
+      answer(waiting.id, waiting.asked);
+    }
+  };
+  return {
+    rpc,
+    proxy,
+    queued,
+    push,
+    parked,
+    silence,
+    batches,
+    sent,
+    putBatches,
+    plainPuts,
+    hooksRemoved: () => hooksRemoved,
+  };
 }
 
 const release = (proxy: object) => (proxy as { [proxyInfo]: ProxyInfo })[proxyInfo].release();
@@ -182,6 +227,93 @@ describe('queue proxy: prefetch', () => {
     await h.proxy.get();
     expect(() => h.proxy.get({ timeout: -1 })).toThrow(RangeError);
     expect(() => h.proxy.get({ timeout: Number.NaN })).toThrow(/timeout/);
+  });
+});
+
+describe('queue proxy: a read-ahead that waits', () => {
+  /**
+   * Three items, gets with `timeout`, each answer claiming more is left: the
+   * proxy takes 1, then 2, and reads ahead for 4 while it still holds one,
+   * which finds the queue empty and waits there. Returns once it waits.
+   */
+  async function readAheadWaiting(timeout: number) {
+    const h = harness({ prefetch: 8, share: 1, waits: true });
+    h.push(0, 1, 2);
+    for (let n = 0; n < 2; n++) expect(await h.proxy.get({ timeout })).toBe(n);
+    await vi.waitFor(() => expect(h.parked).toHaveLength(1));
+    expect(h.batches.at(-1)).toEqual({ asked: 4, block: undefined, timeout });
+    expect(await h.proxy.get({ timeout })).toBe(2);
+    return h;
+  }
+
+  it('waits at the queue within the timeout of the get that started it, and the next get takes what it brings', async () => {
+    const h = await readAheadWaiting(5);
+    const next = h.proxy.get({ timeout: 5 });
+    await flushTimers();
+    // No second request while the first waits: the get waits for the read-ahead.
+    expect(h.batches).toHaveLength(3);
+    h.push(10, 11);
+    expect(await next).toBe(10);
+    expect(await h.proxy.get({ timeout: 5 })).toBe(11);
+  });
+
+  it('asks again for what is left of a get timeout when the read-ahead comes back empty first', async () => {
+    const h = await readAheadWaiting(0.1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // This get started about 50 ms after the read-ahead: it outlives it by as much.
+    const next = h.proxy.get({ timeout: 0.1 });
+    await vi.waitFor(() => expect(h.batches).toHaveLength(4));
+    const again = h.batches[3];
+    expect(again.asked).toBe(1);
+    expect(again.timeout).toBeGreaterThan(0);
+    expect(again.timeout).toBeLessThan(0.1);
+    h.push(42);
+    expect(await next).toBe(42);
+  });
+
+  it('asks the queue for what is left when its own timeout ends first, and keeps what the read-ahead brings later', async () => {
+    const h = await readAheadWaiting(5);
+    await expect(h.proxy.get({ timeout: 0.02 })).rejects.toMatchObject({ name: 'Empty', code: 'QUEUE_EMPTY' });
+    // The Empty is the queue's answer to a request for the rest of the 20 ms, not this side's guess.
+    const rest = h.batches[3];
+    expect(rest.timeout).toBeGreaterThanOrEqual(0);
+    expect(rest.timeout).toBeLessThan(0.02);
+    await expect(h.proxy.getNowait()).rejects.toMatchObject({ name: 'Empty' });
+    expect(h.batches[4]).toMatchObject({ block: false });
+    h.push(7);
+    await flushTimers();
+    expect(await h.proxy.getNowait()).toBe(7);
+  });
+
+  it('does not take a silent master for an empty queue: the get ends with the connection', async () => {
+    const h = await readAheadWaiting(5);
+    // A master SIGKILLed: nothing answers any more, and the connection ends only once that is noticed.
+    h.silence();
+    let settled = false;
+    const next = h.proxy.get({ timeout: 0.02 });
+    next.then(
+      () => {
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(settled).toBe(false);
+    h.rpc.close();
+    await expect(next).rejects.toMatchObject({ name: 'ConnectionClosedError', code: 'CONNECTION_CLOSED' });
+  });
+
+  it('reads ahead without waiting when the get that starts it waits forever or not at all', async () => {
+    for (const blocking of [{}, { timeout: null }, { block: false }]) {
+      const h = harness({ prefetch: 8, share: 1, waits: true });
+      h.push(0, 1, 2);
+      for (let n = 0; n < 3; n++) expect(await h.proxy.get(blocking)).toBe(n);
+      await flushTimers();
+      expect(h.batches.at(-1)).toMatchObject({ asked: 4, block: false });
+      expect(h.parked).toHaveLength(0);
+    }
   });
 });
 
