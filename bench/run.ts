@@ -58,7 +58,7 @@ interface Results {
   browser?: BrowserResult;
   journal?: JournalResult;
   cli?: CliSeedResult;
-  many?: Record<string, ManyRun | null>;
+  many?: Record<string, ManyRun[]>;
   bindings?: BindingsResult;
   signaling?: SignalingResult;
   'python-listen'?: ListenResult;

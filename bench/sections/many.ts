@@ -4,6 +4,12 @@
  * Measures the time until the master has them all authenticated, the seed
  * workload's tasks/s across all of them, and the master's memory per
  * connection (RSS after a GC, with all connected, minus RSS before).
+ *
+ * Each count runs `--repeat` times, every time with a fresh master and fresh
+ * connections (a second run on the same ones would start with every worker's
+ * prefetch window already open), and the rows show the median with its
+ * spread: one run of 500 workers on two shared cores moves by 2× from one
+ * minute to the next, so a single run's verdict follows the noise.
  */
 import type { Child } from '../lib/children.js';
 import { type Context, endScenario, startMaster, startWorker } from '../lib/context.js';
@@ -134,10 +140,17 @@ export async function manyRun(ctx: Context, connections: number): Promise<ManyRu
   }
 }
 
-export async function runMany(ctx: Context): Promise<Record<string, ManyRun | null>> {
-  const result: Record<string, ManyRun | null> = {};
+/** Every repeat's run of each connection count, in run order (a failed repeat is left out). */
+export async function runMany(ctx: Context): Promise<Record<string, ManyRun[]>> {
+  const result: Record<string, ManyRun[]> = {};
   for (const connections of ctx.options.many) {
-    result[connections] = (await ctx.attempt(`${connections} workers`, () => manyRun(ctx, connections))) ?? null;
+    const runs: ManyRun[] = [];
+    for (let i = 1; i <= ctx.options.repeat; i++) {
+      const label = `${connections} workers${ctx.options.repeat > 1 ? ` #${i}` : ''}`;
+      const run = await ctx.attempt(label, () => manyRun(ctx, connections));
+      if (run) runs.push(run);
+    }
+    result[connections] = runs;
   }
   return result;
 }
@@ -146,7 +159,7 @@ export async function runMany(ctx: Context): Promise<Record<string, ManyRun | nu
  * `w4`: the seed workload's median tasks/s with four worker processes in the
  * same run (the throughput section), which the many-workers rate is held to.
  */
-export function manyRows(ctx: Context, result: Record<string, ManyRun | null> | undefined, w4?: number): Row[] {
+export function manyRows(ctx: Context, result: Record<string, ManyRun[]> | undefined, w4?: number): Row[] {
   const rows: Row[] = [];
   const share = MANY_SHARE_OF_W4_TARGET;
   const rateTarget = {
@@ -154,9 +167,9 @@ export function manyRows(ctx: Context, result: Record<string, ManyRun | null> | 
     check: (rate: number) => (w4 === undefined ? null : rate >= w4 * share),
   };
   for (const connections of ctx.options.many) {
-    const run = result?.[connections] ?? undefined;
+    const runs = result?.[connections] ?? [];
     const missing = result ? 'failed' : 'not run';
-    const one = (value: number | undefined) => cellOf(summarize([value]), missing);
+    const all = (value: (run: ManyRun) => number) => cellOf(summarize(runs.map(value)), missing);
     const processes = Math.ceil(connections / ctx.options.managersPerProcess);
     const label = `${connections} workers (${processes} process${processes > 1 ? 'es' : ''})`;
     const isTarget = connections >= MANY_TARGET_CONNECTIONS;
@@ -165,24 +178,25 @@ export function manyRows(ctx: Context, result: Record<string, ManyRun | null> | 
         id: `many_${connections}_connect_all_s`,
         measure: `${label}: all connected`,
         unit: 's',
-        peerproc: one(run && run.connectAllMs / 1000),
+        peerproc: all((run) => run.connectAllMs / 1000),
       }),
       row({
         id: `many_${connections}_tasks_per_s`,
         measure: `${label}: tasks/s (N = ${ctx.options.manyTasks.toLocaleString('en-US')})`,
         unit: 'tasks/s',
-        peerproc: one(run?.tasksPerS),
+        peerproc: all((run) => run.tasksPerS),
         target: isTarget ? rateTarget : undefined,
       }),
       row({
         id: `many_${connections}_mb_per_connection`,
         measure: `${label}: master RSS per connection`,
         unit: 'MB',
-        peerproc: one(run?.mbPerConnection),
+        peerproc: all((run) => run.mbPerConnection),
         target: isTarget
           ? {
               text: `all ${connections} held, ≤ ${MB_PER_CONNECTION_TARGET} MB`,
-              check: (mb) => !!run && run.connected === connections && mb <= MB_PER_CONNECTION_TARGET,
+              check: (mb) =>
+                runs.length > 0 && runs.every((run) => run.connected === connections) && mb <= MB_PER_CONNECTION_TARGET,
             }
           : undefined,
       }),

@@ -155,5 +155,13 @@ describe('npm run bench -- --smoke', () => {
         expect(r.checked).toBe(r.tasks);
       }
     }
+    // The many-workers section keeps every repeat's run (one in a smoke run), each with every result checked.
+    for (const runs of Object.values(json.results.many) as { tasks: number; checked: number; bad: number }[][]) {
+      expect(runs).toHaveLength(1);
+      for (const r of runs) {
+        expect(r.bad).toBe(0);
+        expect(r.checked).toBe(r.tasks);
+      }
+    }
   });
 });
