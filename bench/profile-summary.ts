@@ -162,8 +162,17 @@ function parseOptions(values: { top?: string; window?: string; timeline?: string
 function main(): void {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { top: { type: 'string' }, window: { type: 'string' }, timeline: { type: 'string' } },
+    options: {
+      top: { type: 'string' },
+      window: { type: 'string' },
+      timeline: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   const dir = positionals[0];
   if (!dir) throw new TypeError(USAGE);
   const options = parseOptions(values);
@@ -174,4 +183,10 @@ function main(): void {
   for (const f of files) process.stdout.write(`${summarize(join(dir, f), options)}\n`);
 }
 
-main();
+try {
+  main();
+} catch (err) {
+  // A bad option or folder: its message, not a stack trace (exit 2, as the CLI does for bad options).
+  process.stderr.write(`profile-summary: ${(err as Error).message}\n`);
+  process.exitCode = 2;
+}
