@@ -101,7 +101,12 @@ serve({
       for (; received < tasks; received++) results[received] = await result.get({ timeout: resultTimeoutS });
     } catch (err) {
       if (!(err instanceof Empty)) throw err;
-      throw new Error(`no result for ${resultTimeoutS} s after ${received} of ${tasks}`);
+      // What was left where: in the queue, out with workers (leased), and how many workers were still there.
+      const q = queues.get_task_queue;
+      throw new Error(
+        `no result for ${resultTimeoutS} s after ${received} of ${tasks}: ${q.qsize()} task(s) queued, ` +
+          `${q.inFlight()} in flight, ${q.waitingPeers()} worker(s) waiting, ${authenticated} connected`,
+      );
     }
     const seconds = (performance.now() - started) / 1000;
     for (const r of results) checker.check(r);

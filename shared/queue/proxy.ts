@@ -13,9 +13,10 @@
  *   would bring back Empty). A read-ahead waits at the queue as the get that
  *   started it would (its timeout, when it has one): a queue emptied by other
  *   workers then costs no Empty answer and no second request, one message
- *   each way per worker at the end of every run, and a get that finds the
- *   buffer empty waits for that read-ahead within its own timeout (then asks
- *   for what is left of it: Empty comes only from the queue). Prefetched
+ *   each way per worker at the end of every run. A get that finds the buffer
+ *   empty waits for that read-ahead's answer (then, if it was Empty, asks for
+ *   what is left of its own timeout: Empty comes only from the queue); a
+ *   non-blocking get asks beside it. Prefetched
  *   items are leased like any other: if this worker dies, they are redelivered.
  * - Write-behind: on an unbounded queue, `put()` resolves at once and results
  *   travel in batches (flushed before any other call, when a batch is full,
@@ -136,15 +137,21 @@ class PrefetchingReader<T> {
   async fetch(blocking: BlockingOptions): Promise<T> {
     const deadline = deadlineOf(blocking, performance.now());
     const ahead = this.#readAhead;
-    if (this.buffered === 0 && ahead) {
-      if (ahead.waits) await settledWithin(ahead.done, deadline - performance.now());
-      else await ahead.done;
+    // A get waits for the read-ahead's answer rather than sending a second request beside it: a worker
+    // waiting at the queue while items it already took are still on their way to it would hold them out of
+    // every other worker's reach (an Empty waits for items in flight), and each would wait for the others.
+    // Only a non-blocking get asks beside it, which the queue answers at once.
+    if (this.buffered === 0 && ahead && !(ahead.waits && blocking.block === false)) await ahead.done;
+    if (this.buffered === 0) {
+      try {
+        // What is left of this get's timeout (the read-ahead came back empty, having used some of it). Empty
+        // comes only from the queue, never from this side's clock: a silent master is not an empty queue.
+        await this.#refill(optionsUntil(blocking, deadline));
+      } catch (err) {
+        // The read-ahead's items came while the queue answered this non-blocking get: they are this get's.
+        if (!(err instanceof Empty) || this.buffered === 0) throw err;
+      }
     }
-    // What is left of this get's timeout: a read-ahead may have used some of it and come back empty, or still
-    // be waiting when this get's time is up. Only the queue's owner says Empty, never this side's clock: a
-    // master that went silent (killed, unreachable) is not an empty queue, and the request then ends with the
-    // connection, as any get's does.
-    if (this.buffered === 0) await this.#refill(optionsUntil(blocking, deadline));
     return this.take(performance.now(), blocking);
   }
 
@@ -202,23 +209,6 @@ function optionsUntil(blocking: BlockingOptions, deadline: number): BlockingOpti
   if (blocking.block === false) return { block: false };
   if (deadline === Number.POSITIVE_INFINITY) return { block: blocking.block, timeout: blocking.timeout };
   return { timeout: Math.max(0, deadline - performance.now()) / 1000 };
-}
-
-/** Longest delay setTimeout takes as given (longer ones fire at once). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** Resolves when `done` settles or after `ms`, whichever comes first. */
-function settledWithin(done: Promise<void>, ms: number): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  // Beyond a timer's reach (over 24 days, or no deadline): wait for the read-ahead, whose own timeout ends it.
-  if (ms > MAX_TIMER_MS) return done;
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    void done.then(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }
 
 export function queueProxy<T>(

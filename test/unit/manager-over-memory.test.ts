@@ -184,4 +184,45 @@ describe('manager and proxies over an in-memory link', () => {
     await master.bye('master shut down');
     await outcome;
   });
+
+  it('ends a bursty run of many workers with short timeouts and read-aheads waiting: every task once, every loop exits', async () => {
+    // Each task takes a millisecond and tasks come in bursts, so read-aheads wait at the queue between bursts
+    // and past the 20 ms timeout of the get behind them, while the others' items are still in flight.
+    const { tasks, results, registry } = jobs();
+    const WORKERS = 8;
+    const TASKS = 2_000;
+    const loops = await Promise.all(
+      Array.from({ length: WORKERS }, async () => {
+        const { proxy } = await pair(registry);
+        const task = await proxy<Queue<number>>('tasks');
+        const result = await proxy<Queue<string>>('results');
+        return async () => {
+          for (;;) {
+            let n: number;
+            try {
+              n = await task.get({ timeout: 0.02 });
+            } catch (err) {
+              if (err instanceof Empty) return;
+              throw err;
+            }
+            await new Promise((r) => setTimeout(r, 1));
+            await result.put(`${n}`);
+          }
+        };
+      }),
+    );
+    const running = loops.map((loop) => loop());
+    await new Promise((r) => setTimeout(r, 10));
+    // Tasks come in bursts with pauses longer than a get's timeout (a master producing them as it goes).
+    for (let n = 0; n < TASKS; n++) {
+      await tasks.put(n);
+      if (n % 100 === 99) await new Promise((r) => setTimeout(r, 40));
+    }
+    await Promise.all(running);
+    await settle();
+    const got: string[] = [];
+    while (!results.empty()) got.push(results.getNowait());
+    expect(got.map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: TASKS }, (_, n) => n));
+    expect(tasks.inFlight()).toBe(0);
+  });
 });
