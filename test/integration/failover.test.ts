@@ -92,6 +92,8 @@ describe('signaling fail-over', () => {
 
     await a.close();
     await until(() => b.stats().masters === 1, 'the master to register on B');
+    // B counts the master as soon as it registers; the master hears B's answer a moment later.
+    await until(() => m.events.some((e) => e.type === 'signaling-restored'), 'the master to hear it is registered');
     expect(m.events.map((e) => e.type)).toEqual(expect.arrayContaining(['signaling-lost', 'signaling-restored']));
     await roundTrip(m, early, 4); // the peer link did not depend on A
 
