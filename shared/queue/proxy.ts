@@ -238,10 +238,10 @@ export function queueProxy<T>(
     reader.asked(now);
     const err = failed();
     if (err) return Promise.reject(err);
-    // The common case, an item already here, resolves without an async function's overhead.
-    const blocking = { block: opts.block, timeout: opts.timeout };
-    if (reader.buffered > 0) return Promise.resolve(reader.take(now, blocking));
-    return reader.fetch(blocking);
+    // The common case, an item already here, resolves without an async function's overhead (or a copy of
+    // the options: the reader reads only their block and timeout, and sends options of its own).
+    if (reader.buffered > 0) return Promise.resolve(reader.take(now, opts));
+    return reader.fetch(opts);
   };
   proxy.getNowait = (): Promise<T> => {
     const err = failed();

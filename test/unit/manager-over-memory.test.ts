@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sleep } from '../../shared/backoff.js';
 import { AuthenticationError, ConnectionClosedError, Empty, MethodNotExposedError } from '../../shared/errors.js';
 import { queueProxies } from '../../shared/queue/proxy.js';
 import { Queue } from '../../shared/queue/queue.js';
@@ -26,7 +27,22 @@ function jobs() {
   return { tasks, results, registry };
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 20));
+const settle = () => sleep(20);
+
+/** The seed's worker loop: get, (work,) put the answer; returns once a get raises Empty, throws anything else. */
+async function seedLoop(task: ProxyOf<Queue<number>>, result: ProxyOf<Queue<string>>, timeout: number, workMs = 0) {
+  for (;;) {
+    let n: number;
+    try {
+      n = await task.get({ timeout });
+    } catch (err) {
+      if (err instanceof Empty) return;
+      throw err;
+    }
+    if (workMs > 0) await sleep(workMs);
+    await result.put(`${n}`);
+  }
+}
 
 describe('manager and proxies over an in-memory link', () => {
   it('authenticates, then serves queue proxies with prefetch and batched results', async () => {
@@ -35,16 +51,7 @@ describe('manager and proxies over an in-memory link', () => {
     const { proxy, worker } = await pair(registry);
     const task = await proxy<Queue<number>>('tasks');
     const result = await proxy<Queue<string>>('results');
-    for (;;) {
-      let n: number;
-      try {
-        n = await task.get({ timeout: 0.05 });
-      } catch (err) {
-        expect(err).toBeInstanceOf(Empty);
-        break;
-      }
-      await result.put(`${n}`);
-    }
+    await seedLoop(task, result, 0.05);
     await worker.bye('done');
     await settle();
     const entries = [];
@@ -196,27 +203,15 @@ describe('manager and proxies over an in-memory link', () => {
         const { proxy } = await pair(registry);
         const task = await proxy<Queue<number>>('tasks');
         const result = await proxy<Queue<string>>('results');
-        return async () => {
-          for (;;) {
-            let n: number;
-            try {
-              n = await task.get({ timeout: 0.02 });
-            } catch (err) {
-              if (err instanceof Empty) return;
-              throw err;
-            }
-            await new Promise((r) => setTimeout(r, 1));
-            await result.put(`${n}`);
-          }
-        };
+        return () => seedLoop(task, result, 0.02, 1);
       }),
     );
     const running = loops.map((loop) => loop());
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
     // Tasks come in bursts with pauses longer than a get's timeout (a master producing them as it goes).
     for (let n = 0; n < TASKS; n++) {
       await tasks.put(n);
-      if (n % 100 === 99) await new Promise((r) => setTimeout(r, 40));
+      if (n % 100 === 99) await sleep(40);
     }
     await Promise.all(running);
     await settle();

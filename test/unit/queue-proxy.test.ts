@@ -5,6 +5,7 @@
  * written-behind results can be checked.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { sleep } from '../../shared/backoff.js';
 import { ConnectionClosedError, Full } from '../../shared/errors.js';
 import { GET_BATCH, PUT_BATCH } from '../../shared/queue/batch.js';
 import { queueProxy } from '../../shared/queue/proxy.js';
@@ -259,7 +260,7 @@ describe('queue proxy: a read-ahead that waits', () => {
 
   it('asks again for what is left of a get timeout when the read-ahead comes back empty first', async () => {
     const h = await readAheadWaiting(0.1);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     // This get started about 50 ms after the read-ahead: it outlives it by as much.
     const next = h.proxy.get({ timeout: 0.1 });
     await vi.waitFor(() => expect(h.batches).toHaveLength(4));
@@ -278,7 +279,7 @@ describe('queue proxy: a read-ahead that waits', () => {
     void next.then(() => {
       settled = true;
     });
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await sleep(60);
     // A request of its own would wait at the queue while the read-ahead's items may be on their way here;
     // every worker doing so at the end of a run held the others' Empty forever (found with 500 workers).
     expect(settled).toBe(false);
@@ -311,7 +312,7 @@ describe('queue proxy: a read-ahead that waits', () => {
         settled = true;
       },
     );
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     expect(settled).toBe(false);
     h.rpc.close();
     await expect(next).rejects.toMatchObject({ name: 'ConnectionClosedError', code: 'CONNECTION_CLOSED' });
