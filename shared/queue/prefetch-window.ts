@@ -40,6 +40,11 @@ export class PrefetchWindow {
     this.#max = Math.max(1, max);
   }
 
+  /** Average ms the consumer spends per item; undefined until measured. */
+  get pace(): number | undefined {
+    return this.#pace;
+  }
+
   /** Items to ask for now. */
   get size(): number {
     if (this.#pace === undefined) return Math.min(this.#supply, 1);

@@ -7,8 +7,10 @@
  *   of the queue), up to `prefetch`, and never holds
  *   more than PREFETCH_HORIZON_MS of this worker's measured work: see
  *   prefetch-window.ts) and serves the next `get()`s locally; once half the
- *   buffer is used it asks for the next batch in the background, so the worker
- *   never waits a round trip while there is work (unless the last batch left
+ *   buffer is used, or earlier when what is left would be used up within two
+ *   round trips (a fast consumer), it asks for the next batch in the
+ *   background, so the worker never waits a round trip while there is work
+ *   (unless the last batch left
  *   the queue empty: then the next get asks, instead of a read-ahead that
  *   would bring back Empty). A read-ahead waits at the queue as the get that
  *   started it would (its timeout, when it has one): a queue emptied by other
@@ -41,6 +43,16 @@ export interface QueueProxyOptions {
   /** Send results of unbounded queues in batches (default true). */
   batchResults: boolean;
 }
+
+/**
+ * A read-ahead leaves, at the latest, while the buffer still holds this many
+ * round trips of the consumer's work (and always once half the buffer is
+ * used): a fast consumer, whose half window is gone within one round trip,
+ * would otherwise wait for every batch.
+ */
+const READ_AHEAD_ROUND_TRIPS = 2;
+/** Weight of the newest round trip in their average. */
+const ROUND_TRIP_WEIGHT = 0.25;
 
 /** Results held before a batch is sent regardless of the timer. */
 const PUT_BATCH_SIZE = 512;
@@ -95,6 +107,8 @@ class PrefetchingReader<T> {
   #head = 0;
   readonly #window: PrefetchWindow;
   #readAhead: ReadAhead | undefined;
+  /** Average ms from asking for a batch to its answer, over answers that brought a whole window; undefined until one did. */
+  #roundTripMs: number | undefined;
   /**
    * The last batch left the queue empty (its share was 0): a read-ahead now would only bring back Empty, one
    * message each way per worker at the end of every run. The next get that finds the buffer empty asks itself.
@@ -158,6 +172,7 @@ class PrefetchingReader<T> {
   /** Fetches up to a window of items into the buffer. */
   async #refill(blocking: BlockingOptions): Promise<void> {
     const asked = this.#window.size;
+    const sent = performance.now();
     let reply: GetBatchReply<T>;
     try {
       reply = (await this.rpc.call(this.objectId, GET_BATCH, [asked, blocking])) as GetBatchReply<T>;
@@ -177,14 +192,30 @@ class PrefetchingReader<T> {
     }
     // The share only sizes the next request: anything but a count is ignored.
     const share = Number.isSafeInteger(reply.share) ? reply.share : 0;
+    // A whole window means the queue had it ready: the time was the round trip, not a wait for puts.
+    if (items.length === asked) this.#roundTrip(performance.now() - sent);
     this.#window.supplied(asked, items.length, share);
     this.#drained = share === 0;
     for (const item of items) this.#buffer.push(item);
   }
 
+  #roundTrip(ms: number): void {
+    const average = this.#roundTripMs;
+    this.#roundTripMs = average === undefined ? ms : average + (ms - average) * ROUND_TRIP_WEIGHT;
+  }
+
+  /** Whether what is buffered would be used up within READ_AHEAD_ROUND_TRIPS round trips (both measured). */
+  #runsDrySoon(): boolean {
+    const pace = this.#window.pace;
+    const roundTrip = this.#roundTripMs;
+    if (pace === undefined || roundTrip === undefined) return false;
+    return this.buffered * pace <= READ_AHEAD_ROUND_TRIPS * roundTrip;
+  }
+
   #maybeReadAhead(blocking: BlockingOptions): void {
     const size = this.#window.size;
-    if (this.#readAhead || this.#drained || size < 2 || this.buffered * 2 > size) return;
+    if (this.#readAhead || this.#drained || size < 2) return;
+    if (this.buffered * 2 > size && !this.#runsDrySoon()) return;
     if (this.failed() || this.rpc.closedWith) return;
     // It waits as long as the get that started it would have, and only when that is bounded: one waiting
     // forever would take an item put an hour later into the buffer of a worker that may never ask again.

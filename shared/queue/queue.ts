@@ -60,6 +60,8 @@ interface Putter<T> extends Waiter<void> {
 interface Getter<T> extends Waiter<QueueEntry<T>>, Partial<RemoteGetter> {}
 
 function first<V>(set: Set<V>): V | undefined {
+  // Asked for every item taken or offered, nearly always of an empty set: no iterator for that.
+  if (set.size === 0) return undefined;
   for (const value of set) return value;
   return undefined;
 }
@@ -70,6 +72,7 @@ function first<V>(set: Set<V>): V | undefined {
  * until its death is declared; handing it the item would only strand it again.
  */
 function liveGetter<T>(getters: Set<Getter<T>>): Getter<T> | undefined {
+  if (getters.size === 0) return undefined;
   let fallback: Getter<T> | undefined;
   for (const getter of getters) {
     if (!getter.heardFrom || getter.heardFrom()) return getter;

@@ -26,6 +26,8 @@ interface Options {
   consumers?: number;
   /** Blocking gets with a timeout wait for items (`push`) up to that timeout, as a served queue's do. */
   waits?: boolean;
+  /** Called as each GET_BATCH is sent, before it is answered. */
+  onBatch?: (asked: number, block: boolean | undefined) => void;
 }
 
 function harness(options: Options = {}) {
@@ -55,6 +57,7 @@ function harness(options: Options = {}) {
     if (message[0] === Kind.Call && message[3] === GET_BATCH) {
       const [asked, blocking] = message[4] as [number, BlockingOptions];
       batches.push({ asked, block: blocking.block, timeout: blocking.timeout });
+      options.onBatch?.(asked, blocking.block);
       const id = message[1];
       if (silent) return;
       const { timeout } = blocking;
@@ -221,6 +224,40 @@ describe('queue proxy: prefetch', () => {
     expect(h.batches.length).toBeLessThan(30);
   });
 
+  /** Gets of `count` items, recording how many items the proxy held when it sent each read-ahead. */
+  async function readAheadsOf(count: number, pauseMs: number) {
+    let called = 0;
+    const held: Array<{ held: number; asked: number }> = [];
+    const h = harness({
+      prefetch: 64,
+      consumers: 1,
+      // What left the served queue, less what the consumer asked for: what the proxy holds now.
+      onBatch: (asked, block) => block === false && held.push({ held: 1000 - h.queued.length - called, asked }),
+    });
+    for (let n = 0; n < 1000; n++) h.queued.push(n);
+    for (let n = 0; n < count; n++) {
+      called++;
+      expect(await h.proxy.get()).toBe(n);
+      if (pauseMs > 0) await sleep(pauseMs);
+    }
+    return held;
+  }
+
+  it('reads ahead at once when a fast consumer would use its buffer up within two round trips', async () => {
+    // Microseconds per item against a round trip of a timer turn: a read-ahead leaves with most of the
+    // window still here (63 of 64 after the first), not once half of it is used.
+    const held = await readAheadsOf(300, 0);
+    expect(held.some((r) => r.held * 2 > r.asked)).toBe(true);
+    expect(held.find((r) => r.asked === 64)?.held).toBeGreaterThan(32);
+  });
+
+  it('keeps a slow consumer to the half-buffer rule: its buffer lasts many round trips', async () => {
+    // 10 ms per item: the pace holds the window to about 5 items (50 ms of work).
+    const held = await readAheadsOf(20, 10);
+    expect(held.length).toBeGreaterThan(2);
+    for (const r of held) expect(r.held * 2).toBeLessThanOrEqual(r.asked);
+  });
+
   it('refuses a bad timeout even when an item is already buffered', async () => {
     const h = harness();
     for (let n = 0; n < 10; n++) h.queued.push(n);
@@ -259,15 +296,16 @@ describe('queue proxy: a read-ahead that waits', () => {
   });
 
   it('asks again for what is left of a get timeout when the read-ahead comes back empty first', async () => {
-    const h = await readAheadWaiting(0.1);
-    await sleep(50);
-    // This get started about 50 ms after the read-ahead: it outlives it by as much.
-    const next = h.proxy.get({ timeout: 0.1 });
-    await vi.waitFor(() => expect(h.batches).toHaveLength(4));
+    // Seconds, not milliseconds: under a loaded machine's timer delays, what is left must still be there.
+    const h = await readAheadWaiting(1);
+    await sleep(500);
+    // This get started about 0.5 s after the read-ahead: it outlives it by as much.
+    const next = h.proxy.get({ timeout: 1 });
+    await vi.waitFor(() => expect(h.batches).toHaveLength(4), { timeout: 3000 });
     const again = h.batches[3];
     expect(again.asked).toBe(1);
     expect(again.timeout).toBeGreaterThan(0);
-    expect(again.timeout).toBeLessThan(0.1);
+    expect(again.timeout).toBeLessThan(0.9);
     h.push(42);
     expect(await next).toBe(42);
   });
