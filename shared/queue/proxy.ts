@@ -10,9 +10,8 @@
  *   buffer is used, or earlier when what is left would be used up within two
  *   round trips (a fast consumer), it asks for the next batch in the
  *   background, so the worker never waits a round trip while there is work
- *   (unless the last batch left
- *   the queue empty: then the next get asks, instead of a read-ahead that
- *   would bring back Empty). A read-ahead waits at the queue as the get that
+ *   (unless the last batch left the queue empty: then the next get asks,
+ *   instead of a read-ahead that would bring back Empty). A read-ahead waits at the queue as the get that
  *   started it would (its timeout, when it has one): a queue emptied by other
  *   workers then costs no Empty answer and no second request, one message
  *   each way per worker at the end of every run. A get that finds the buffer
@@ -192,7 +191,8 @@ class PrefetchingReader<T> {
     }
     // The share only sizes the next request: anything but a count is ignored.
     const share = Number.isSafeInteger(reply.share) ? reply.share : 0;
-    // A whole window means the queue had it ready: the time was the round trip, not a wait for puts.
+    // A whole window means the queue had it ready, so the time was the round trip. (A get that waited for a
+    // put loop's slice brings a whole window too; counting its wait only makes the next read-ahead leave earlier.)
     if (items.length === asked) this.#roundTrip(performance.now() - sent);
     this.#window.supplied(asked, items.length, share);
     this.#drained = share === 0;

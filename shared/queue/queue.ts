@@ -60,7 +60,7 @@ interface Putter<T> extends Waiter<void> {
 interface Getter<T> extends Waiter<QueueEntry<T>>, Partial<RemoteGetter> {}
 
 function first<V>(set: Set<V>): V | undefined {
-  // Asked for every item taken or offered, nearly always of an empty set: no iterator for that.
+  // Asked for every item taken, nearly always of an empty set (no putter waits): no iterator for that.
   if (set.size === 0) return undefined;
   for (const value of set) return value;
   return undefined;

@@ -1,0 +1,50 @@
+/**
+ * `node dist/bench/experiments/cli-timeline.js`, the experiment behind the
+ * CLI row's floor (docs/performance.md): a real `peerproc master` and worker
+ * over real WebRTC (npm test runs inside the network namespace), on a short
+ * run. It checks the moments are reported in order and a bad option is
+ * refused; no timed assertions.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const EXPERIMENT = resolve(import.meta.dirname, '../../dist/bench/experiments/cli-timeline.js');
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [EXPERIMENT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
+}
+
+beforeAll(() => {
+  if (!existsSync(EXPERIMENT))
+    throw new Error(`${EXPERIMENT} is missing: run \`npm run build\` first (npm test does).`);
+});
+
+describe('cli-timeline experiment', () => {
+  it('times a real CLI run: first line, first result and exit, in that order', async () => {
+    const { code, stdout, stderr } = await run(['--workers', '1', '--runs', '1', '--tasks', '300']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const m = /^W=1 #1: first line (\d+) ms, first result (\d+) ms, exit (\d+) ms: (\d+) tasks\/s in all/m.exec(stdout);
+    expect(m, stdout).not.toBeNull();
+    const [firstLine, firstResult, exit] = [Number(m?.[1]), Number(m?.[2]), Number(m?.[3])];
+    expect(firstLine).toBeLessThanOrEqual(firstResult);
+    expect(firstResult).toBeLessThanOrEqual(exit);
+  }, 60_000);
+
+  it('refuses a bad option with exit 1 and says which', async () => {
+    const { code, stderr } = await run(['--runs', 'zero']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^cli-timeline: .*runs/);
+  });
+});
