@@ -4,21 +4,22 @@
  *
  * - Prefetch: `get()` asks for a batch of items at once (a window that starts
  *   at 1, grows while the queue has plenty (doubling, or to this worker's share
- *   of the queue), up to `prefetch`, and never holds
- *   more than PREFETCH_HORIZON_MS of this worker's measured work: see
+ *   of the queue), up to `prefetch`, and never holds more than
+ *   PREFETCH_HORIZON_MS of this worker's measured work: see
  *   prefetch-window.ts) and serves the next `get()`s locally; once half the
- *   buffer is used, or earlier when what is left would be used up within two
- *   round trips (a fast consumer), it asks for the next batch in the
- *   background, so the worker never waits a round trip while there is work
- *   (unless the last batch left the queue empty: then the next get asks,
- *   instead of a read-ahead that would bring back Empty). A read-ahead waits at the queue as the get that
- *   started it would (its timeout, when it has one): a queue emptied by other
- *   workers then costs no Empty answer and no second request, one message
- *   each way per worker at the end of every run. A get that finds the buffer
- *   empty waits for that read-ahead's answer (then, if it was Empty, asks for
- *   what is left of its own timeout: Empty comes only from the queue); a
- *   non-blocking get asks beside it. Prefetched
- *   items are leased like any other: if this worker dies, they are redelivered.
+ *   buffer is used, or earlier when the queue has plenty and what is left
+ *   would be used up within two round trips (a fast consumer), it asks for
+ *   the next batch in the background, so the worker never waits a round trip
+ *   while there is work (unless the last batch left the queue empty: then the
+ *   next get asks, instead of a read-ahead that would bring back Empty). A
+ *   read-ahead waits at the queue as the get that started it would (its
+ *   timeout, when it has one): a queue emptied by other workers then costs no
+ *   Empty answer and no second request, one message each way per worker at
+ *   the end of every run. A get that finds the buffer empty waits for that
+ *   read-ahead's answer (then, if it was Empty, asks for what is left of its
+ *   own timeout: Empty comes only from the queue); a non-blocking get asks
+ *   beside it. Prefetched items are leased like any other: if this worker
+ *   dies, they are redelivered.
  * - Write-behind: on an unbounded queue, `put()` resolves at once and results
  *   travel in batches (flushed before any other call, when a batch is full,
  *   and within a millisecond otherwise). Each result still acknowledges its
@@ -44,10 +45,10 @@ export interface QueueProxyOptions {
 }
 
 /**
- * A read-ahead leaves, at the latest, while the buffer still holds this many
- * round trips of the consumer's work (and always once half the buffer is
- * used): a fast consumer, whose half window is gone within one round trip,
- * would otherwise wait for every batch.
+ * While the queue has plenty, a read-ahead leaves at the latest while the
+ * buffer still holds this many round trips of the consumer's work (and
+ * always once half the buffer is used): a fast consumer, whose half window is
+ * gone within one round trip, would otherwise wait for every batch.
  */
 const READ_AHEAD_ROUND_TRIPS = 2;
 /** Weight of the newest round trip in their average. */
@@ -108,6 +109,8 @@ class PrefetchingReader<T> {
   #readAhead: ReadAhead | undefined;
   /** Average ms from asking for a batch to its answer, over answers that brought a whole window; undefined until one did. */
   #roundTripMs: number | undefined;
+  /** This worker's share of what the queue still held at the last answer (see GetBatchReply). */
+  #share = 0;
   /**
    * The last batch left the queue empty (its share was 0): a read-ahead now would only bring back Empty, one
    * message each way per worker at the end of every run. The next get that finds the buffer empty asks itself.
@@ -195,6 +198,7 @@ class PrefetchingReader<T> {
     // put loop's slice brings a whole window too; counting its wait only makes the next read-ahead leave earlier.)
     if (items.length === asked) this.#roundTrip(performance.now() - sent);
     this.#window.supplied(asked, items.length, share);
+    this.#share = share;
     this.#drained = share === 0;
     for (const item of items) this.#buffer.push(item);
   }
@@ -204,8 +208,16 @@ class PrefetchingReader<T> {
     this.#roundTripMs = average === undefined ? ms : average + (ms - average) * ROUND_TRIP_WEIGHT;
   }
 
-  /** Whether what is buffered would be used up within READ_AHEAD_ROUND_TRIPS round trips (both measured). */
-  #runsDrySoon(): boolean {
+  /**
+   * Whether the next batch should be asked for before half the buffer is used: the queue still holds a whole
+   * window for this worker (its share), so the request is answered at once instead of waiting at the queue, and
+   * what is buffered would be used up within READ_AHEAD_ROUND_TRIPS round trips (pace and round trip measured).
+   * Near the end of a queue the half rule alone holds: a worker then takes no more than its part of the tail,
+   * and keeps no request waiting at the queue beside a full buffer (a worker killed meanwhile would leave that
+   * request to take, and strand, items redelivered from others until its death is declared).
+   */
+  #readsAheadEarly(size: number): boolean {
+    if (this.#share < size) return false;
     const pace = this.#window.pace;
     const roundTrip = this.#roundTripMs;
     if (pace === undefined || roundTrip === undefined) return false;
@@ -215,7 +227,7 @@ class PrefetchingReader<T> {
   #maybeReadAhead(blocking: BlockingOptions): void {
     const size = this.#window.size;
     if (this.#readAhead || this.#drained || size < 2) return;
-    if (this.buffered * 2 > size && !this.#runsDrySoon()) return;
+    if (this.buffered * 2 > size && !this.#readsAheadEarly(size)) return;
     if (this.failed() || this.rpc.closedWith) return;
     // It waits as long as the get that started it would have, and only when that is bounded: one waiting
     // forever would take an item put an hour later into the buffer of a worker that may never ask again.

@@ -120,7 +120,7 @@ export class QueueService<T> {
     entry: QueueEntry<T>,
     context: RemoteCallContext,
     // Asked once per call, not per item: a batch is one moment of the peer's liveness.
-    counted = context.heardFrom?.() !== false,
+    counted = countsDelivery(context),
   ): QueueEntry<T> {
     if (context.signal.aborted) {
       this.insides.unshift(entry);
@@ -169,7 +169,7 @@ export class QueueService<T> {
       throw new ConnectionClosedError('CALLER_GONE', 'the caller disconnected before receiving the items');
     }
     const values: T[] = [];
-    const counted = context.heardFrom?.() !== false;
+    const counted = countsDelivery(context);
     for (const entry of entries) values.push(this.#deliver(entry, context, counted).value);
     return { items: values, share: Math.ceil(insides.queued / Math.max(1, this.#consumers.size)) };
   }
@@ -202,6 +202,11 @@ export class QueueService<T> {
       if (answered) ledger.acknowledge(answered);
     }
   }
+}
+
+/** Whether a delivery to the caller now counts against `maxDeliveries` (see RemoteCallContext.heardLately). */
+function countsDelivery(context: RemoteCallContext): boolean {
+  return (context.heardLately ?? context.heardFrom)?.() !== false;
 }
 
 /** A peer's blocking options, with the signal of its connection (a peer cannot pass its own). */

@@ -44,10 +44,15 @@ export class ObjectTable {
   readonly callCounts = new Map<string, number>();
   #nextId = 1;
 
-  /** `signal` aborts when the peer's connection ends; `heardFrom` tells whether the peer spoke lately. */
-  constructor(registry: Registry, signal: AbortLike, heardFrom?: () => boolean, peer?: string) {
+  /** `signal` aborts when the peer's connection ends; `liveness` tells whether the peer spoke lately (RemoteCallContext). */
+  constructor(
+    registry: Registry,
+    signal: AbortLike,
+    liveness?: Pick<RemoteCallContext, 'heardFrom' | 'heardLately'>,
+    peer?: string,
+  ) {
     this.#registry = registry;
-    this.#context = { signal, ledger: new LeaseLedger(), heardFrom, peer };
+    this.#context = { signal, ledger: new LeaseLedger(), ...liveness, peer };
   }
 
   /** The connection ended: items leased to the peer go back to their queues. */

@@ -26,6 +26,17 @@ export interface RemoteCallContext {
    * Absent: always considered alive (e.g. TCP peers, whose sockets say when they die).
    */
   readonly heardFrom?: () => boolean;
+  /**
+   * Whether a delivery made now counts against `maxDeliveries`: the peer spoke
+   * within the last heartbeat interval, so it was alive a moment ago (it just
+   * asked, or sent a result or a ping). Stricter than `heardFrom`, whose
+   * margin covers a live peer's longest gap between pings: a peer SIGKILLed
+   * while its get waited at a queue still looks heard from for a while, and
+   * items handed to that get in that time (redelivered from other dead peers,
+   * say) would otherwise count a delivery each time, until a task that only
+   * ever met dying workers went to the dead letters. Absent: as `heardFrom`.
+   */
+  readonly heardLately?: () => boolean;
   /** The calling peer's id, where the serving side knows it (a master's workers): who returned a result. */
   readonly peer?: string;
 }

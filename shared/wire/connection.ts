@@ -130,8 +130,9 @@ export class Connection {
     );
     const heartbeatMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
     const heardFrom = () => performance.now() - this.#lastReceived < heartbeatMs * SILENT_AFTER_HEARTBEATS;
+    const heardLately = () => performance.now() - this.#lastReceived < heartbeatMs;
     this.#table = options.registry
-      ? new ObjectTable(options.registry, this.#abort.signal, heardFrom, options.peer)
+      ? new ObjectTable(options.registry, this.#abort.signal, { heardFrom, heardLately }, options.peer)
       : undefined;
     this.rpc = new RpcEndpoint((message) => this.#send(message), this.#table);
     this.ready = new Promise((resolve, reject) => {

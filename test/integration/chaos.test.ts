@@ -53,7 +53,14 @@ it('loses nothing while a random worker is SIGKILLed every second: every result 
   const started = performance.now();
   try {
     while (answered.size < TASKS) {
-      const entry: QueueEntry<string> = await results.getEntry({ timeout: 30 });
+      const entry: QueueEntry<string> = await results.getEntry({ timeout: 30 }).catch((err: Error) => {
+        // What was left where, so that a stall says what stalled.
+        const dead = tasks.deadLetters.qsize();
+        throw new Error(
+          `${err.name} after ${answered.size} of ${TASKS} results: ${tasks.qsize()} queued, ${tasks.inFlight()} in ` +
+            `flight, ${tasks.waitingPeers()} worker(s) waiting, ${tasks.redeliveries} redelivered, ${dead} dead letter(s)`,
+        );
+      });
       expect(entry.answers).toBeTypeOf('number');
       if (answered.has(entry.answers as number)) duplicates++;
       else answered.set(entry.answers as number, entry.value);

@@ -92,6 +92,27 @@ describe('silent peers', () => {
   });
 });
 
+describe('peers killed while their get waits', () => {
+  it('a batch handed to a waiting get of a peer not heard from within a heartbeat does not count a delivery', async () => {
+    const tasks = new Queue<number>({ maxDeliveries: 1 });
+    const killed = remoteCaller();
+    // Its get waits at the queue; then the peer is SIGKILLed: still "heard from" (preferred), but not lately.
+    const waiting = call(tasks, killed, GET_BATCH, 8, { timeout: 5 });
+    killed.lately.value = false;
+    tasks.putNowait(9);
+    expect(await waiting).toEqual({ items: [9], share: 0 });
+    killed.ledger.releaseAll('heartbeat lost');
+    // Not counted: the task is back in the queue, not among the dead letters.
+    expect(tasks.deadLetters.qsize()).toBe(0);
+    expect(tasks.qsize()).toBe(1);
+    // A peer that just asked counts as usual: with maxDeliveries 1, its death sends the task to the dead letters.
+    const asking = remoteCaller();
+    await call(tasks, asking, GET_BATCH, 8, {});
+    asking.ledger.releaseAll('heartbeat lost');
+    expect(tasks.deadLetters.qsize()).toBe(1);
+  });
+});
+
 describe('__putBatch', () => {
   it('is refused whole past maxsize, leaving the leases unacknowledged', async () => {
     const tasks = new Queue<number>();

@@ -225,12 +225,13 @@ describe('queue proxy: prefetch', () => {
   });
 
   /** Gets of `count` items, recording how many items the proxy held when it sent each read-ahead. */
-  async function readAheadsOf(count: number, pauseMs: number) {
+  async function readAheadsOf(count: number, pauseMs: number, share?: number) {
     let called = 0;
     const held: Array<{ held: number; asked: number }> = [];
     const h = harness({
       prefetch: 64,
       consumers: 1,
+      share,
       // What left the served queue, less what the consumer asked for: what the proxy holds now.
       onBatch: (asked, block) => block === false && held.push({ held: 1000 - h.queued.length - called, asked }),
     });
@@ -249,6 +250,13 @@ describe('queue proxy: prefetch', () => {
     const held = await readAheadsOf(300, 0);
     expect(held.some((r) => r.held * 2 > r.asked)).toBe(true);
     expect(held.find((r) => r.asked === 64)?.held).toBeGreaterThan(32);
+  });
+
+  it('keeps a fast consumer to the half-buffer rule near the end of a queue (its share below a window)', async () => {
+    // Each answer says 10 are left for this worker: an early request could wait at the queue beside a full buffer.
+    const held = await readAheadsOf(300, 0, 10);
+    expect(held.length).toBeGreaterThan(2);
+    for (const r of held) expect(r.held * 2).toBeLessThanOrEqual(r.asked);
   });
 
   it('keeps a slow consumer to the half-buffer rule: its buffer lasts many round trips', async () => {
