@@ -10,7 +10,11 @@
  *   are alive) are progress under way: never a stall;
  * - a worker connecting is progress under way: never a stall;
  * - otherwise a stall is `timeoutSeconds` without any result and without any
- *   worker joining, authenticating or leaving.
+ *   worker joining, authenticating or leaving, counted from when the last
+ *   progress under way ended (seen within POLL_SECONDS): workers whose
+ *   connection attempts time out together (20 % packet loss) leave no event,
+ *   and they retry, so their attempts' end must not find the timeout already
+ *   spent.
  */
 import { Empty } from '../errors.js';
 import type { QueueEntry } from '../queue/entries.js';
@@ -87,7 +91,10 @@ export class StallWatch {
     const inFlight = this.#tasks.inFlight();
     const workers = this.#master.workers();
     const connecting = workers.filter((w) => !w.authenticated).length;
-    if (inFlight > 0 || connecting > 0) return undefined;
+    if (inFlight > 0 || connecting > 0) {
+      this.activity();
+      return undefined;
+    }
     const idleMs = performance.now() - this.#lastActivity;
     if (idleMs < this.#timeoutMs) return undefined;
     const dead = this.#tasks.deadLetters.qsize();

@@ -30,6 +30,24 @@ describe('StallWatch.next', () => {
     watch.close();
   });
 
+  it('counts the timeout from the end of a connection attempt that fails without an event', async () => {
+    // A worker connecting for longer than the timeout, then dropped before authenticating (no event), as a
+    // connection attempt that times out on a lossy network is; it retries, so the master must still wait.
+    const workers = [{ authenticated: false }];
+    const results = new Queue<string>();
+    const watch = new StallWatch(master(workers), new Queue<number>(), 2);
+    const next = watch.next(results);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    workers.length = 0;
+    // 1.2 s after the drop: within the 2 s timeout counted from the last poll that saw it connecting (at most a
+    // second before the drop), past the timeout counted from the start.
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    results.putNowait('after the retry');
+    const got = await next;
+    expect(typeof got === 'string' ? got : got.value).toBe('after the retry');
+    watch.close();
+  }, 10_000);
+
   it('does not give up while a worker is still connecting', async () => {
     const connecting = [{ authenticated: false }];
     const results = new Queue<string>();
