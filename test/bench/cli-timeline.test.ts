@@ -5,25 +5,15 @@
  * run. It checks the moments are reported in order and a bad option is
  * refused; no timed assertions.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runCommand } from '../../bench/lib/children.js';
 
 const EXPERIMENT = resolve(import.meta.dirname, '../../dist/bench/experiments/cli-timeline.js');
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [EXPERIMENT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
-}
+/** The experiment run to its end (SIGKILLed past 50 s, before the test's own timeout). */
+const run = (args: string[]) => runCommand(process.execPath, [EXPERIMENT, ...args], { timeoutMs: 50_000 });
 
 beforeAll(() => {
   if (!existsSync(EXPERIMENT))
