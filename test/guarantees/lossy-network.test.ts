@@ -10,6 +10,9 @@ import { checkTranscript, killAll, peerproc } from '../support/processes.js';
 
 let signal: SignalProcess | undefined;
 afterEach(async () => {
+  // A failed run never reached its own stop(), and killAll would end only the lossy namespace's bash, not the
+  // server inside it: stop the server first (through that bash), then the rest.
+  if (signal && signal.run.child.exitCode === null) await signal.stop();
   killAll();
   signal = undefined;
 });
