@@ -86,7 +86,10 @@ export class StallWatch {
     }
   }
 
-  /** Why the run is stalled, or undefined while progress is possible. */
+  /**
+   * Why the run is stalled, or undefined while progress is possible. Progress under way (tasks in flight, a
+   * worker connecting) counts as activity here, so the timeout runs from when it ended.
+   */
   stalled(): string | undefined {
     const inFlight = this.#tasks.inFlight();
     const workers = this.#master.workers();

@@ -1,6 +1,7 @@
 /**
- * How many items a worker's queue proxy asks for at once. Two limits, the
- * smaller wins:
+ * How many items a worker's queue proxy asks for at once, and when it asks
+ * for the next batch (`readAheadDue`). Two limits on the size, the smaller
+ * wins:
  *
  * - Supply: the window starts at 1 and grows only while the queue had a
  *   whole window's worth, so a small run stays shared between workers: it
@@ -28,6 +29,20 @@
 export const PREFETCH_HORIZON_MS = 50;
 /** Weight of the newest sample in the pace average: a change of pace shows within a few items. */
 const PACE_WEIGHT = 0.25;
+/**
+ * While the queue has plenty, the next batch is asked for at the latest while
+ * the buffer still holds this many round trips of the consumer's work (and
+ * always once half the buffer is used): a fast consumer, whose half window is
+ * gone within one round trip, would otherwise wait for every batch.
+ */
+const READ_AHEAD_ROUND_TRIPS = 2;
+/** Weight of the newest round trip in their average. */
+const ROUND_TRIP_WEIGHT = 0.25;
+
+/** An exponential moving average: `sample` itself when there is none yet. */
+function averaged(average: number | undefined, sample: number, weight: number): number {
+  return average === undefined ? sample : average + (sample - average) * weight;
+}
 
 export class PrefetchWindow {
   readonly #max: number;
@@ -35,14 +50,38 @@ export class PrefetchWindow {
   /** Average ms the consumer spends per item; undefined until measured. */
   #pace: number | undefined;
   #handedOutAt = -1;
+  /** Average ms from asking for a batch to its answer, over answers that brought a whole window. */
+  #roundTripMs: number | undefined;
+  /** This consumer's share of what the queue still held at the last answer (see GetBatchReply). */
+  #share = 0;
 
   constructor(max: number) {
     this.#max = Math.max(1, max);
   }
 
-  /** Average ms the consumer spends per item; undefined until measured. */
-  get pace(): number | undefined {
-    return this.#pace;
+  /**
+   * The last answer left the queue empty (share 0): a read-ahead now would only bring back Empty, one message
+   * each way per worker at the end of every run; the next get that finds the buffer empty asks itself.
+   */
+  get drained(): boolean {
+    return this.#share === 0;
+  }
+
+  /**
+   * Whether to ask for the next batch now, with `buffered` items still here: once half the window is used,
+   * or earlier while the queue still holds a whole window for this consumer (so the request is answered at
+   * once instead of waiting at the queue) and the buffer would be used up within READ_AHEAD_ROUND_TRIPS
+   * round trips at the measured pace. Near the end of a queue the half rule alone holds: a consumer then
+   * takes no more than its part of the tail, and keeps no request waiting at the queue beside a full buffer
+   * (a worker killed meanwhile would leave that request to take, and strand, items redelivered from others
+   * until its death is declared). Never after an answer that drained the queue, nor with a window of 1.
+   */
+  readAheadDue(buffered: number): boolean {
+    const size = this.size;
+    if (this.drained || size < 2) return false;
+    if (buffered * 2 <= size) return true;
+    if (this.#share < size || this.#pace === undefined || this.#roundTripMs === undefined) return false;
+    return buffered * this.#pace <= READ_AHEAD_ROUND_TRIPS * this.#roundTripMs;
   }
 
   /** Items to ask for now. */
@@ -56,7 +95,7 @@ export class PrefetchWindow {
   asked(now: number): void {
     if (this.#handedOutAt < 0) return;
     const spent = now - this.#handedOutAt;
-    this.#pace = this.#pace === undefined ? spent : this.#pace + (spent - this.#pace) * PACE_WEIGHT;
+    this.#pace = averaged(this.#pace, spent, PACE_WEIGHT);
     this.#handedOutAt = -1;
   }
 
@@ -66,13 +105,19 @@ export class PrefetchWindow {
   }
 
   /**
-   * A batch request for `asked` items returned `received`, and the master
-   * said this consumer's share of what is left is `share`: grow while the
-   * queue has plenty, by doubling, or straight to the share when that is more.
+   * A batch request for `asked` items returned `received` after `roundTripMs`, and the master said this
+   * consumer's share of what is left is `share`: grow while the queue has plenty, by doubling, or straight
+   * to the share when that is more.
    */
-  supplied(asked: number, received: number, share = 0): void {
+  supplied(asked: number, received: number, share = 0, roundTripMs?: number): void {
     // Relative to what was asked, so a window held down by the pace does not build up credit.
     this.#supply = received >= asked ? Math.min(Math.max(asked * 2, share), this.#max) : Math.max(1, received);
+    this.#share = share;
+    // A whole window means the queue had it ready, so the time was the round trip. (A get that waited for a
+    // put loop's slice brings a whole window too; counting its wait only makes the next read-ahead leave earlier.)
+    if (roundTripMs !== undefined && received >= asked) {
+      this.#roundTripMs = averaged(this.#roundTripMs, roundTripMs, ROUND_TRIP_WEIGHT);
+    }
   }
 
   /** A request failed, or a get waited out its timeout: start small again. */

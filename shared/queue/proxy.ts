@@ -44,16 +44,6 @@ export interface QueueProxyOptions {
   batchResults: boolean;
 }
 
-/**
- * While the queue has plenty, a read-ahead leaves at the latest while the
- * buffer still holds this many round trips of the consumer's work (and
- * always once half the buffer is used): a fast consumer, whose half window is
- * gone within one round trip, would otherwise wait for every batch.
- */
-const READ_AHEAD_ROUND_TRIPS = 2;
-/** Weight of the newest round trip in their average. */
-const ROUND_TRIP_WEIGHT = 0.25;
-
 /** Results held before a batch is sent regardless of the timer. */
 const PUT_BATCH_SIZE = 512;
 /** Longest a written-behind result waits for company before it is sent. */
@@ -107,16 +97,6 @@ class PrefetchingReader<T> {
   #head = 0;
   readonly #window: PrefetchWindow;
   #readAhead: ReadAhead | undefined;
-  /** Average ms from asking for a batch to its answer, over answers that brought a whole window; undefined until one did. */
-  #roundTripMs: number | undefined;
-  /** This worker's share of what the queue still held at the last answer (see GetBatchReply). */
-  #share = 0;
-  /**
-   * The last batch left the queue empty (its share was 0): a read-ahead now would only bring back Empty, one
-   * message each way per worker at the end of every run. The next get that finds the buffer empty asks itself.
-   */
-  #drained = false;
-
   constructor(
     private readonly rpc: RpcEndpoint,
     private readonly objectId: number,
@@ -192,42 +172,14 @@ class PrefetchingReader<T> {
         `malformed ${GET_BATCH} answer from the queue's owner: expected {items, share} with at most ${asked} items`,
       );
     }
-    // The share only sizes the next request: anything but a count is ignored.
+    // The share only sizes the next request and times the read-ahead: anything but a count is ignored.
     const share = Number.isSafeInteger(reply.share) ? reply.share : 0;
-    // A whole window means the queue had it ready, so the time was the round trip. (A get that waited for a
-    // put loop's slice brings a whole window too; counting its wait only makes the next read-ahead leave earlier.)
-    if (items.length === asked) this.#roundTrip(performance.now() - sent);
-    this.#window.supplied(asked, items.length, share);
-    this.#share = share;
-    this.#drained = share === 0;
+    this.#window.supplied(asked, items.length, share, performance.now() - sent);
     for (const item of items) this.#buffer.push(item);
   }
 
-  #roundTrip(ms: number): void {
-    const average = this.#roundTripMs;
-    this.#roundTripMs = average === undefined ? ms : average + (ms - average) * ROUND_TRIP_WEIGHT;
-  }
-
-  /**
-   * Whether the next batch should be asked for before half the buffer is used: the queue still holds a whole
-   * window for this worker (its share), so the request is answered at once instead of waiting at the queue, and
-   * what is buffered would be used up within READ_AHEAD_ROUND_TRIPS round trips (pace and round trip measured).
-   * Near the end of a queue the half rule alone holds: a worker then takes no more than its part of the tail,
-   * and keeps no request waiting at the queue beside a full buffer (a worker killed meanwhile would leave that
-   * request to take, and strand, items redelivered from others until its death is declared).
-   */
-  #readsAheadEarly(size: number): boolean {
-    if (this.#share < size) return false;
-    const pace = this.#window.pace;
-    const roundTrip = this.#roundTripMs;
-    if (pace === undefined || roundTrip === undefined) return false;
-    return this.buffered * pace <= READ_AHEAD_ROUND_TRIPS * roundTrip;
-  }
-
   #maybeReadAhead(blocking: BlockingOptions): void {
-    const size = this.#window.size;
-    if (this.#readAhead || this.#drained || size < 2) return;
-    if (this.buffered * 2 > size && !this.#readsAheadEarly(size)) return;
+    if (this.#readAhead || !this.#window.readAheadDue(this.buffered)) return;
     if (this.failed() || this.rpc.closedWith) return;
     // It waits as long as the get that started it would have, and only when that is bounded: one waiting
     // forever would take an item put an hour later into the buffer of a worker that may never ask again.

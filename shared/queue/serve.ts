@@ -206,7 +206,7 @@ export class QueueService<T> {
 
 /** Whether a delivery to the caller now counts against `maxDeliveries` (see RemoteCallContext.heardLately). */
 function countsDelivery(context: RemoteCallContext): boolean {
-  return (context.heardLately ?? context.heardFrom)?.() !== false;
+  return context.heardLately?.() !== false;
 }
 
 /** A peer's blocking options, with the signal of its connection (a peer cannot pass its own). */

@@ -34,7 +34,8 @@ export interface RemoteCallContext {
    * while its get waited at a queue still looks heard from for a while, and
    * items handed to that get in that time (redelivered from other dead peers,
    * say) would otherwise count a delivery each time, until a task that only
-   * ever met dying workers went to the dead letters. Absent: as `heardFrom`.
+   * ever met dying workers went to the dead letters. Absent: every delivery
+   * counts (TCP peers, whose sockets say when they die).
    */
   readonly heardLately?: () => boolean;
   /** The calling peer's id, where the serving side knows it (a master's workers): who returned a result. */
