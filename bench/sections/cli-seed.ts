@@ -27,13 +27,23 @@ interface Transcript {
   child: ChildProcess;
   results: number;
   bad: number;
+  /** performance.now() at the spawn and at the first result line. */
+  spawnedAt: number;
+  firstResultAt?: number;
   firstLine: Promise<string>;
   done: Promise<number | null>;
 }
 
+/** Three moments of one run, in ms after the master's spawn (bench/experiments/cli-timeline.ts prints them). */
+export interface CliTimes {
+  firstLineMs: number;
+  firstResultMs: number;
+  exitMs: number;
+}
+
 function run(command: string, args: string[]): Transcript {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
-  const t = { child, results: 0, bad: 0 } as Transcript;
+  const t = { child, results: 0, bad: 0, spawnedAt: performance.now() } as Transcript;
   let rest = '';
   let first: (line: string) => void = () => {};
   t.firstLine = new Promise((ok) => {
@@ -45,7 +55,7 @@ function run(command: string, args: string[]): Transcript {
     for (const line of lines) {
       first(line);
       if (!line.startsWith('Result: ')) continue;
-      t.results++;
+      if (t.results++ === 0) t.firstResultAt = performance.now();
       const m = /^Result: (\d+) \* (\d+) = (\d+)$/.exec(line);
       if (!m || m[1] !== m[2] || Number(m[3]) !== Number(m[1]) ** 2) t.bad++;
     }
@@ -54,28 +64,44 @@ function run(command: string, args: string[]): Transcript {
   return t;
 }
 
-async function timed(master: Transcript, startWorkers: (first: string) => Transcript[], tasks: number) {
-  const started = performance.now();
-  const workers = startWorkers(await master.firstLine);
+/** Workers start at the master's first line; every result is checked; the clock stops at the master's exit. */
+async function timed(
+  master: Transcript,
+  startWorkers: (first: string) => Transcript[],
+  tasks: number,
+): Promise<CliTimes & { workerCodes: Array<number | null> }> {
+  const first = await master.firstLine;
+  const firstLineMs = performance.now() - master.spawnedAt;
+  const workers = startWorkers(first);
   const code = await master.done;
-  const seconds = (performance.now() - started) / 1000;
-  await Promise.all(workers.map((w) => w.done));
+  const exitMs = performance.now() - master.spawnedAt;
+  const workerCodes = await Promise.all(workers.map((w) => w.done));
   if (code !== 0) throw new Error(`the master exited ${code}`);
   if (master.results !== tasks || master.bad > 0) throw new Error(`${master.results} results, ${master.bad} wrong`);
-  return tasks / seconds;
+  const firstResultMs = (master.firstResultAt ?? Number.NaN) - master.spawnedAt;
+  return { firstLineMs, firstResultMs, exitMs, workerCodes };
 }
 
-function peerprocRun(ctx: Context, w: number, tasks: number): Promise<number> {
-  const address = ctx.address(`cli-seed-w${w}`);
-  const common = ['--address', address, '--authkey', ctx.authkey];
+const tasksPerS = (tasks: number, times: CliTimes) => tasks / (times.exitMs / 1000);
+
+/** `peerproc master --tasks N` and W `peerproc worker`s on `address`, as a user runs them; every process must exit 0. */
+export async function peerprocCliRun(address: string, authkey: string, w: number, tasks: number): Promise<CliTimes> {
+  const common = ['--address', address, '--authkey', authkey];
   const master = run(process.execPath, [CLI, 'master', ...common, '--tasks', String(tasks)]);
-  return timed(master, () => Array.from({ length: w }, () => run(process.execPath, [CLI, 'worker', ...common])), tasks);
+  const startWorkers = () => Array.from({ length: w }, () => run(process.execPath, [CLI, 'worker', ...common]));
+  const { workerCodes, ...times } = await timed(master, startWorkers, tasks);
+  if (workerCodes.some((c) => c !== 0)) throw new Error(`workers exited ${workerCodes.join(', ')}`);
+  return times;
 }
 
-function cpythonRun(python: string, w: number, tasks: number): Promise<number> {
+async function peerprocRun(ctx: Context, w: number, tasks: number): Promise<number> {
+  return tasksPerS(tasks, await peerprocCliRun(ctx.address(`cli-seed-w${w}`), ctx.authkey, w, tasks));
+}
+
+async function cpythonRun(python: string, w: number, tasks: number): Promise<number> {
   const key = 'bench';
   const master = run(python, [resolve(FIXTURES, 'task_master_n.py'), '127.0.0.1', '0', key, String(tasks), '30']);
-  return timed(
+  const times = await timed(
     master,
     (first) => {
       const port = /:(\d+)$/.exec(first)?.[1] ?? '0';
@@ -85,6 +111,7 @@ function cpythonRun(python: string, w: number, tasks: number): Promise<number> {
     },
     tasks,
   );
+  return tasksPerS(tasks, times);
 }
 
 export async function runCliSeed(ctx: Context): Promise<CliSeedResult> {
