@@ -14,7 +14,10 @@
  * Before the go it also reports each process's CPU over an idle second with
  * every connection open: what holding them costs with no work at all.
  *
- *   bash scripts/netns.sh node dist/bench/experiments/many-floor.js [--connections 500] [--rounds 1,12] [--tasks 100000]
+ *   bash scripts/netns.sh node dist/bench/experiments/many-floor.js [--connections 500] [--per-process 100] [--rounds 1,12] [--tasks 100000]
+ *
+ * `--per-process 1` gives every connection its own process: the seed workload's layout, the floor under
+ * the W = 1, 2, 4 rows.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +28,7 @@ import { intList, positiveInt } from '../lib/options.js';
 import { cpuSeconds } from '../lib/proc-cpu.js';
 import type { RawChannel, RawPeer } from '../lib/raw-pair.js';
 
-/** Worker connections per host process, as the bench's many-workers section hosts them. */
+/** Worker connections per host process, as the bench's many-workers section hosts them (`--per-process`). */
 const CONNECTIONS_PER_PROCESS = 100;
 /** Connections a host sets up at once (the bench's stage). */
 const STAGE = 20;
@@ -216,9 +219,16 @@ async function host(platform: Platform, hostIndex: number, connections: number):
 /** The parent: starts the processes, relays their signaling, runs and reports. */
 async function parent(): Promise<void> {
   const { values } = parseArgs({
-    options: { connections: { type: 'string' }, rounds: { type: 'string' }, tasks: { type: 'string' } },
+    options: {
+      connections: { type: 'string' },
+      'per-process': { type: 'string' },
+      rounds: { type: 'string' },
+      tasks: { type: 'string' },
+    },
   });
   const connections = positiveInt('connections', values.connections, 500);
+  // 1 is the seed workload's layout: each worker its own process (the bench's W = 1, 2, 4 rows).
+  const perProcess = positiveInt('per-process', values['per-process'], CONNECTIONS_PER_PROCESS);
   const roundsList = intList('rounds', values.rounds, [1, 12]);
   const tasks = positiveInt('tasks', values.tasks, 100_000);
   const self = fileURLToPath(import.meta.url);
@@ -259,10 +269,10 @@ async function parent(): Promise<void> {
   listen(masterChild);
   watch(masterChild, 'the master');
   try {
-    const processes = Math.ceil(connections / CONNECTIONS_PER_PROCESS);
+    const processes = Math.ceil(connections / perProcess);
     const ready = collect('ready', processes);
     for (let h = 0; h < processes; h++) {
-      const count = Math.min(CONNECTIONS_PER_PROCESS, connections - h * CONNECTIONS_PER_PROCESS);
+      const count = Math.min(perProcess, connections - h * perProcess);
       const child = fork(self, ['host', String(h), String(count)], { stdio: 'inherit' });
       hosts.push(child);
       listen(child);
