@@ -57,8 +57,14 @@ const NONCE = 0xa1;
 const FAILURE = 0xa4;
 const SHARE = 0xa6;
 const CONFIRM = 0xa7;
-/** The handshake's version byte: 1 was the HMAC challenge-response, 2 is CPace. */
-export const AUTH_VERSION = 2;
+/**
+ * The version byte of the handshake and of the messages after it: 1 was the
+ * HMAC challenge-response, 2 CPace, 3 CPace with packed batch arrays
+ * (packed-arrays.ts), which a version-2 peer could not decode. A mismatch is
+ * refused in the first frame, with both numbers, rather than as garbled
+ * messages later.
+ */
+export const AUTH_VERSION = 3;
 const NONCE_BYTES = 32;
 export const FRAME_BYTES = { nonce: 2 + NONCE_BYTES, share: 1 + ELEMENT_BYTES, confirm: 1 + TAG_BYTES, failure: 1 };
 const LABEL = 'peerproc-auth-v2 CPACE-RISTR255-SHA512';
@@ -190,9 +196,7 @@ export class Handshake {
 
   #onNonce(frame: Uint8Array): void {
     if (frame.length === FRAME_BYTES.nonce && frame[0] === NONCE && frame[1] !== AUTH_VERSION) {
-      throw this.#breach(
-        `${this.#peerRole} speaks authentication version ${frame[1]}, this peer speaks ${AUTH_VERSION}`,
-      );
+      throw this.#breach(`${this.#peerRole} speaks protocol version ${frame[1]}, this peer speaks ${AUTH_VERSION}`);
     }
     this.#expect(frame, NONCE, FRAME_BYTES.nonce, `${this.#peerRole}'s nonce`);
     const peerNonce = frame.subarray(2);

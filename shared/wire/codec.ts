@@ -4,11 +4,13 @@
  * bounds string/binary/array/map sizes and nesting depth. Round-trips numbers,
  * strings, booleans, null, arrays, plain objects, Uint8Array (raw bytes, no
  * base64), BigInt of any size, `Map` and `Set`, and the Python values of
- * values.ts (extension types, python/codec-extensions.ts).
+ * values.ts (extension types, python/codec-extensions.ts). Long arrays of only
+ * strings or only numbers travel packed (packed-arrays.ts).
  */
 import { DecodeError, Decoder, Encoder, ExtensionCodec } from '@msgpack/msgpack';
 import { ProtocolError } from '../errors.js';
 import { type NestedCodec, registerPythonExtensions } from '../python/codec-extensions.js';
+import { PACKED_EXT, packArray, unpackNumbers, unpackStrings } from './packed-arrays.js';
 
 /** MessagePack extension type for BigInt: the value as a decimal string (any size). */
 const BIGINT_EXT_TYPE = 1;
@@ -32,8 +34,25 @@ export const DEFAULT_CODEC_LIMITS: CodecLimits = {
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
-const extensionCodec = new ExtensionCodec<NestedCodec>();
+/** What extension decoders get as context: nested values, and the limits a packed array is held to. */
+interface CodecContext extends NestedCodec {
+  readonly limits: CodecLimits;
+}
+
+const extensionCodec = new ExtensionCodec<CodecContext>();
 registerPythonExtensions(extensionCodec);
+// Encoding of packed arrays happens in PlainFirstEncoder (arrays never reach the extension search).
+for (const [type, unpack] of [
+  [PACKED_EXT.STRINGS, unpackStrings],
+  [PACKED_EXT.FLOAT64, unpackNumbers],
+] as const) {
+  extensionCodec.register({
+    type,
+    encode: () => null,
+    decode: (data: Uint8Array, _type: number, context: CodecContext) =>
+      unpack(data, context.limits.maxCollectionLength),
+  });
+}
 extensionCodec.register({
   type: BIGINT_EXT_TYPE,
   encode: (value: unknown) => (typeof value === 'bigint' ? utf8.encode(value.toString()) : null),
@@ -51,7 +70,7 @@ extensionCodec.register({
  * @msgpack/msgpack decodes without recursion and has no depth option; its
  * array/map states go through these two methods, so a subclass bounds depth there.
  */
-class DepthLimitedDecoder extends Decoder<NestedCodec> {}
+class DepthLimitedDecoder extends Decoder<CodecContext> {}
 for (const method of ['pushArrayState', 'pushMapState'] as const) {
   const proto = Decoder.prototype as unknown as Record<string, (size: number) => void>;
   const original = proto[method];
@@ -70,21 +89,25 @@ for (const method of ['pushArrayState', 'pushMapState'] as const) {
  * Plain arrays and plain objects (every protocol message) skip the search
  * through the extension types, which would otherwise run once per object
  * encoded: the hot path stays what it was before the Python extensions.
+ * Long arrays of only strings or only numbers (batches) go packed.
  */
-class PlainFirstEncoder extends Encoder<NestedCodec> {}
+class PlainFirstEncoder extends Encoder<CodecContext> {}
 {
   const proto = Encoder.prototype as unknown as Record<string, (object: unknown, depth: number) => void>;
-  const { encodeObject, encodeArray, encodeMap } = proto as Record<
+  const { encodeObject, encodeArray, encodeMap, encodeExtension } = proto as Record<
     string,
-    (this: unknown, o: unknown, d: number) => void
+    (this: unknown, o: unknown, d?: number) => void
   >;
   (PlainFirstEncoder.prototype as unknown as Record<string, unknown>).encodeObject = function (
     this: unknown,
     object: unknown,
     depth: number,
   ) {
-    if (Array.isArray(object))
+    if (Array.isArray(object)) {
+      const packed = packArray(object);
+      if (packed) return (encodeExtension as (this: unknown, ext: unknown) => void).call(this, packed);
       return (encodeArray as (this: unknown, o: unknown, d: number) => void).call(this, object, depth);
+    }
     const prototype = Object.getPrototypeOf(object);
     if (prototype === Object.prototype || prototype === null) {
       return (encodeMap as (this: unknown, o: unknown, d: number) => void).call(this, object, depth);
@@ -93,27 +116,28 @@ class PlainFirstEncoder extends Encoder<NestedCodec> {}
   };
 }
 
-export class Codec implements NestedCodec {
-  readonly #limits: CodecLimits;
-  readonly #encoder: Encoder<NestedCodec>;
-  readonly #decoder: Decoder<NestedCodec>;
+export class Codec implements CodecContext {
+  /** The bounds this codec holds a peer's data to. */
+  readonly limits: CodecLimits;
+  readonly #encoder: Encoder<CodecContext>;
+  readonly #decoder: Decoder<CodecContext>;
   /** Encoders and decoders for values nested inside extension payloads, one per level in use. */
-  readonly #nestedEncoders: Encoder<NestedCodec>[] = [];
-  readonly #nestedDecoders: Decoder<NestedCodec>[] = [];
+  readonly #nestedEncoders: Encoder<CodecContext>[] = [];
+  readonly #nestedDecoders: Decoder<CodecContext>[] = [];
   #level = 0;
 
   constructor(limits: CodecLimits = DEFAULT_CODEC_LIMITS) {
-    this.#limits = limits;
+    this.limits = limits;
     this.#encoder = this.#makeEncoder();
     this.#decoder = this.#makeDecoder();
   }
 
-  #makeEncoder(): Encoder<NestedCodec> {
+  #makeEncoder(): Encoder<CodecContext> {
     return new PlainFirstEncoder({ extensionCodec, context: this, maxDepth: MAX_DEPTH, ignoreUndefined: false });
   }
 
-  #makeDecoder(): Decoder<NestedCodec> {
-    const limits = this.#limits;
+  #makeDecoder(): Decoder<CodecContext> {
+    const limits = this.limits;
     return new DepthLimitedDecoder({
       extensionCodec,
       context: this,

@@ -156,7 +156,7 @@ describe('Handshake (CPace)', () => {
     v1Challenge[1] = 1;
     expect(() => worker.handshake.receive(v1Challenge)).toThrow(ProtocolError);
     expect(() => side('worker', 'k').handshake.receive(v1Challenge)).toThrow(
-      `master speaks authentication version 1, this peer speaks ${AUTH_VERSION}`,
+      `master speaks protocol version 1, this peer speaks ${AUTH_VERSION}`,
     );
     const master = side('master', 'k');
     master.handshake.start();
