@@ -44,7 +44,7 @@ registerPythonExtensions(extensionCodec);
 // Encoding of packed arrays happens in PlainFirstEncoder (arrays never reach the extension search).
 for (const [type, unpack] of [
   [PACKED_EXT.STRINGS, unpackStrings],
-  [PACKED_EXT.FLOAT64, unpackNumbers],
+  [PACKED_EXT.NUMBERS, unpackNumbers],
 ] as const) {
   extensionCodec.register({
     type,

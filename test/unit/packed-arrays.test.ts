@@ -7,7 +7,7 @@ import { MIN_PACKED_LENGTH, PACKED_EXT } from '../../shared/wire/packed-arrays.j
 const codec = new Codec();
 const roundTrip = (value: unknown) => codec.decode(codec.encode(value));
 
-/** The extension type of an encoded top-level value written as ext 32 (how packed arrays are written), else null. */
+/** The extension type of an encoded top-level value written as ext 8, 16 or 32 (how packed arrays are written), else null. */
 function extType(bytes: Uint8Array): number | null {
   if (bytes[0] === 0xc7) return bytes[2] as number;
   if (bytes[0] === 0xc8) return bytes[3] as number;
@@ -44,7 +44,7 @@ describe('packed batch arrays', () => {
     expect(codec.decode(results)).toEqual(seedResults);
     const numbers = Array.from({ length: 512 }, (_, i) => i * 7 - 100);
     const encoded = codec.encode(numbers);
-    expect(extType(encoded)).toBe(PACKED_EXT.FLOAT64);
+    expect(extType(encoded)).toBe(PACKED_EXT.NUMBERS);
     expect(codec.decode(encoded)).toEqual(numbers);
   });
 
@@ -66,16 +66,38 @@ describe('packed batch arrays', () => {
     // path is what a short array of the same strings takes, so the long one must take it too.
     const split = ['a\ud83d', '\ude00b', ...Array(20).fill('x')];
     expect(extType(codec.encode(split))).toBeNull();
-    expect(roundTrip(split)).toEqual(roundTrip(split.slice(0, 2)).concat(Array(20).fill('x')));
+    expect(roundTrip(split)).toEqual((roundTrip(split.slice(0, 2)) as string[]).concat(Array(20).fill('x')));
   });
 
   it('decodes numbers as MessagePack would: NaN, infinities, large and fractional values; -0 is not packed', () => {
     const numbers = [NaN, Infinity, -Infinity, 2 ** 60, 0.1, -1e-300, Number.MAX_SAFE_INTEGER, ...Array(20).fill(3)];
-    expect(extType(codec.encode(numbers))).toBe(PACKED_EXT.FLOAT64);
+    expect(extType(codec.encode(numbers))).toBe(PACKED_EXT.NUMBERS);
     expect(roundTrip(numbers)).toEqual(numbers);
     const withNegativeZero = [-0, ...Array(20).fill(1)];
     expect(extType(codec.encode(withNegativeZero))).toBeNull();
     expect(Object.is((roundTrip(withNegativeZero) as number[])[0], 0)).toBe(true);
+  });
+
+  it('stores numbers in the narrowest kind that holds them all exactly', () => {
+    // The payload's bytes after the kind byte: less the ext 8 / 16 / 32 header (3, 4 or 6 bytes) and the kind.
+    const sized = (items: number[]) => {
+      const bytes = codec.encode(items);
+      return bytes.length - ({ 199: 3, 200: 4, 201: 6 }[bytes[0] as number] ?? Number.NaN) - 1;
+    };
+    const base = Array(20).fill(1) as number[];
+    expect(sized([...base, 255])).toBe(21);
+    expect(sized([...base, 256])).toBe(2 * 21);
+    expect(sized([...base, 65_535])).toBe(2 * 21);
+    expect(sized([...base, 65_536])).toBe(4 * 21);
+    expect(sized([...base, -1])).toBe(4 * 21);
+    expect(sized([...base, 2 ** 31 - 1, -(2 ** 31)])).toBe(4 * 22);
+    expect(sized([...base, 2 ** 31])).toBe(8 * 21);
+    expect(sized([...base, -(2 ** 31) - 1])).toBe(8 * 21);
+    expect(sized([...base, 0.5])).toBe(8 * 21);
+    for (const edge of [255, 256, 65_535, 65_536, -1, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, -(2 ** 31) - 1, 0.5]) {
+      const items = [...base, edge, -edge || 0];
+      expect(roundTrip(items)).toEqual(items);
+    }
   });
 
   it('does not pack short or mixed arrays', () => {
@@ -130,13 +152,16 @@ describe('packed batch arrays', () => {
     );
     const numbers = small.encode(Array(101).fill(1));
     expect(() => small.decode(numbers)).toThrow(/packed array of 101 numbers exceeds the limit of 100/);
-    expect(() => small.decode(ext32(PACKED_EXT.FLOAT64, new Uint8Array(12)))).toThrow(/not a multiple of 8/);
+    expect(() => small.decode(ext32(PACKED_EXT.NUMBERS, new Uint8Array(12)))).toThrow(/11 bytes: not a multiple of 8/);
+    expect(() => small.decode(ext32(PACKED_EXT.NUMBERS, Uint8Array.of(2, 0, 0, 0)))).toThrow(/not a multiple of 2/);
+    expect(() => small.decode(ext32(PACKED_EXT.NUMBERS, Uint8Array.of(9, 0)))).toThrow(/unknown kind 9/);
+    expect(() => small.decode(ext32(PACKED_EXT.NUMBERS, new Uint8Array()))).toThrow(/unknown kind -1/);
   });
 
   it('only ever throws ProtocolError on arbitrary packed payloads', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom(PACKED_EXT.STRINGS, PACKED_EXT.FLOAT64),
+        fc.constantFrom(PACKED_EXT.STRINGS, PACKED_EXT.NUMBERS),
         fc.uint8Array({ maxLength: 128 }),
         (type, payload) => {
           try {
