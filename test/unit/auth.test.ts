@@ -148,21 +148,24 @@ describe('Handshake (CPace)', () => {
     expect(master.handshake.done).toBe(false);
   });
 
-  it('tells a first-version master apart by its version byte', () => {
-    const worker = side('worker', 'k');
-    worker.handshake.start();
-    const v1Challenge = new Uint8Array(34);
-    v1Challenge[0] = 0xa1;
-    v1Challenge[1] = 1;
-    expect(() => worker.handshake.receive(v1Challenge)).toThrow(ProtocolError);
-    expect(() => side('worker', 'k').handshake.receive(v1Challenge)).toThrow(
-      `master speaks protocol version 1, this peer speaks ${AUTH_VERSION}`,
-    );
-    const master = side('master', 'k');
-    master.handshake.start();
-    expect(() => master.handshake.receive(v1Challenge)).toThrow(AuthenticationError);
-    expect(master.sent.at(-1)).toEqual(Uint8Array.of(0xa4));
-  });
+  it.each([1, 2])(
+    'tells a version-%i peer apart by its version byte (1: HMAC; 2: CPace without packed arrays)',
+    (version) => {
+      const worker = side('worker', 'k');
+      worker.handshake.start();
+      const oldNonce = new Uint8Array(34);
+      oldNonce[0] = 0xa1;
+      oldNonce[1] = version;
+      expect(() => worker.handshake.receive(oldNonce)).toThrow(ProtocolError);
+      expect(() => side('worker', 'k').handshake.receive(oldNonce)).toThrow(
+        `master speaks protocol version ${version}, this peer speaks ${AUTH_VERSION}`,
+      );
+      const master = side('master', 'k');
+      master.handshake.start();
+      expect(() => master.handshake.receive(oldNonce)).toThrow(AuthenticationError);
+      expect(master.sent.at(-1)).toEqual(Uint8Array.of(0xa4));
+    },
+  );
 
   it('reads and normalises SDP fingerprints', () => {
     const sdp = 'v=0\r\na=fingerprint:SHA-256 ab:cd:ef\r\na=setup:actpass\r\n';
