@@ -18,12 +18,18 @@ import { DecodeError, type ExtData } from '@msgpack/msgpack';
 export const PACKED_EXT = {
   /** u32 count, then count u32 UTF-16 lengths, then the UTF-8 text of all the strings joined. */
   STRINGS: 11,
-  /** One byte naming the element kind (NUMBER_KINDS), then the numbers little-endian in that kind. */
+  /** One byte naming the element kind (NUMBER_KIND), then the numbers little-endian in that kind. */
   NUMBERS: 12,
 } as const;
 
 /** Shorter arrays gain nothing from packing (the scan and the header cost what they save). */
 export const MIN_PACKED_LENGTH = 16;
+/**
+ * Arrays of strings longer than this in all (UTF-16 code units) go item by
+ * item: the packed form is written into a buffer sized for the worst case
+ * (3 bytes a unit), and the gain is in many short items, not in a few long ones.
+ */
+export const MAX_PACKED_TEXT = 1 << 20;
 
 const U32 = 4;
 const utf8 = new TextEncoder();
@@ -49,6 +55,7 @@ function packStrings(items: readonly unknown[]): Uint8Array | null {
   }
   const strings = items as readonly string[];
   const joined = strings.join('');
+  if (joined.length > MAX_PACKED_TEXT) return null;
   if (!(joined as unknown as { isWellFormed(): boolean }).isWellFormed()) return null;
   const header = U32 * (1 + strings.length);
   // UTF-8 takes at most 3 bytes per UTF-16 code unit.

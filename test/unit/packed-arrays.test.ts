@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../shared/errors.js';
 import { Codec } from '../../shared/wire/codec.js';
-import { MIN_PACKED_LENGTH, PACKED_EXT } from '../../shared/wire/packed-arrays.js';
+import { MAX_PACKED_TEXT, MIN_PACKED_LENGTH, PACKED_EXT } from '../../shared/wire/packed-arrays.js';
 
 const codec = new Codec();
 const roundTrip = (value: unknown) => codec.decode(codec.encode(value));
@@ -106,6 +106,9 @@ describe('packed batch arrays', () => {
     const mixed = [...Array(30).fill('s'), 1];
     expect(extType(codec.encode(mixed))).toBeNull();
     expect(roundTrip(mixed)).toEqual(mixed);
+    const long = Array(MIN_PACKED_LENGTH).fill('x'.repeat(MAX_PACKED_TEXT / MIN_PACKED_LENGTH + 1)) as string[];
+    expect(extType(codec.encode(long))).toBeNull();
+    expect(roundTrip(long)).toEqual(long);
     const withBig = [...Array(30).fill(1), 2n];
     expect(roundTrip(withBig)).toEqual(withBig);
   });
