@@ -64,7 +64,7 @@ const CONFIRM = 0xa7;
  * refused in the first frame, with both numbers, rather than as garbled
  * messages later.
  */
-export const AUTH_VERSION = 3;
+export const PROTOCOL_VERSION = 3;
 const NONCE_BYTES = 32;
 export const FRAME_BYTES = { nonce: 2 + NONCE_BYTES, share: 1 + ELEMENT_BYTES, confirm: 1 + TAG_BYTES, failure: 1 };
 const LABEL = 'peerproc-auth-v2 CPACE-RISTR255-SHA512';
@@ -146,7 +146,7 @@ export class Handshake {
   start(): void {
     const frame = new Uint8Array(FRAME_BYTES.nonce);
     frame[0] = NONCE;
-    frame[1] = AUTH_VERSION;
+    frame[1] = PROTOCOL_VERSION;
     frame.set(this.#myNonce, 2);
     this.#send(frame);
   }
@@ -195,8 +195,8 @@ export class Handshake {
   }
 
   #onNonce(frame: Uint8Array): void {
-    if (frame.length === FRAME_BYTES.nonce && frame[0] === NONCE && frame[1] !== AUTH_VERSION) {
-      throw this.#breach(`${this.#peerRole} speaks protocol version ${frame[1]}, this peer speaks ${AUTH_VERSION}`);
+    if (frame.length === FRAME_BYTES.nonce && frame[0] === NONCE && frame[1] !== PROTOCOL_VERSION) {
+      throw this.#breach(`${this.#peerRole} speaks protocol version ${frame[1]}, this peer speaks ${PROTOCOL_VERSION}`);
     }
     this.#expect(frame, NONCE, FRAME_BYTES.nonce, `${this.#peerRole}'s nonce`);
     const peerNonce = frame.subarray(2);

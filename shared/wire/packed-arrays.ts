@@ -76,14 +76,19 @@ function packStrings(items: readonly unknown[]): Uint8Array | null {
 const NUMBER_KIND = { FLOAT64: 0, INT32: 1, UINT16: 2, UINT8: 3 } as const;
 const KIND_BYTES: Record<number, number> = { 0: 8, 1: 4, 2: 2, 3: 1 };
 
-function narrowestKind(items: readonly number[]): number {
+/** The narrowest kind that holds every item exactly, or null when an item is not a number or is -0. */
+function narrowestKind(items: readonly unknown[]): number | null {
   let min = 0;
   let max = 0;
+  let integers = true;
   for (const item of items) {
-    if (!Number.isInteger(item)) return NUMBER_KIND.FLOAT64;
-    if (item < min) min = item;
+    if (typeof item !== 'number' || Object.is(item, -0)) return null;
+    if (!integers) continue;
+    if (!Number.isInteger(item)) integers = false;
+    else if (item < min) min = item;
     else if (item > max) max = item;
   }
+  if (!integers) return NUMBER_KIND.FLOAT64;
   if (min < 0) return min >= -(2 ** 31) && max < 2 ** 31 ? NUMBER_KIND.INT32 : NUMBER_KIND.FLOAT64;
   if (max <= 0xff) return NUMBER_KIND.UINT8;
   if (max <= 0xffff) return NUMBER_KIND.UINT16;
@@ -91,9 +96,9 @@ function narrowestKind(items: readonly number[]): number {
 }
 
 function packNumbers(items: readonly unknown[]): Uint8Array | null {
-  for (const item of items) if (typeof item !== 'number' || Object.is(item, -0)) return null;
+  const kind = narrowestKind(items);
+  if (kind === null) return null;
   const numbers = items as readonly number[];
-  const kind = narrowestKind(numbers);
   const out = new Uint8Array(1 + (KIND_BYTES[kind] as number) * numbers.length);
   out[0] = kind;
   const view = new DataView(out.buffer);

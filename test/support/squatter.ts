@@ -11,7 +11,7 @@ import { randomPeerId } from '../../shared/manager/options.js';
 import { SignalingClient } from '../../shared/signaling/client.js';
 import { parseAddress } from '../../shared/signaling/protocol.js';
 import { PeerLink, parseLinkSignal } from '../../shared/webrtc/peer-link.js';
-import { AUTH_VERSION, authkeyBytes, type ChannelBinding, channelIdentifier } from '../../shared/wire/auth.js';
+import { PROTOCOL_VERSION, authkeyBytes, type ChannelBinding, channelIdentifier } from '../../shared/wire/auth.js';
 import {
   calculateGenerator,
   confirmationTag,
@@ -78,7 +78,7 @@ export async function startSquatter(address: string, guessedKey: string): Promis
       onOpen: () => {
         const { local, remote } = link.fingerprints();
         capture.binding = { master: local, worker: remote };
-        link.send(Uint8Array.of(NONCE, AUTH_VERSION, ...capture.masterNonce));
+        link.send(Uint8Array.of(NONCE, PROTOCOL_VERSION, ...capture.masterNonce));
       },
       onFrame: (frame) => {
         capture.frames.push(frame.slice());

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { AuthenticationError, ProtocolError } from '../../shared/errors.js';
 import {
-  AUTH_VERSION,
   authkeyBytes,
   type ChannelBinding,
   FRAME_BYTES,
   Handshake,
+  PROTOCOL_VERSION,
   sdpFingerprint,
 } from '../../shared/wire/auth.js';
 
@@ -158,7 +158,7 @@ describe('Handshake (CPace)', () => {
       oldNonce[1] = version;
       expect(() => worker.handshake.receive(oldNonce)).toThrow(ProtocolError);
       expect(() => side('worker', 'k').handshake.receive(oldNonce)).toThrow(
-        `master speaks protocol version ${version}, this peer speaks ${AUTH_VERSION}`,
+        `master speaks protocol version ${version}, this peer speaks ${PROTOCOL_VERSION}`,
       );
       const master = side('master', 'k');
       master.handshake.start();
