@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   HANDSHAKE_TIMEOUT: 'ConnectTimeoutError',
   CONNECT_TIMEOUT: 'ConnectTimeoutError',
   PROTOCOL_VIOLATION: 'ProtocolError',
+  VERSION_MISMATCH: 'ProtocolError',
   MESSAGE_TOO_LARGE: 'MessageTooLargeError',
   // The signaling server's refusals (SIGNALING_ERROR_CODES in signaling/protocol.ts; ADDRESS_IN_USE above).
   BAD_ROOM: 'SignalingError',
@@ -204,10 +205,18 @@ export class ConnectTimeoutError extends PeerprocError {
   }
 }
 
-/** The peer sent bytes that do not decode, or a message that breaks the protocol. */
+/**
+ * The peer sent bytes that do not decode, or a message that breaks the
+ * protocol (PROTOCOL_VIOLATION), or it speaks another version of the protocol
+ * (VERSION_MISMATCH: trying again cannot help).
+ */
 export class ProtocolError extends PeerprocError {
   override name = 'ProtocolError';
-  readonly code = 'PROTOCOL_VIOLATION';
+  readonly code: CodeOf<'ProtocolError'>;
+  constructor(message: string, options?: ErrorOptions & { code?: CodeOf<'ProtocolError'> }) {
+    super(message, options);
+    this.code = options?.code ?? 'PROTOCOL_VIOLATION';
+  }
 }
 
 /** A message exceeds the configured size limit. */
@@ -265,7 +274,7 @@ const KNOWN_ERRORS: Record<string, (message: string, code: string | undefined) =
   ConnectionClosedError: (m, code) =>
     new ConnectionClosedError(codeFor('ConnectionClosedError', code, 'CONNECTION_CLOSED'), m),
   PeerShutdownError: (m, code) => new PeerShutdownError(codeFor('PeerShutdownError', code, 'PEER_BYE'), m),
-  ProtocolError: (m) => new ProtocolError(m),
+  ProtocolError: (m, code) => new ProtocolError(m, { code: codeFor('ProtocolError', code, 'PROTOCOL_VIOLATION') }),
   MessageTooLargeError: (m) => new MessageTooLargeError(m),
   UnknownTypeidError: (m) => new UnknownTypeidError(m),
   MethodNotExposedError: (m) => new MethodNotExposedError(m),

@@ -8,7 +8,13 @@
  * (its run is over).
  */
 import { backoffDelay, sleep } from '../backoff.js';
-import { AuthenticationError, ConnectionClosedError, ConnectTimeoutError, PeerShutdownError } from '../errors.js';
+import {
+  AuthenticationError,
+  ConnectionClosedError,
+  ConnectTimeoutError,
+  PeerShutdownError,
+  ProtocolError,
+} from '../errors.js';
 import { consoleLogger } from '../logger.js';
 import { SignalingClient } from '../signaling/client.js';
 import { type ServerMessage, withoutQuery } from '../signaling/protocol.js';
@@ -20,9 +26,13 @@ import { connectionSettings, type ResolvedOptions, randomPeerId } from './option
 /** An attempt that failed before reaching the signaling server (refused, unresolvable, silent). */
 class SignalingUnreachable extends ConnectionClosedError {}
 
-/** Errors after which searching on cannot help. */
+/** Errors after which searching on cannot help: a wrong key, a master that ended, a master of another version. */
 function isFinal(err: unknown): boolean {
-  return err instanceof AuthenticationError || err instanceof PeerShutdownError;
+  return (
+    err instanceof AuthenticationError ||
+    err instanceof PeerShutdownError ||
+    (err instanceof ProtocolError && err.code === 'VERSION_MISMATCH')
+  );
 }
 
 /**

@@ -36,7 +36,7 @@
  * over plain http from a LAN address.
  */
 
-import { AuthenticationError, ProtocolError } from '../errors.js';
+import { AuthenticationError, type CodeOf, ProtocolError } from '../errors.js';
 import { constantTimeEqual } from './constant-time.js';
 import {
   calculateGenerator,
@@ -190,13 +190,18 @@ export class Handshake {
   }
 
   /** What the master reports is an authentication failure (counted, one FAILURE); the worker's, a protocol error. */
-  #breach(message: string): Error {
-    return this.#role === 'master' ? new AuthenticationError('PEER_UNPROVEN', message) : new ProtocolError(message);
+  #breach(message: string, code: CodeOf<'ProtocolError'> = 'PROTOCOL_VIOLATION'): Error {
+    return this.#role === 'master'
+      ? new AuthenticationError('PEER_UNPROVEN', message)
+      : new ProtocolError(message, { code });
   }
 
   #onNonce(frame: Uint8Array): void {
     if (frame.length === FRAME_BYTES.nonce && frame[0] === NONCE && frame[1] !== PROTOCOL_VERSION) {
-      throw this.#breach(`${this.#peerRole} speaks protocol version ${frame[1]}, this peer speaks ${PROTOCOL_VERSION}`);
+      throw this.#breach(
+        `${this.#peerRole} speaks protocol version ${frame[1]}, this peer speaks ${PROTOCOL_VERSION}`,
+        'VERSION_MISMATCH',
+      );
     }
     this.#expect(frame, NONCE, FRAME_BYTES.nonce, `${this.#peerRole}'s nonce`);
     const peerNonce = frame.subarray(2);

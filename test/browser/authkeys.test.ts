@@ -11,7 +11,7 @@
 import { rm } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authkeyBytes } from '../../shared/wire/auth.js';
+import { authkeyBytes, PROTOCOL_VERSION } from '../../shared/wire/auth.js';
 import type { SignalingServer } from '../../signaling/index.js';
 import type { MasterPageHook, WorkerPageHook } from '../../web/src/hooks.js';
 import { legacyProofFound, legacyResponse } from '../support/legacy-hmac.js';
@@ -111,6 +111,25 @@ describe('a squatter in the master seat', () => {
     squatter.close();
     squatter = undefined;
     await screenshot(page.page, 'worker-page-refused-squatter');
+  });
+});
+
+describe('a master of another protocol version', () => {
+  it('makes a peerproc worker with default flags exit at once, naming both versions, instead of searching until --wait', async () => {
+    const address = signaling.wsUrl(freshRoom('version'));
+    const older = await startSquatter(address, GUESS, { version: PROTOCOL_VERSION - 1 });
+    try {
+      const node = spawnCliWorker(address, REAL_KEY);
+      cliWorkers.push(node);
+      expect(await node.exited, node.output()).toBe(1);
+      expect(node.output()).toContain(
+        `ProtocolError: master speaks protocol version ${PROTOCOL_VERSION - 1}, this peer speaks ${PROTOCOL_VERSION}`,
+      );
+      // Searching on would have ended in a ConnectTimeoutError after --wait (30 s), naming this only as its last error.
+      expect(node.output()).not.toContain('ConnectTimeoutError');
+    } finally {
+      older.close();
+    }
   });
 });
 

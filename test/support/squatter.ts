@@ -11,7 +11,7 @@ import { randomPeerId } from '../../shared/manager/options.js';
 import { SignalingClient } from '../../shared/signaling/client.js';
 import { parseAddress } from '../../shared/signaling/protocol.js';
 import { PeerLink, parseLinkSignal } from '../../shared/webrtc/peer-link.js';
-import { PROTOCOL_VERSION, authkeyBytes, type ChannelBinding, channelIdentifier } from '../../shared/wire/auth.js';
+import { authkeyBytes, type ChannelBinding, channelIdentifier, PROTOCOL_VERSION } from '../../shared/wire/auth.js';
 import {
   calculateGenerator,
   confirmationTag,
@@ -49,7 +49,12 @@ export interface Squatter {
   close(): void;
 }
 
-export async function startSquatter(address: string, guessedKey: string): Promise<Squatter> {
+/** `version`: the protocol version the squatter's nonce frame claims (another one plays a master of another release). */
+export async function startSquatter(
+  address: string,
+  guessedKey: string,
+  { version = PROTOCOL_VERSION }: { version?: number } = {},
+): Promise<Squatter> {
   const { url } = parseAddress(address);
   const links = new Map<string, PeerLink>();
   const captures: Capture[] = [];
@@ -78,7 +83,7 @@ export async function startSquatter(address: string, guessedKey: string): Promis
       onOpen: () => {
         const { local, remote } = link.fingerprints();
         capture.binding = { master: local, worker: remote };
-        link.send(Uint8Array.of(NONCE, PROTOCOL_VERSION, ...capture.masterNonce));
+        link.send(Uint8Array.of(NONCE, version, ...capture.masterNonce));
       },
       onFrame: (frame) => {
         capture.frames.push(frame.slice());
