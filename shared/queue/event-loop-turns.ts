@@ -8,10 +8,16 @@
  *
  * The slice is SLICE_MS, or as long as the turn the run last yielded to took,
  * up to MAX_SLICE_MS: a master serving 500 workers spends 100-500 ms in a
- * turn, and with 10 ms slices its put loop got 2-5 % of its time, so the
+ * turn, and with short slices its put loop got 2-5 % of its time, so the
  * workers found the queue almost empty at every turn, asked again and again
  * for a few items, and the messages that cost were what held the run back.
  * A quiet master's turns are short, so its slices stay at SLICE_MS.
+ *
+ * The yield is a bare macrotask (see `nextMacrotask`), not a timer: a timer
+ * of 0 ms waits at least 1 ms in Node and 4 ms in a browser's nested timers,
+ * and a put loop that idled that long at every slice left its workers
+ * waiting for their next batch (a worker's request is read only when the
+ * loop turns).
  */
 
 /** Shortest run of synchronous fast-path calls before the event loop gets a turn. */
@@ -21,9 +27,60 @@ const MAX_SLICE_MS = 100;
 /** The clock is read only every this many calls: it costs more than the call itself. */
 const CHECK_EVERY = 256;
 
+/** Node's setImmediate, looked up once (browsers have none; shared/ may not import Node's timers). */
+const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+
+/** The part of a MessageChannel used here (shared/ is compiled without the DOM's types). */
+interface ChannelPorts {
+  port1: { onmessage: (() => void) | null };
+  port2: { postMessage(message: null): void };
+}
+const MessageChannelClass = (globalThis as unknown as { MessageChannel?: new () => ChannelPorts }).MessageChannel;
+
+/** Callbacks waiting for the browser's MessageChannel to deliver its message (see nextMacrotask). */
+let channelCallbacks: Array<() => void> = [];
+let channel: ChannelPorts | undefined;
+
+function postToChannel(Channel: new () => ChannelPorts, callback: () => void): void {
+  if (!channel) {
+    channel = new Channel();
+    channel.port1.onmessage = () => {
+      const due = channelCallbacks;
+      channelCallbacks = [];
+      for (const run of due) run();
+    };
+  }
+  channelCallbacks.push(callback);
+  if (channelCallbacks.length === 1) channel.port2.postMessage(null);
+}
+
+/**
+ * Runs `callback` on the next macrotask, after the I/O already waiting: Node's
+ * check phase (setImmediate), a MessageChannel message in a browser (no timer
+ * clamp), a 0 ms timer where neither exists.
+ */
+export function nextMacrotask(callback: () => void): void {
+  if (immediate) immediate(callback);
+  else if (MessageChannelClass) postToChannel(MessageChannelClass, callback);
+  else setTimeout(callback, 0);
+}
+
+/**
+ * Runs `callback` once the loop has also looked for new I/O. In Node a
+ * setImmediate asked for from an I/O callback runs in the same iteration,
+ * before the next poll, so the yield takes two: the workers' requests that
+ * came in during the slice are read before the put loop goes on.
+ */
+function afterIo(callback: () => void): void {
+  if (immediate) immediate(() => immediate(callback));
+  else nextMacrotask(callback);
+}
+
 let calls = 0;
-/** When the event loop last ran our marker timer (a turn was taken), or when the marker was set. */
+/** When the loop last took a turn: our marker ran, or our own yield came back, or the marker was set. */
 let lastTurn = performance.now();
+/** Which marker counts: a yield that came back makes the marker set before it stale. */
+let markerGeneration = 0;
 let markerPending = false;
 let sliceMs = SLICE_MS;
 
@@ -32,11 +89,18 @@ export function nextSliceMs(turnMs: number): number {
   return Math.min(Math.max(turnMs, SLICE_MS), MAX_SLICE_MS);
 }
 
-function markTurn(): void {
-  markerPending = false;
-  lastTurn = performance.now();
-  // A turn the loop took by itself (the run awaited something real): the next run starts with the short slice.
-  sliceMs = SLICE_MS;
+function setMarker(now: number): void {
+  markerPending = true;
+  lastTurn = now;
+  const generation = ++markerGeneration;
+  // A macrotask that runs as soon as the loop turns: if it has not run a slice later, the loop is starved.
+  nextMacrotask(() => {
+    if (generation !== markerGeneration) return;
+    markerPending = false;
+    lastTurn = performance.now();
+    // A turn the loop took by itself (the run awaited something real): the next run starts with the short slice.
+    sliceMs = SLICE_MS;
+  });
 }
 
 /** A promise to await before going on when the loop is due a turn; undefined when it is not. */
@@ -44,33 +108,29 @@ export function turnIfDue(): Promise<void> | undefined {
   if (++calls % CHECK_EVERY !== 0) return undefined;
   const now = performance.now();
   if (!markerPending) {
-    // A timer that runs as soon as the loop turns: if it has not run a slice later, the loop is starved.
-    markerPending = true;
-    lastTurn = now;
-    setTimeout(markTurn, 0);
+    setMarker(now);
     return undefined;
   }
   if (now - lastTurn < sliceMs) return undefined;
   return new Promise((resolve) =>
-    setTimeout(() => {
-      // Runs after markTurn (an older timer): the turn just taken sizes the next slice.
-      sliceMs = nextSliceMs(performance.now() - now);
+    afterIo(() => {
+      const back = performance.now();
+      // The turn just taken sizes the next slice; the marker set before it no longer tells anything.
+      sliceMs = nextSliceMs(back - now);
+      markerGeneration++;
+      markerPending = false;
+      lastTurn = back;
       resolve();
-    }, 0),
+    }),
   );
 }
 
-/** Node's setImmediate, looked up once (browsers have none; shared/ may not import Node's timers). */
-const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
-
 /**
  * Resolves once the code running now, and the run of fast-path calls it may
- * be in the middle of, has given the event loop a turn: on Node's check
- * phase (after I/O, before the next timer) where there is one, else on the
- * next timer. A batch getter woken by the first item of a master's put loop
- * waits for this before it gathers more, so it leaves with the loop's slice
- * instead of one item.
+ * be in the middle of, has given the event loop a turn. A batch getter woken
+ * by the first item of a master's put loop waits for this before it gathers
+ * more, so it leaves with the loop's slice instead of one item.
  */
 export function afterThisTurn(): Promise<void> {
-  return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
+  return new Promise((resolve) => nextMacrotask(resolve));
 }
