@@ -30,6 +30,12 @@ export const PREFETCH_HORIZON_MS = 50;
 /** Weight of the newest sample in the pace average: a change of pace shows within a few items. */
 const PACE_WEIGHT = 0.25;
 /**
+ * Once the pace is known, one item in this many is timed: reading the clock
+ * for every item was 5 % of a seed worker's thread, and a change of pace
+ * still shows within a few dozen items.
+ */
+export const PACE_SAMPLE_EVERY = 8;
+/**
  * While the queue has plenty, the next batch is asked for at the latest while
  * the buffer still holds this many round trips of the consumer's work (and
  * always once half the buffer is used): a fast consumer, whose half window is
@@ -50,6 +56,10 @@ export class PrefetchWindow {
   /** Average ms the consumer spends per item; undefined until measured. */
   #pace: number | undefined;
   #handedOutAt = -1;
+  /** Gets since the last timed one (see PACE_SAMPLE_EVERY). */
+  #untimed = 0;
+  /** The last `asked` closed a measurement: its hand-out opens none (the next sample waits its turn). */
+  #justSampled = false;
   /** Average ms from asking for a batch to its answer, over answers that brought a whole window. */
   #roundTripMs: number | undefined;
   /** This consumer's share of what the queue still held at the last answer (see GetBatchReply). */
@@ -91,16 +101,34 @@ export class PrefetchWindow {
     return Math.max(1, Math.min(this.#supply, paced));
   }
 
+  /**
+   * Whether the get starting now should read the clock: always until the
+   * pace is known and whenever a timed hand-out waits for its next ask, else
+   * one get in PACE_SAMPLE_EVERY. An untimed get passes no time to `asked`
+   * and `handedOut`.
+   */
+  wantsClock(): boolean {
+    if (this.#pace === undefined || this.#handedOutAt >= 0) return true;
+    if (++this.#untimed < PACE_SAMPLE_EVERY) return false;
+    this.#untimed = 0;
+    return true;
+  }
+
   /** The consumer asked for an item: the time since the last hand-out was spent on that item. */
   asked(now: number): void {
     if (this.#handedOutAt < 0) return;
     const spent = now - this.#handedOutAt;
     this.#pace = averaged(this.#pace, spent, PACE_WEIGHT);
     this.#handedOutAt = -1;
+    this.#justSampled = true;
   }
 
-  /** An item went to the consumer. */
+  /** An item went to the consumer, at `now` if its get was timed. */
   handedOut(now: number): void {
+    if (this.#justSampled) {
+      this.#justSampled = false;
+      return;
+    }
     this.#handedOutAt = now;
   }
 

@@ -111,20 +111,25 @@ class PrefetchingReader<T> {
     return this.#buffer.length - this.#head;
   }
 
+  /** Whether this get is one the pace is measured on (see PrefetchWindow.wantsClock). */
+  wantsClock(): boolean {
+    return this.#window.wantsClock();
+  }
+
   /** The consumer asks for an item (the time since the last one measures its pace). */
   asked(now: number): void {
     this.#window.asked(now);
   }
 
   /** The next buffered item, which must be there; `blocking` is the get's, which a read-ahead it starts takes over. */
-  take(now: number, blocking: BlockingOptions): T {
+  take(now: number | undefined, blocking: BlockingOptions): T {
     const item = this.#buffer[this.#head];
     this.#buffer[this.#head++] = undefined as T;
     if (this.#head === this.#buffer.length) {
       this.#buffer.length = 0;
       this.#head = 0;
     }
-    this.#window.handedOut(now);
+    if (now !== undefined) this.#window.handedOut(now);
     this.#maybeReadAhead(blocking);
     return item;
   }
@@ -229,8 +234,9 @@ export function queueProxy<T>(
   proxy.get = (opts: BlockingOptions = {}): Promise<T> => {
     // Checked here too: the buffered path below never reaches the queue, which would refuse it.
     checkTimeout(opts.timeout);
-    const now = performance.now();
-    reader.asked(now);
+    // The clock only on the gets that measure the pace: reading it costs more than the rest of a buffered get.
+    const now = reader.wantsClock() ? performance.now() : undefined;
+    if (now !== undefined) reader.asked(now);
     const err = failed();
     if (err) return Promise.reject(err);
     // The common case, an item already here, resolves without an async function's overhead (or a copy of

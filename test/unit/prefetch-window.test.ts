@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { PREFETCH_HORIZON_MS, PrefetchWindow } from '../../shared/queue/prefetch-window.js';
+import { PACE_SAMPLE_EVERY, PREFETCH_HORIZON_MS, PrefetchWindow } from '../../shared/queue/prefetch-window.js';
 
-/** Drives the window as a consumer spending `msPerItem` on each item, with a queue that always has plenty. */
+/**
+ * Drives the window as a consumer spending `msPerItem` on each item, with a queue that always has plenty,
+ * reading the clock only where the window asks for it (as the queue proxy does).
+ */
 function run(window: PrefetchWindow, msPerItem: number, items: number): number {
   let now = 0;
   for (let i = 0; i < items; i++) {
-    window.asked(now);
+    const timed = window.wantsClock();
+    if (timed) window.asked(now);
     const asked = window.size;
     window.supplied(asked, asked);
-    window.handedOut(now);
+    if (timed) window.handedOut(now);
     now += msPerItem;
   }
   return window.size;
@@ -43,6 +47,18 @@ describe('PrefetchWindow', () => {
     run(slow, 1, 5);
     slow.supplied(slow.size, slow.size, 5000);
     expect(slow.size).toBe(PREFETCH_HORIZON_MS);
+  });
+
+  it('reads the clock on a few gets only once the pace is known, and still follows a change of pace', () => {
+    const w = new PrefetchWindow(512);
+    run(w, 0.003, 20);
+    let timed = 0;
+    for (let i = 0; i < 900; i++) if (w.wantsClock()) timed++;
+    // Each sample takes two timed gets (the hand-out and the next ask), one sample per PACE_SAMPLE_EVERY gets.
+    expect(timed).toBeLessThanOrEqual((900 / PACE_SAMPLE_EVERY) * 2 + 2);
+    expect(timed).toBeGreaterThan(0);
+    // The consumer turns slow (1 ms an item): within a few dozen items the window holds the horizon's worth.
+    expect(run(w, 1, 20 * PACE_SAMPLE_EVERY)).toBe(PREFETCH_HORIZON_MS);
   });
 
   it('shrinks to what the queue had, and starts over after a failure', () => {
