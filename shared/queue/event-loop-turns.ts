@@ -13,11 +13,9 @@
  * for a few items, and the messages that cost were what held the run back.
  * A quiet master's turns are short, so its slices stay at SLICE_MS.
  *
- * The yield is a bare macrotask (see `nextMacrotask`), not a timer: a timer
- * of 0 ms waits at least 1 ms in Node and 4 ms in a browser's nested timers,
- * and a put loop that idled that long at every slice left its workers
- * waiting for their next batch (a worker's request is read only when the
- * loop turns).
+ * In a browser the yield is a MessageChannel message, not a timer: nested
+ * 0 ms timers wait 4 ms there, and a master page's put loop idled that long
+ * at every slice (see `yieldTurn`).
  */
 
 /** Shortest run of synchronous fast-path calls before the event loop gets a turn. */
@@ -66,13 +64,15 @@ export function nextMacrotask(callback: () => void): void {
 }
 
 /**
- * Runs `callback` once the loop has also looked for new I/O. In Node a
- * setImmediate asked for from an I/O callback runs in the same iteration,
- * before the next poll, so the yield takes two: the workers' requests that
- * came in during the slice are read before the put loop goes on.
+ * The put loop's yield and its marker. In Node a 0 ms timer: after a long
+ * synchronous run the loop's clock is behind, so the timer is due at the next
+ * turn without waiting, and it runs before that turn's poll, as the many
+ * workers measurements were made with (two setImmediates, which poll first,
+ * made 500 workers 30 % slower: 88k-102k -> 61k-66k tasks/s). In a browser a
+ * MessageChannel message: nested 0 ms timers wait 4 ms there.
  */
-function afterIo(callback: () => void): void {
-  if (immediate) immediate(() => immediate(callback));
+function yieldTurn(callback: () => void): void {
+  if (immediate) setTimeout(callback, 0);
   else nextMacrotask(callback);
 }
 
@@ -94,7 +94,7 @@ function setMarker(now: number): void {
   lastTurn = now;
   const generation = ++markerGeneration;
   // A macrotask that runs as soon as the loop turns: if it has not run a slice later, the loop is starved.
-  nextMacrotask(() => {
+  yieldTurn(() => {
     if (generation !== markerGeneration) return;
     markerPending = false;
     lastTurn = performance.now();
@@ -113,7 +113,7 @@ export function turnIfDue(): Promise<void> | undefined {
   }
   if (now - lastTurn < sliceMs) return undefined;
   return new Promise((resolve) =>
-    afterIo(() => {
+    yieldTurn(() => {
       const back = performance.now();
       // The turn just taken sizes the next slice; the marker set before it no longer tells anything.
       sliceMs = nextSliceMs(back - now);

@@ -35,6 +35,8 @@ const PACE_WEIGHT = 0.25;
  * still shows within a few dozen items.
  */
 export const PACE_SAMPLE_EVERY = 8;
+/** Gets timed one after another before the sampling starts (a worker of 500 takes only a few hundred items). */
+export const PACE_TIMED_FIRST = 256;
 /**
  * While the queue has plenty, the next batch is asked for at the latest while
  * the buffer still holds this many round trips of the consumer's work (and
@@ -56,6 +58,8 @@ export class PrefetchWindow {
   /** Average ms the consumer spends per item; undefined until measured. */
   #pace: number | undefined;
   #handedOutAt = -1;
+  /** Gets timed so far, up to PACE_TIMED_FIRST. */
+  #timedFirst = 0;
   /** Gets since the last timed one (see PACE_SAMPLE_EVERY). */
   #untimed = 0;
   /** The last `asked` closed a measurement: its hand-out opens none (the next sample waits its turn). */
@@ -109,6 +113,11 @@ export class PrefetchWindow {
    */
   wantsClock(): boolean {
     if (this.#pace === undefined || this.#handedOutAt >= 0) return true;
+    // Every get is timed over the first items: one slow first item must not size the window for long.
+    if (this.#timedFirst < PACE_TIMED_FIRST) {
+      this.#timedFirst++;
+      return true;
+    }
     if (++this.#untimed < PACE_SAMPLE_EVERY) return false;
     this.#untimed = 0;
     return true;

@@ -1,8 +1,9 @@
 /**
- * The put loop's yield is a bare macrotask, never a clamped timer: Node's
- * setImmediate, else (a browser) one MessageChannel shared by every waiting
- * callback, else a 0 ms timer. The browser path is exercised here by loading
- * the module fresh in a realm without setImmediate.
+ * In a browser the put loop's yield and `afterThisTurn` are bare macrotasks,
+ * never clamped timers: one MessageChannel shared by every waiting callback
+ * (Node uses setImmediate and, for the yield, a 0 ms timer, which is not
+ * clamped there). The browser path is exercised here by loading the module
+ * fresh in a realm without setImmediate.
  */
 import { afterEach, expect, it, vi } from 'vitest';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PACE_SAMPLE_EVERY, PREFETCH_HORIZON_MS, PrefetchWindow } from '../../shared/queue/prefetch-window.js';
+import { PACE_SAMPLE_EVERY, PACE_TIMED_FIRST, PREFETCH_HORIZON_MS, PrefetchWindow } from '../../shared/queue/prefetch-window.js';
 
 /**
  * Drives the window as a consumer spending `msPerItem` on each item, with a queue that always has plenty,
@@ -51,7 +51,7 @@ describe('PrefetchWindow', () => {
 
   it('reads the clock on a few gets only once the pace is known, and still follows a change of pace', () => {
     const w = new PrefetchWindow(512);
-    run(w, 0.003, 20);
+    run(w, 0.003, PACE_TIMED_FIRST);
     let timed = 0;
     for (let i = 0; i < 900; i++) if (w.wantsClock()) timed++;
     // Each sample takes two timed gets (the hand-out and the next ask), one sample per PACE_SAMPLE_EVERY gets.
