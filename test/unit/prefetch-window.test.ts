@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { PACE_SAMPLE_EVERY, PACE_TIMED_FIRST, PREFETCH_HORIZON_MS, PrefetchWindow } from '../../shared/queue/prefetch-window.js';
+import {
+  PACE_SAMPLE_EVERY,
+  PACE_TIMED_FIRST,
+  PREFETCH_HORIZON_MS,
+  PrefetchWindow,
+} from '../../shared/queue/prefetch-window.js';
 
 /**
  * Drives the window as a consumer spending `msPerItem` on each item, with a queue that always has plenty,
