@@ -35,7 +35,7 @@ interface ChannelPorts {
 }
 const MessageChannelClass = (globalThis as unknown as { MessageChannel?: new () => ChannelPorts }).MessageChannel;
 
-/** Callbacks waiting for the browser's MessageChannel to deliver its message (see nextMacrotask). */
+/** Callbacks waiting for the browser's MessageChannel to deliver its message, run in the order asked. */
 let channelCallbacks: Array<() => void> = [];
 let channel: ChannelPorts | undefined;
 
@@ -64,23 +64,22 @@ export function nextMacrotask(callback: () => void): void {
 }
 
 /**
- * The put loop's yield and its marker. In Node a 0 ms timer: after a long
- * synchronous run the loop's clock is behind, so the timer is due at the next
- * turn without waiting, and it runs before that turn's poll, as the many
- * workers measurements were made with (two setImmediates, which poll first,
- * made 500 workers 30 % slower: 88k-102k -> 61k-66k tasks/s). In a browser a
- * MessageChannel message: nested 0 ms timers wait 4 ms there.
+ * The put loop's yield and its marker, first asked first run. In Node a 0 ms
+ * timer: after a long synchronous run the loop's clock is behind, so the
+ * timer is due at the next turn without waiting, and it runs before that
+ * turn's poll, as the many-workers measurements were made with (two
+ * setImmediates, which poll first, made 500 workers 30 % slower: 88k-102k ->
+ * 61k-66k tasks/s). In a browser a MessageChannel message: nested 0 ms timers
+ * wait 4 ms there.
  */
 function yieldTurn(callback: () => void): void {
-  if (immediate) setTimeout(callback, 0);
-  else nextMacrotask(callback);
+  if (!immediate && MessageChannelClass) postToChannel(MessageChannelClass, callback);
+  else setTimeout(callback, 0);
 }
 
 let calls = 0;
-/** When the loop last took a turn: our marker ran, or our own yield came back, or the marker was set. */
+/** When the event loop last ran our marker (a turn was taken), or when the marker was set. */
 let lastTurn = performance.now();
-/** Which marker counts: a yield that came back makes the marker set before it stale. */
-let markerGeneration = 0;
 let markerPending = false;
 let sliceMs = SLICE_MS;
 
@@ -89,18 +88,11 @@ export function nextSliceMs(turnMs: number): number {
   return Math.min(Math.max(turnMs, SLICE_MS), MAX_SLICE_MS);
 }
 
-function setMarker(now: number): void {
-  markerPending = true;
-  lastTurn = now;
-  const generation = ++markerGeneration;
-  // A macrotask that runs as soon as the loop turns: if it has not run a slice later, the loop is starved.
-  yieldTurn(() => {
-    if (generation !== markerGeneration) return;
-    markerPending = false;
-    lastTurn = performance.now();
-    // A turn the loop took by itself (the run awaited something real): the next run starts with the short slice.
-    sliceMs = SLICE_MS;
-  });
+function markTurn(): void {
+  markerPending = false;
+  lastTurn = performance.now();
+  // A turn the loop took by itself (the run awaited something real): the next run starts with the short slice.
+  sliceMs = SLICE_MS;
 }
 
 /** A promise to await before going on when the loop is due a turn; undefined when it is not. */
@@ -108,18 +100,17 @@ export function turnIfDue(): Promise<void> | undefined {
   if (++calls % CHECK_EVERY !== 0) return undefined;
   const now = performance.now();
   if (!markerPending) {
-    setMarker(now);
+    // A marker that runs as soon as the loop turns: if it has not run a slice later, the loop is starved.
+    markerPending = true;
+    lastTurn = now;
+    yieldTurn(markTurn);
     return undefined;
   }
   if (now - lastTurn < sliceMs) return undefined;
   return new Promise((resolve) =>
     yieldTurn(() => {
-      const back = performance.now();
-      // The turn just taken sizes the next slice; the marker set before it no longer tells anything.
-      sliceMs = nextSliceMs(back - now);
-      markerGeneration++;
-      markerPending = false;
-      lastTurn = back;
+      // Runs after markTurn (asked for earlier): the turn just taken sizes the next slice.
+      sliceMs = nextSliceMs(performance.now() - now);
       resolve();
     }),
   );

@@ -58,12 +58,10 @@ export class PrefetchWindow {
   /** Average ms the consumer spends per item; undefined until measured. */
   #pace: number | undefined;
   #handedOutAt = -1;
-  /** Gets timed so far, up to PACE_TIMED_FIRST. */
-  #timedFirst = 0;
-  /** Gets since the last timed one (see PACE_SAMPLE_EVERY). */
-  #untimed = 0;
-  /** The last `asked` closed a measurement: its hand-out opens none (the next sample waits its turn). */
-  #justSampled = false;
+  /** Gets since the pace became known (see wantsClock). */
+  #gets = 0;
+  /** Whether the current get's hand-out starts a measurement (set by wantsClock). */
+  #opens = true;
   /** Average ms from asking for a batch to its answer, over answers that brought a whole window. */
   #roundTripMs: number | undefined;
   /** This consumer's share of what the queue still held at the last answer (see GetBatchReply). */
@@ -106,21 +104,16 @@ export class PrefetchWindow {
   }
 
   /**
-   * Whether the get starting now should read the clock: always until the
-   * pace is known and whenever a timed hand-out waits for its next ask, else
-   * one get in PACE_SAMPLE_EVERY. An untimed get passes no time to `asked`
-   * and `handedOut`.
+   * Whether the get starting now should read the clock: when a timed
+   * hand-out waits for this ask, or when this get's hand-out is to be timed
+   * (every get until the pace is known and over the first PACE_TIMED_FIRST
+   * after, then one in PACE_SAMPLE_EVERY). An untimed get passes no time to
+   * `asked` and `handedOut`.
    */
   wantsClock(): boolean {
-    if (this.#pace === undefined || this.#handedOutAt >= 0) return true;
-    // Every get is timed over the first items: one slow first item must not size the window for long.
-    if (this.#timedFirst < PACE_TIMED_FIRST) {
-      this.#timedFirst++;
-      return true;
-    }
-    if (++this.#untimed < PACE_SAMPLE_EVERY) return false;
-    this.#untimed = 0;
-    return true;
+    const closes = this.#handedOutAt >= 0;
+    this.#opens = this.#pace === undefined || ++this.#gets <= PACE_TIMED_FIRST || this.#gets % PACE_SAMPLE_EVERY === 0;
+    return closes || this.#opens;
   }
 
   /** The consumer asked for an item: the time since the last hand-out was spent on that item. */
@@ -129,16 +122,11 @@ export class PrefetchWindow {
     const spent = now - this.#handedOutAt;
     this.#pace = averaged(this.#pace, spent, PACE_WEIGHT);
     this.#handedOutAt = -1;
-    this.#justSampled = true;
   }
 
-  /** An item went to the consumer, at `now` if its get was timed. */
+  /** An item went to the consumer, at `now`; it starts a measurement if its get was to be timed. */
   handedOut(now: number): void {
-    if (this.#justSampled) {
-      this.#justSampled = false;
-      return;
-    }
-    this.#handedOutAt = now;
+    if (this.#opens) this.#handedOutAt = now;
   }
 
   /**

@@ -6,6 +6,7 @@
  * fresh in a realm without setImmediate.
  */
 import { afterEach, expect, it, vi } from 'vitest';
+import { putsBeforeTimer } from '../support/put-loop-turns.js';
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -53,15 +54,5 @@ it('without setImmediate, callbacks go through one MessageChannel, in order, eac
 it('a run of local puts without setImmediate still gives the loop its turns', async () => {
   vi.stubGlobal('setImmediate', undefined);
   const { Queue } = await import('../../shared/queue/queue.js');
-  const q = new Queue<number>();
-  let timerRan = false;
-  setTimeout(() => {
-    timerRan = true;
-  }, 0);
-  let putsBeforeTimer: number | undefined;
-  for (let i = 0; i < 3_000_000 && putsBeforeTimer === undefined; i++) {
-    await q.put(i);
-    if (timerRan) putsBeforeTimer = i;
-  }
-  expect(putsBeforeTimer).toBeDefined();
+  expect(await putsBeforeTimer(Queue)).toBeDefined();
 });

@@ -58,7 +58,13 @@ describe('PrefetchWindow', () => {
     const w = new PrefetchWindow(512);
     run(w, 0.003, PACE_TIMED_FIRST);
     let timed = 0;
-    for (let i = 0; i < 900; i++) if (w.wantsClock()) timed++;
+    for (let i = 0; i < 900; i++) {
+      // As the proxy does: a timed get reads the clock for its ask and for its hand-out.
+      if (!w.wantsClock()) continue;
+      timed++;
+      w.asked(i * 0.003);
+      w.handedOut(i * 0.003);
+    }
     // Each sample takes two timed gets (the hand-out and the next ask), one sample per PACE_SAMPLE_EVERY gets.
     expect(timed).toBeLessThanOrEqual((900 / PACE_SAMPLE_EVERY) * 2 + 2);
     expect(timed).toBeGreaterThan(0);

@@ -9,6 +9,7 @@ import { GET_BATCH, PUT_BATCH } from '../../shared/queue/batch.js';
 import { nextSliceMs } from '../../shared/queue/event-loop-turns.js';
 import { Queue } from '../../shared/queue/queue.js';
 import { type RemoteCallContext, remoteCall } from '../../shared/rpc/served.js';
+import { putsBeforeTimer } from '../support/put-loop-turns.js';
 import { remoteCaller } from '../support/remote-caller.js';
 
 const call = <T>(q: Queue<T>, ctx: RemoteCallContext, method: string, ...args: unknown[]) =>
@@ -127,17 +128,7 @@ describe('__putBatch', () => {
 });
 
 it('a long run of local puts lets the event loop turn', async () => {
-  const q = new Queue<number>();
-  let timerRan = false;
-  setTimeout(() => {
-    timerRan = true;
-  }, 0);
-  let putsBeforeTimer: number | undefined;
-  for (let i = 0; i < 3_000_000 && putsBeforeTimer === undefined; i++) {
-    await q.put(i);
-    if (timerRan) putsBeforeTimer = i;
-  }
-  expect(putsBeforeTimer).toBeDefined();
+  expect(await putsBeforeTimer(Queue)).toBeDefined();
 });
 
 it("a run of puts yields for as long as the loop's last turn took, within 10 and 100 ms", () => {
