@@ -50,7 +50,7 @@ export interface ManagerOptions {
   deadAfter?: number;
   /** Largest message accepted from a peer, in bytes (default 64 MiB). */
   maxMessageBytes?: number;
-  /** Worker: most queue items fetched ahead per request; 1 turns prefetch off (default 512). */
+  /** Worker: most queue items fetched ahead per request; 1 turns prefetch off (default DEFAULT_PREFETCH, 1024). */
   prefetch?: number;
   /** Worker: send results to unbounded queues in batches, `put()` resolving at once (default true). */
   batchResults?: boolean;
@@ -59,12 +59,16 @@ export interface ManagerOptions {
 /** Worker: how long to wait for the signaling server and a master to appear. */
 export const DEFAULT_WAIT_MS = 10_000;
 /**
- * Measured here (seed workload, one worker): prefetch 64 / 256 / 1024 moved
- * about 97k / 136k / 185k tasks/s; each data-channel send costs tens of
- * microseconds, so fewer, fuller frames win. The window still starts at 1 and
- * grows only while the queue has plenty, so small runs stay shared.
+ * The largest batch one call may carry (MAX_BATCH). Measured here (seed
+ * workload, one worker): prefetch 64 / 256 / 1024 moved about 97k / 136k /
+ * 185k tasks/s; each data-channel send costs tens of microseconds, so fewer,
+ * fuller frames win. Against 512, the previous default, 1024 (with result
+ * batches of 1024) measured +8 to +13 % at W = 1 and 2 in interleaved runs
+ * (docs/performance.md). A worker holds no more for it where that matters:
+ * the window starts at 1, grows only while the queue has plenty, and never
+ * holds more than PREFETCH_HORIZON_MS of the worker's measured work.
  */
-export const DEFAULT_PREFETCH = 512;
+export const DEFAULT_PREFETCH = MAX_BATCH;
 
 export interface ResolvedOptions {
   url: string;

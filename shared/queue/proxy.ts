@@ -38,14 +38,14 @@ import type { Queue } from './queue.js';
 import type { BlockingOptions } from './types.js';
 
 export interface QueueProxyOptions {
-  /** Most items fetched ahead per request; 1 turns prefetch off (default 512). */
+  /** Most items fetched ahead per request; 1 turns prefetch off (default 1024, DEFAULT_PREFETCH). */
   prefetch: number;
   /** Send results of unbounded queues in batches (default true). */
   batchResults: boolean;
 }
 
-/** Results held before a batch is sent regardless of the timer. */
-const PUT_BATCH_SIZE = 512;
+/** Results held before a batch is sent regardless of the timer: as many as one batch call may carry (fewer, fuller frames). */
+const PUT_BATCH_SIZE = MAX_BATCH;
 /** Longest a written-behind result waits for company before it is sent. */
 const PUT_FLUSH_DELAY_MS = 1;
 

@@ -50,6 +50,8 @@ describe('manager options', () => {
       batchResults: true,
       iceServers: undefined,
     });
+    // A worker asks for as many items as one batch call may carry.
+    expect(resolved.prefetch).toBe(MAX_BATCH);
     expect([...resolved.authkey]).toEqual([...new TextEncoder().encode('secret')]);
     expect(connectionSettings(resolved)).toEqual({
       agent: 'test',

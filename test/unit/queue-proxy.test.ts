@@ -7,7 +7,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { sleep } from '../../shared/backoff.js';
 import { ConnectionClosedError, Full } from '../../shared/errors.js';
-import { GET_BATCH, PUT_BATCH } from '../../shared/queue/batch.js';
+import { GET_BATCH, MAX_BATCH, PUT_BATCH } from '../../shared/queue/batch.js';
 import { queueProxy } from '../../shared/queue/proxy.js';
 import type { Queue } from '../../shared/queue/queue.js';
 import type { BlockingOptions } from '../../shared/queue/types.js';
@@ -386,6 +386,15 @@ describe('queue proxy: write-behind', () => {
     const castAt = h.sent.findIndex((m) => m[0] === Kind.Cast);
     const getAt = h.sent.findIndex((m) => m[0] === Kind.Call);
     expect(castAt).toBeLessThan(getAt);
+  });
+
+  it('sends a full batch (MAX_BATCH results) at once, without waiting for the timer', async () => {
+    const h = harness();
+    for (let n = 0; n < MAX_BATCH + 3; n++) await h.proxy.put(n);
+    // No timer has run yet: the first MAX_BATCH left as one message the moment the batch was full.
+    expect(h.putBatches()).toEqual([Array.from({ length: MAX_BATCH }, (_, n) => n)]);
+    await flushTimers();
+    expect(h.putBatches().slice(1)).toEqual([[MAX_BATCH, MAX_BATCH + 1, MAX_BATCH + 2]]);
   });
 
   it('reports a failed batch to every later call', async () => {
