@@ -66,6 +66,17 @@ describe('Queue (Python semantics)', () => {
     expect(() => new Queue<number>({ maxDeliveries: 0 })).toThrow(/'maxDeliveries'/);
   });
 
+  it('refuses a bad timeout even when an item is there, as Python does, and keeps the item', async () => {
+    const q = new Queue<number>();
+    q.putNowait(7);
+    for (const timeout of [-1, Number.NaN, '1' as unknown as number]) {
+      await expect(q.get({ timeout })).rejects.toThrow(RangeError);
+      await expect(q.getEntry({ timeout })).rejects.toThrow(/'timeout' must be a non-negative number/);
+    }
+    expect(q.qsize()).toBe(1);
+    expect(await q.get({ timeout: 0 })).toBe(7);
+  });
+
   it('tracks unfinished tasks: taskDone and join', async () => {
     const q = new JoinableQueue<number>();
     q.putNowait(1);
