@@ -30,7 +30,7 @@ import type { PythonProxy } from './proxy.js';
 /**
  * Local task buffer by default: enough to keep the room's workers busy between
  * pulls from the Python master. (Sized as two prefetch windows when the window
- * was 64; a worker's window, now up to DEFAULT_PREFETCH = 1024, grows only while
+ * was 64; a worker's window, now up to DEFAULT_PREFETCH, grows only while
  * the buffer has plenty, so this bounds it instead.)
  */
 export const DEFAULT_BRIDGE_BUFFER = 128;

@@ -58,9 +58,9 @@ export class PrefetchWindow {
   /** Average ms the consumer spends per item; undefined until measured. */
   #pace: number | undefined;
   #handedOutAt = -1;
-  /** Gets since the pace became known (see wantsClock). */
+  /** Gets since the pace became known (see beginGet). */
   #gets = 0;
-  /** Whether the current get's hand-out starts a measurement (set by wantsClock). */
+  /** Whether the current get's hand-out starts a measurement (set by beginGet). */
   #opens = true;
   /** Average ms from asking for a batch to its answer, over answers that brought a whole window. */
   #roundTripMs: number | undefined;
@@ -104,13 +104,14 @@ export class PrefetchWindow {
   }
 
   /**
-   * Whether the get starting now should read the clock: when a timed
-   * hand-out waits for this ask, or when this get's hand-out is to be timed
-   * (every get until the pace is known and over the first PACE_TIMED_FIRST
-   * after, then one in PACE_SAMPLE_EVERY). An untimed get passes no time to
-   * `asked` and `handedOut`.
+   * A get starts (called once per get, it advances the sampling): returns
+   * whether it should read the clock, which it must when a timed hand-out
+   * waits for this ask, or when this get's hand-out is to be timed (every get
+   * until the pace is known and over the first PACE_TIMED_FIRST after, then
+   * one in PACE_SAMPLE_EVERY). An untimed get passes no time to `asked` and
+   * `handedOut`.
    */
-  wantsClock(): boolean {
+  beginGet(): boolean {
     const closes = this.#handedOutAt >= 0;
     this.#opens = this.#pace === undefined || ++this.#gets <= PACE_TIMED_FIRST || this.#gets % PACE_SAMPLE_EVERY === 0;
     return closes || this.#opens;

@@ -38,7 +38,7 @@ import type { Queue } from './queue.js';
 import type { BlockingOptions } from './types.js';
 
 export interface QueueProxyOptions {
-  /** Most items fetched ahead per request; 1 turns prefetch off (default 1024, DEFAULT_PREFETCH). */
+  /** Most items fetched ahead per request; 1 turns prefetch off (default DEFAULT_PREFETCH, 1024). */
   prefetch: number;
   /** Send results of unbounded queues in batches (default true). */
   batchResults: boolean;
@@ -111,14 +111,17 @@ class PrefetchingReader<T> {
     return this.#buffer.length - this.#head;
   }
 
-  /** Whether this get is one the pace is measured on (see PrefetchWindow.wantsClock). */
-  wantsClock(): boolean {
-    return this.#window.wantsClock();
-  }
-
-  /** The consumer asks for an item (the time since the last one measures its pace). */
-  asked(now: number): void {
+  /**
+   * The consumer asks for an item (the time since the last one measures its
+   * pace). Returns the clock's reading, or undefined on the gets the pace is
+   * not measured on (PrefetchWindow.beginGet): reading it costs more than the
+   * rest of a buffered get.
+   */
+  beginGet(): number | undefined {
+    if (!this.#window.beginGet()) return undefined;
+    const now = performance.now();
     this.#window.asked(now);
+    return now;
   }
 
   /** The next buffered item, which must be there; `blocking` is the get's, which a read-ahead it starts takes over. */
@@ -234,9 +237,7 @@ export function queueProxy<T>(
   proxy.get = (opts: BlockingOptions = {}): Promise<T> => {
     // Checked here too: the buffered path below never reaches the queue, which would refuse it.
     checkTimeout(opts.timeout);
-    // The clock only on the gets that measure the pace: reading it costs more than the rest of a buffered get.
-    const now = reader.wantsClock() ? performance.now() : undefined;
-    if (now !== undefined) reader.asked(now);
+    const now = reader.beginGet();
     const err = failed();
     if (err) return Promise.reject(err);
     // The common case, an item already here, resolves without an async function's overhead (or a copy of

@@ -13,7 +13,7 @@ import {
 function run(window: PrefetchWindow, msPerItem: number, items: number): number {
   let now = 0;
   for (let i = 0; i < items; i++) {
-    const timed = window.wantsClock();
+    const timed = window.beginGet();
     if (timed) window.asked(now);
     const asked = window.size;
     window.supplied(asked, asked);
@@ -60,7 +60,7 @@ describe('PrefetchWindow', () => {
     let timed = 0;
     for (let i = 0; i < 900; i++) {
       // As the proxy does: a timed get reads the clock for its ask and for its hand-out.
-      if (!w.wantsClock()) continue;
+      if (!w.beginGet()) continue;
       timed++;
       w.asked(i * 0.003);
       w.handedOut(i * 0.003);
