@@ -5,7 +5,13 @@
  * both sides and for the `prefetch` option's upper bound.
  */
 
-/** Method names of the batch calls (not part of the user API). */
+/**
+ * Method names of the batch calls (not part of the user API). GET_BATCH takes
+ * `(max, options, upTo?)`: at least the first item and up to `max` of what is
+ * queued, or, when `upTo` is given, up to the caller's share of the queue as
+ * it is now within `upTo` if that is more (serve.ts). PUT_BATCH takes one
+ * array of results.
+ */
 export const GET_BATCH = '__getBatch';
 export const PUT_BATCH = '__putBatch';
 /** Most items one batch call may carry: bounds one message whatever a peer asks for. */

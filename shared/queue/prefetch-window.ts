@@ -96,11 +96,20 @@ export class PrefetchWindow {
     return buffered * this.#pace <= READ_AHEAD_ROUND_TRIPS * this.#roundTripMs;
   }
 
-  /** Items to ask for now. */
+  /** Items to ask for now: what the queue is known to have for this consumer, within what its pace allows. */
   get size(): number {
-    if (this.#pace === undefined) return Math.min(this.#supply, 1);
+    return Math.min(this.#supply, this.paceLimit);
+  }
+
+  /**
+   * The most this consumer may hold by its pace alone (PREFETCH_HORIZON_MS of its work, 1 until the pace is
+   * known): how far a master may go beyond `size` when its queue now holds more for this consumer than the
+   * last answer said.
+   */
+  get paceLimit(): number {
+    if (this.#pace === undefined) return 1;
     const paced = this.#pace <= 0 ? this.#max : Math.floor(PREFETCH_HORIZON_MS / this.#pace);
-    return Math.max(1, Math.min(this.#supply, paced));
+    return Math.max(1, Math.min(this.#max, paced));
   }
 
   /**
@@ -136,8 +145,9 @@ export class PrefetchWindow {
    * to the share when that is more.
    */
   supplied(asked: number, received: number, share = 0, roundTripMs?: number): void {
-    // Relative to what was asked, so a window held down by the pace does not build up credit.
-    this.#supply = received >= asked ? Math.min(Math.max(asked * 2, share), this.#max) : Math.max(1, received);
+    // Relative to what came, so a window held down by the pace does not build up credit: what was asked, or
+    // more when the master gave up to this consumer's share of its queue as it was then (the request's upTo).
+    this.#supply = received >= asked ? Math.min(Math.max(received * 2, share), this.#max) : Math.max(1, received);
     this.#share = share;
     // A whole window means the queue had it ready, so the time was the round trip. (A get that waited for a
     // put loop's slice brings a whole window too; counting its wait only makes the next read-ahead leave earlier.)

@@ -159,13 +159,17 @@ class PrefetchingReader<T> {
     return this.take(performance.now(), blocking);
   }
 
-  /** Fetches up to a window of items into the buffer. */
+  /**
+   * Fetches a window of items into the buffer, or up to the pace's limit when the master's queue now holds
+   * more for this worker than its last answer said (a master that does not know `upTo` sends at most `asked`).
+   */
   async #refill(blocking: BlockingOptions): Promise<void> {
     const asked = this.#window.size;
+    const upTo = this.#window.paceLimit;
     const sent = performance.now();
     let reply: GetBatchReply<T>;
     try {
-      reply = (await this.rpc.call(this.objectId, GET_BATCH, [asked, blocking])) as GetBatchReply<T>;
+      reply = (await this.rpc.call(this.objectId, GET_BATCH, [asked, blocking, upTo])) as GetBatchReply<T>;
     } catch (err) {
       // A read-ahead that finds the queue empty says nothing about what is coming (a master between slices of
       // its put loop leaves it empty for a moment): the window keeps its size. A get that waited its whole
@@ -174,10 +178,10 @@ class PrefetchingReader<T> {
       throw err;
     }
     const items = reply?.items;
-    if (!Array.isArray(items) || items.length > asked) {
+    if (!Array.isArray(items) || items.length > upTo) {
       this.#window.reset();
       throw new ProtocolError(
-        `malformed ${GET_BATCH} answer from the queue's owner: expected {items, share} with at most ${asked} items`,
+        `malformed ${GET_BATCH} answer from the queue's owner: expected {items, share} with at most ${upTo} items`,
       );
     }
     // The share only sizes the next request and times the read-ahead: anything but a count is ignored.

@@ -94,7 +94,7 @@ export class QueueService<T> {
       case 'extendLease':
         return ledger.extend(queue, checkTimeout((args[0] as number | undefined) ?? queue.leaseTimeout ?? 0) ?? 0);
       case GET_BATCH:
-        return this.#getBatch(args[0], withSignal(args[1], signal), context, this.#getter(context));
+        return this.#getBatch(args[0], withSignal(args[1], signal), context, this.#getter(context), args[2]);
       case PUT_BATCH:
         return this.#putBatch(args[0], ledger);
       default:
@@ -145,14 +145,22 @@ export class QueueService<T> {
     if (answered) ledger.acknowledge(answered);
   }
 
-  /** Up to `max` items: waits (per options) for the first, then takes what is there; with the caller's share. */
+  /**
+   * Up to `max` items: waits (per options) for the first, then takes what is there; with the caller's share.
+   * A caller that also sends `upTo` (at least `max`: what it may hold by its own pace) gets up to its share
+   * of the queue as the queue is now, within `upTo`, when that is more than `max`: it sized `max` by the share
+   * the last answer reported, which a master still putting has outgrown since (with 500 workers, a third of
+   * the answers were such undersized second batches).
+   */
   async #getBatch(
     max: unknown,
     options: BlockingOptions,
     context: RemoteCallContext,
     remote: RemoteGetter,
+    upTo?: unknown,
   ): Promise<GetBatchReply<T>> {
     const limit = checkInteger('max', max, 1);
+    const most = upTo === undefined ? limit : checkInteger('upTo', upTo, limit);
     const { insides } = this;
     this.#countConsumer(context);
     const waited = insides.queued === 0;
@@ -162,7 +170,9 @@ export class QueueService<T> {
     // not one item now, with a share of an empty queue (a first get asks for one item, and its share sizes
     // the next).
     if (waited) await afterThisTurn();
-    while (entries.length < Math.min(limit, MAX_BATCH) && insides.queued > 0) entries.push(insides.take());
+    const share = this.#shareOf(insides.queued + entries.length);
+    const wanted = Math.min(MAX_BATCH, Math.max(limit, Math.min(most, share)));
+    while (entries.length < wanted && insides.queued > 0) entries.push(insides.take());
     if (context.signal.aborted) {
       // The caller left while we waited: every item taken goes back, in order.
       for (let i = entries.length - 1; i >= 0; i--) insides.unshift(entries[i]);
@@ -171,7 +181,12 @@ export class QueueService<T> {
     const values: T[] = [];
     const counted = countsDelivery(context);
     for (const entry of entries) values.push(this.#deliver(entry, context, counted).value);
-    return { items: values, share: Math.ceil(insides.queued / Math.max(1, this.#consumers.size)) };
+    return { items: values, share: this.#shareOf(insides.queued) };
+  }
+
+  /** One consumer's part of `items`: divided among the peers getting from this queue. */
+  #shareOf(items: number): number {
+    return Math.ceil(items / Math.max(1, this.#consumers.size));
   }
 
   /** Counts the caller among this queue's consumers until its connection closes. */

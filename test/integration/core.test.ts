@@ -11,6 +11,7 @@ import {
 import { type Jobs, squareText } from '../../shared/example.js';
 import type { SignalingServer } from '../../signaling/index.js';
 import { freshRoom, startTestSignaling } from '../support/signaling.js';
+import { until } from '../support/until.js';
 
 let signaling: SignalingServer;
 beforeAll(async () => {
@@ -122,6 +123,32 @@ describe('the distributed-process example over real WebRTC', () => {
     const task = await worker.get_task_queue();
     await task.put(7);
     expect(await (await master.get_task_queue()).get()).toBe(7);
+    await worker.shutdown();
+    await master.shutdown();
+  });
+
+  it("gives a worker's second batch its share of the queue as it is now, with the default prefetch", async () => {
+    const address = signaling.wsUrl(freshRoom());
+    const task = new Queue<number>();
+    const master = new BaseManager<Jobs>({ address, authkey: 'abc', logger: silentLogger });
+    master.register('get_task_queue', () => task);
+    master.register('get_result_queue', () => new Queue<string>());
+    await master.start();
+    await task.put(0);
+    const worker = workerFor(address);
+    await worker.connect();
+    const tasks = await worker.get_task_queue();
+    expect(await tasks.get({ timeout: 10 })).toBe(0);
+    // That answer left the queue empty (share 0), so the next get asks for two items. It waits at the master
+    // while the master puts 50, and takes all 50: a consumer this fast may hold far more by its pace.
+    const next = tasks.get({ timeout: 10 });
+    await until('the worker waits at the queue', () => task.waitingPeers() === 1);
+    for (let n = 1; n <= 50; n++) await task.put(n);
+    expect(await next).toBe(1);
+    expect(task.qsize()).toBe(0);
+    // Leased to the worker: these 50 and the first (no result acknowledged it yet).
+    expect(task.inFlight()).toBe(51);
+    for (let n = 2; n <= 50; n++) expect(await tasks.get({ timeout: 10 })).toBe(n);
     await worker.shutdown();
     await master.shutdown();
   });

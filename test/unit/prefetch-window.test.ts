@@ -54,6 +54,27 @@ describe('PrefetchWindow', () => {
     expect(slow.size).toBe(PREFETCH_HORIZON_MS);
   });
 
+  it("names its pace's limit apart from the supply: 1 until the pace is known, then the horizon's worth within the maximum", () => {
+    const fresh = new PrefetchWindow(512);
+    expect(fresh.paceLimit).toBe(1);
+    const fast = new PrefetchWindow(512);
+    run(fast, 0.003, 2);
+    // Supplied two items so far: the window asks for little, but its pace would allow the maximum.
+    fast.supplied(1, 1, 0);
+    expect(fast.size).toBe(2);
+    expect(fast.paceLimit).toBe(512);
+    // The master gave 64 for those 2 (its queue had grown): the window grows from what came, not what was asked.
+    fast.supplied(2, 64, 1);
+    expect(fast.size).toBe(128);
+    const slow = new PrefetchWindow(512);
+    run(slow, 1, 5);
+    expect(slow.paceLimit).toBe(PREFETCH_HORIZON_MS);
+    expect(slow.size).toBeLessThanOrEqual(slow.paceLimit);
+    const slowest = new PrefetchWindow(512);
+    run(slowest, 80, 3);
+    expect(slowest.paceLimit).toBe(1);
+  });
+
   it('reads the clock on a few gets only once the pace is known, and still follows a change of pace', () => {
     const w = new PrefetchWindow(512);
     run(w, 0.003, PACE_TIMED_FIRST);

@@ -5,13 +5,15 @@
  * a get waiting now, which a master waits on before putting a short run.
  */
 import { describe, expect, it } from 'vitest';
-import { GET_BATCH, type GetBatchReply } from '../../shared/queue/batch.js';
+import { GET_BATCH, type GetBatchReply, MAX_BATCH } from '../../shared/queue/batch.js';
 import { Queue } from '../../shared/queue/queue.js';
 import { type RemoteCallContext, remoteCall } from '../../shared/rpc/served.js';
 import { remoteCaller } from '../support/remote-caller.js';
 
-const getBatch = (q: Queue<number>, ctx: RemoteCallContext, max: number, options = {}) =>
-  q[remoteCall](GET_BATCH, [max, options], ctx) as Promise<GetBatchReply<number>>;
+const getBatch = (q: Queue<number>, ctx: RemoteCallContext, max: number, options = {}, upTo?: unknown) =>
+  q[remoteCall](GET_BATCH, upTo === undefined ? [max, options] : [max, options, upTo], ctx) as Promise<
+    GetBatchReply<number>
+  >;
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
 describe("a batch answer's share", () => {
@@ -33,6 +35,58 @@ describe("a batch answer's share", () => {
     const tasks = new Queue<number>();
     tasks.putNowait(1);
     expect(await getBatch(tasks, remoteCaller(), 8)).toEqual({ items: [1], share: 0 });
+  });
+});
+
+describe('a batch get with upTo (what the caller may hold by its pace)', () => {
+  const filled = (count: number) => {
+    const q = new Queue<number>();
+    for (let n = 0; n < count; n++) q.putNowait(n);
+    return q;
+  };
+
+  it('gets up to its share of the queue as it is now, within upTo, when that is more than it asked', async () => {
+    const tasks = filled(300);
+    const [a, b] = [remoteCaller(), remoteCaller()];
+    // Alone: its share is all 300, and upTo allows 100.
+    expect((await getBatch(tasks, a, 2, {}, 100)).items).toEqual(Array.from({ length: 100 }, (_, n) => n));
+    // Two peers now: b's share of the 200 left is 100, within its upTo of 1,000.
+    expect((await getBatch(tasks, b, 2, {}, 1000)).items).toHaveLength(100);
+    expect(tasks.qsize()).toBe(100);
+    // A share smaller than what was asked never cuts the batch: a's share of 100 is 50, it asked for 60.
+    expect((await getBatch(tasks, a, 60, {}, 1000)).items).toHaveLength(60);
+  });
+
+  it('gets what it asked for without upTo, as a peer of an older version does', async () => {
+    const tasks = filled(300);
+    expect((await getBatch(tasks, remoteCaller(), 2)).items).toEqual([0, 1]);
+  });
+
+  it('never gets more than MAX_BATCH, whatever upTo says', async () => {
+    const tasks = filled(MAX_BATCH * 3);
+    expect((await getBatch(tasks, remoteCaller(), 2, {}, MAX_BATCH * 10)).items).toHaveLength(MAX_BATCH);
+  });
+
+  it('counts the batch its get waited for at the share the put loop left behind', async () => {
+    const tasks = new Queue<number>();
+    const waiting = getBatch(tasks, remoteCaller(), 2, {}, 1000);
+    await tick();
+    for (let n = 0; n < 500; n++) await tasks.put(n);
+    expect((await waiting).items).toHaveLength(500);
+  });
+
+  it.each([
+    ['below max', 1],
+    ['not an integer', 2.5],
+    ['a string', '9'],
+    ['null', null],
+  ])('refuses an upTo %s with a TypeError naming it, and keeps every item', async (_what, upTo) => {
+    const tasks = filled(10);
+    await expect(getBatch(tasks, remoteCaller(), 2, {}, upTo)).rejects.toThrow(
+      new TypeError(`'upTo' must be an integer of at least 2, got ${String(upTo)} (${typeof upTo})`),
+    );
+    expect(tasks.qsize()).toBe(10);
+    expect(tasks.inFlight()).toBe(0);
   });
 });
 

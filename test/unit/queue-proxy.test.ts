@@ -26,6 +26,8 @@ interface Options {
   consumers?: number;
   /** Blocking gets with a timeout wait for items (`push`) up to that timeout, as a served queue's do. */
   waits?: boolean;
+  /** Answers up to the `upTo` each GET_BATCH names, as a master of this version does while its queue has plenty. */
+  answersUpTo?: boolean;
   /** Called as each GET_BATCH is sent, before it is answered. */
   onBatch?: (asked: number, block: boolean | undefined) => void;
 }
@@ -36,6 +38,8 @@ function harness(options: Options = {}) {
   const queued: number[] = [];
   /** Every GET_BATCH as [asked, block], and every message in order. */
   const batches: Array<{ asked: number; block: boolean | undefined; timeout?: number | null }> = [];
+  /** The `upTo` each GET_BATCH named (what the proxy may hold by its pace), in order. */
+  const upTos: number[] = [];
   const sent: Message[] = [];
   /** Blocking gets waiting for items (with `waits`), oldest first. */
   const parked: Array<{ id: number; asked: number; timer: ReturnType<typeof setTimeout> }> = [];
@@ -55,9 +59,11 @@ function harness(options: Options = {}) {
   rpc = new RpcEndpoint((message) => {
     sent.push(message);
     if (message[0] === Kind.Call && message[3] === GET_BATCH) {
-      const [asked, blocking] = message[4] as [number, BlockingOptions];
-      batches.push({ asked, block: blocking.block, timeout: blocking.timeout });
-      options.onBatch?.(asked, blocking.block);
+      const [askedFor, blocking, upTo] = message[4] as [number, BlockingOptions, number];
+      batches.push({ asked: askedFor, block: blocking.block, timeout: blocking.timeout });
+      upTos.push(upTo);
+      options.onBatch?.(askedFor, blocking.block);
+      const asked = options.answersUpTo ? upTo : askedFor;
       const id = message[1];
       if (silent) return;
       const { timeout } = blocking;
@@ -119,6 +125,7 @@ function harness(options: Options = {}) {
     parked,
     silence,
     batches,
+    upTos,
     sent,
     putBatches,
     plainPuts,
@@ -195,6 +202,37 @@ describe('queue proxy: prefetch', () => {
     for (let n = 7; n < 40; n++) h.queued.push(n);
     expect(await h.proxy.get()).toBe(7);
     expect(h.batches.filter((b) => b.block !== false).at(-1)?.asked).toBe(8);
+  });
+
+  it("names its pace's limit as upTo, and takes an answer that big in one batch", async () => {
+    const h = harness({ prefetch: 64, consumers: 1000, answersUpTo: true });
+    for (let n = 0; n < 300; n++) h.queued.push(n);
+    for (let n = 0; n < 65; n++) expect(await h.proxy.get()).toBe(n);
+    // Pace unknown: one item, and no more allowed. Then the fast pace allows the whole prefetch at once,
+    // though the share (300 among 1,000 peers) sized the ask at 2.
+    expect(h.batches.slice(0, 2).map((b) => b.asked)).toEqual([1, 2]);
+    expect(h.upTos.slice(0, 2)).toEqual([1, 64]);
+    expect(h.batches.filter((b) => b.block !== false)).toHaveLength(2);
+  });
+
+  it('refuses an answer of more than upTo items with ProtocolError', async () => {
+    const h = harness({ prefetch: 8 });
+    const original = h.rpc.handle.bind(h.rpc);
+    let broken = true;
+    h.rpc.handle = (message) => {
+      if (broken && message[0] === Kind.Result) {
+        broken = false;
+        // Two items for a first get, whose upTo is 1.
+        return original([Kind.Result, message[1], { items: [1, 2], share: 0 }]);
+      }
+      return original(message);
+    };
+    h.queued.push(3, 4);
+    await expect(h.proxy.get()).rejects.toMatchObject({
+      name: 'ProtocolError',
+      message: expect.stringContaining('at most 1 items'),
+    });
+    expect(await h.proxy.get()).toBe(4);
   });
 
   it('rejects a malformed batch answer with ProtocolError, and the next get asks again', async () => {
