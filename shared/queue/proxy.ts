@@ -4,7 +4,8 @@
  *
  * - Prefetch: `get()` asks for a batch of items at once (a window that starts
  *   at 1, grows while the queue has plenty (doubling, or to this worker's share
- *   of the queue), up to `prefetch`, and never holds more than
+ *   of the queue, which the master may also apply to this very request when
+ *   its queue has grown since: `upTo`), up to `prefetch`, and never holds more than
  *   PREFETCH_HORIZON_MS of this worker's measured work: see
  *   prefetch-window.ts) and serves the next `get()`s locally; once half the
  *   buffer is used, or earlier when the queue has plenty and what is left
